@@ -130,12 +130,22 @@ absl::StatusOr<Spec> ParseSpec(const nlohmann::json& doc, const std::string& bun
 // Reads `<bundle>/config.json` and parses it. Errors name the file and field.
 absl::StatusOr<Spec> LoadSpec(const std::string& bundle);
 
-// The config.json `runsc spec` writes: runc's default (busybox `sh`,
-// terminal: true), or its rootless variant.
-nlohmann::json DefaultSpec(bool rootless);
+// Mount options ParseSpec turns into flags or propagation (runc's names),
+// sorted; any other option is passed to the filesystem as data.
+std::vector<std::string> SupportedMountOptions();
 
-// The OCI features document (`runsc features`): what this build supports.
-nlohmann::json FeaturesDocument();
+// Namespace types ParseSpec accepts in linux.namespaces, sorted.
+std::vector<std::string> SupportedNamespaceTypes();
+
+// The config.json `runsc spec` writes: runc's default (busybox `sh`,
+// terminal: true), or its rootless variant (user namespace mapping the
+// caller's euid/egid to 0, no network namespace, /sys bind-mounted). Keys keep
+// runc's order; the result converts implicitly to nlohmann::json.
+nlohmann::ordered_json DefaultSpec(bool rootless);
+
+// The OCI features document (`runsc features`): what this build supports, in
+// the shape and key order of `runc features`.
+nlohmann::ordered_json FeaturesDocument();
 
 }  // namespace runsc
 
