@@ -1,0 +1,259 @@
+// payload: the static multi-call test program that runs inside test containers.
+// Usage: payload <command> [args...]; each command prints one small, parseable answer.
+// Failures of the probed operation print the errno name (e.g. "EROFS") and exit 1.
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+// Prints the errno name of `err` and returns exit status 1.
+static int Fail(int err) {
+  const char* name = strerrorname_np(err);
+  printf("%s\n", name ? name : "EUNKNOWN");
+  return 1;
+}
+
+// Copies the file at `path` to stdout; returns 0 or prints the errno name.
+static int CatFile(const char* path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Fail(errno);
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) fwrite(buf, 1, (size_t)n, stdout);
+  int err = n < 0 ? errno : 0;
+  close(fd);
+  return err ? Fail(err) : 0;
+}
+
+static int CmpStr(const void* a, const void* b) {
+  return strcmp(*(char* const*)a, *(char* const*)b);
+}
+
+// Prints the entries of `dir` (without . and ..), sorted, one per line.
+static int ListDir(const char* dir, int numeric_only) {
+  DIR* d = opendir(dir);
+  if (!d) return Fail(errno);
+  char* names[8192];
+  size_t count = 0;
+  struct dirent* e;
+  while ((e = readdir(d)) && count < 8192) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    if (numeric_only && strspn(e->d_name, "0123456789") != strlen(e->d_name)) continue;
+    names[count++] = strdup(e->d_name);
+  }
+  closedir(d);
+  qsort(names, count, sizeof(char*), CmpStr);
+  for (size_t i = 0; i < count; i++) printf("%s\n", names[i]);
+  return 0;
+}
+
+// Prints the capability, no_new_privs and credential lines of /proc/self/status.
+static int PrintStatus(void) {
+  FILE* f = fopen("/proc/self/status", "re");
+  if (!f) return Fail(errno);
+  char line[1024];
+  while (fgets(line, sizeof(line), f)) {
+    if (!strncmp(line, "Cap", 3) || !strncmp(line, "NoNewPrivs", 10) ||
+        !strncmp(line, "Uid", 3) || !strncmp(line, "Gid", 3) || !strncmp(line, "Groups", 6)) {
+      fputs(line, stdout);
+    }
+  }
+  fclose(f);
+  return 0;
+}
+
+static const struct {
+  const char* name;
+  int resource;
+} kRlimits[] = {
+    {"NOFILE", RLIMIT_NOFILE}, {"NPROC", RLIMIT_NPROC},   {"CORE", RLIMIT_CORE},
+    {"STACK", RLIMIT_STACK},   {"FSIZE", RLIMIT_FSIZE},   {"AS", RLIMIT_AS},
+    {"CPU", RLIMIT_CPU},       {"MEMLOCK", RLIMIT_MEMLOCK}, {"NICE", RLIMIT_NICE},
+};
+
+// Prints "soft hard" of the rlimit NAME (NOFILE, or RLIMIT_NOFILE); "unlimited" for infinity.
+static int PrintRlimit(const char* name) {
+  if (!strncmp(name, "RLIMIT_", 7)) name += 7;
+  for (size_t i = 0; i < sizeof(kRlimits) / sizeof(kRlimits[0]); i++) {
+    if (strcmp(kRlimits[i].name, name)) continue;
+    struct rlimit r;
+    if (getrlimit(kRlimits[i].resource, &r)) return Fail(errno);
+    if (r.rlim_cur == RLIM_INFINITY) printf("unlimited "); else printf("%llu ", (unsigned long long)r.rlim_cur);
+    if (r.rlim_max == RLIM_INFINITY) printf("unlimited\n"); else printf("%llu\n", (unsigned long long)r.rlim_max);
+    return 0;
+  }
+  return Fail(EINVAL);
+}
+
+// Prints "<type> <major>:<minor> <mode>" of PATH (lstat); symlinks add " -> target".
+static int PrintStat(const char* path) {
+  struct stat st;
+  if (lstat(path, &st)) return Fail(errno);
+  const char* type = S_ISREG(st.st_mode)    ? "file"
+                     : S_ISDIR(st.st_mode)  ? "dir"
+                     : S_ISCHR(st.st_mode)  ? "char"
+                     : S_ISBLK(st.st_mode)  ? "block"
+                     : S_ISLNK(st.st_mode)  ? "symlink"
+                     : S_ISFIFO(st.st_mode) ? "fifo"
+                                            : "socket";
+  printf("%s %u:%u %04o %u:%u", type, major(st.st_rdev), minor(st.st_rdev), st.st_mode & 07777,
+         st.st_uid, st.st_gid);
+  if (S_ISLNK(st.st_mode)) {
+    char target[4096];
+    ssize_t n = readlink(path, target, sizeof(target) - 1);
+    if (n >= 0) printf(" -> %.*s", (int)n, target);
+  }
+  printf("\n");
+  return 0;
+}
+
+// Prints "<mount options> <fs type> <super options>" of the mount at exactly PATH (last one wins).
+static int PrintMountOpts(const char* path) {
+  FILE* f = fopen("/proc/self/mountinfo", "re");
+  if (!f) return Fail(errno);
+  char line[4096], found[4096] = "";
+  while (fgets(line, sizeof(line), f)) {
+    char mnt[4096], opts[1024];
+    if (sscanf(line, "%*s %*s %*s %*s %4095s %1023s", mnt, opts) != 2) continue;
+    if (strcmp(mnt, path)) continue;
+    char* sep = strstr(line, " - ");
+    if (!sep) continue;
+    char fstype[256], source[1024], super[1024];
+    if (sscanf(sep + 3, "%255s %1023s %1023s", fstype, source, super) != 3) continue;
+    snprintf(found, sizeof(found), "%s %s %s", opts, fstype, super);
+  }
+  fclose(f);
+  if (!found[0]) return Fail(ENOENT);
+  printf("%s\n", found);
+  return 0;
+}
+
+// Prints the names of the network interfaces of this network namespace, one per line.
+static int PrintInterfaces(void) {
+  FILE* f = fopen("/proc/net/dev", "re");
+  if (!f) return Fail(errno);
+  char line[1024];
+  int lineno = 0;
+  while (fgets(line, sizeof(line), f)) {
+    if (++lineno <= 2) continue;
+    char* colon = strchr(line, ':');
+    if (!colon) continue;
+    *colon = '\0';
+    char* name = line + strspn(line, " ");
+    printf("%s\n", name);
+  }
+  fclose(f);
+  return 0;
+}
+
+// Prints /proc/sys/<KEY with dots as slashes>.
+static int PrintSysctl(const char* key) {
+  char path[512] = "/proc/sys/";
+  size_t len = strlen(path);
+  for (const char* p = key; *p && len < sizeof(path) - 1; p++) path[len++] = *p == '.' ? '/' : *p;
+  path[len] = '\0';
+  return CatFile(path);
+}
+
+// Writes "x" to FILE (created 0644 if missing); prints "ok" or the errno name.
+static int WriteFile(const char* path) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Fail(errno);
+  if (write(fd, "x", 1) != 1) {
+    int err = errno;
+    close(fd);
+    return Fail(err);
+  }
+  if (close(fd)) return Fail(errno);
+  printf("ok\n");
+  return 0;
+}
+
+// Executes PATH with no arguments; prints the errno name if execve fails.
+static int ExecFile(const char* path) {
+  char* const argv[] = {(char*)path, NULL};
+  char* const envp[] = {NULL};
+  execve(path, argv, envp);
+  return Fail(errno);
+}
+
+static int Usage(void) {
+  fprintf(stderr,
+          "usage: payload hostname|domainname|pid|ppid|uid|status|umask|cwd|mountinfo|oom|"
+          "ifaces|pids|args...|exit N|write FILE|cat FILE|ls DIR|rlimit NAME|env NAME|"
+          "sleep SECS|stat PATH|mountopts PATH|sysctl KEY|exec PATH|mkdir DIR|echo WORDS...\n");
+  return 2;
+}
+
+int main(int argc, char** argv) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  if (argc < 2) return Usage();
+  const char* cmd = argv[1];
+  const char* arg = argc > 2 ? argv[2] : NULL;
+  struct utsname uts;
+  if (!strcmp(cmd, "hostname") || !strcmp(cmd, "domainname")) {
+    if (uname(&uts)) return Fail(errno);
+    printf("%s\n", cmd[0] == 'h' ? uts.nodename : uts.domainname);
+    return 0;
+  }
+  if (!strcmp(cmd, "pid")) return printf("%d\n", getpid()) < 0;
+  if (!strcmp(cmd, "ppid")) return printf("%d\n", getppid()) < 0;
+  if (!strcmp(cmd, "uid")) return printf("%d %d\n", getuid(), getgid()) < 0;
+  if (!strcmp(cmd, "status")) return PrintStatus();
+  if (!strcmp(cmd, "umask")) {
+    mode_t old = umask(0);
+    umask(old);
+    return printf("%04o\n", old) < 0;
+  }
+  if (!strcmp(cmd, "cwd")) {
+    char buf[4096];
+    if (!getcwd(buf, sizeof(buf))) return Fail(errno);
+    return printf("%s\n", buf) < 0;
+  }
+  if (!strcmp(cmd, "mountinfo")) return CatFile("/proc/self/mountinfo");
+  if (!strcmp(cmd, "oom")) return CatFile("/proc/self/oom_score_adj");
+  if (!strcmp(cmd, "ifaces")) return PrintInterfaces();
+  if (!strcmp(cmd, "pids")) return ListDir("/proc", 1);
+  if (!strcmp(cmd, "args")) {
+    for (int i = 2; i < argc; i++) printf("%s\n", argv[i]);
+    return 0;
+  }
+  if (!strcmp(cmd, "echo")) {
+    for (int i = 2; i < argc; i++) printf("%s%s", argv[i], i + 1 < argc ? " " : "\n");
+    return 0;
+  }
+  if (!arg) return Usage();
+  if (!strcmp(cmd, "exit")) return atoi(arg);
+  if (!strcmp(cmd, "write")) return WriteFile(arg);
+  if (!strcmp(cmd, "cat")) return CatFile(arg);
+  if (!strcmp(cmd, "ls")) return ListDir(arg, 0);
+  if (!strcmp(cmd, "rlimit")) return PrintRlimit(arg);
+  if (!strcmp(cmd, "env")) {
+    const char* v = getenv(arg);
+    return printf("%s\n", v ? v : "<unset>") < 0;
+  }
+  if (!strcmp(cmd, "sleep")) {
+    unsigned left = (unsigned)atoi(arg);
+    while (left) left = sleep(left);
+    return 0;
+  }
+  if (!strcmp(cmd, "stat")) return PrintStat(arg);
+  if (!strcmp(cmd, "mountopts")) return PrintMountOpts(arg);
+  if (!strcmp(cmd, "sysctl")) return PrintSysctl(arg);
+  if (!strcmp(cmd, "exec")) return ExecFile(arg);
+  if (!strcmp(cmd, "mkdir")) {
+    if (mkdir(arg, 0755)) return Fail(errno);
+    return printf("ok\n") < 0;
+  }
+  return Usage();
+}
