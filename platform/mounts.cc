@@ -1,0 +1,220 @@
+// MountInRoot: the spec's mounts, created and mounted fd-relative beneath the
+// rootfs (see the security invariant at the top of rootfs.cc: destinations
+// are only resolved by MkdirAllInRoot/CreateFileInRoot/OpenInRoot, and
+// mount(2) is given "/proc/self/fd/N" of the resolved O_PATH fd).
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "fmt/format.h"
+#include "platform/errors.h"
+#include "platform/rootfs.h"
+#include "platform/rootfs_internal.h"
+#include "platform/status_macros.h"
+
+namespace platform {
+namespace {
+
+using internal::ProcFdPath;
+
+constexpr unsigned long kPropagationFlags = MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE;
+
+// Mounts `target_fd`'s mount (re-resolved: the fd names the covered dir) with
+// the requested propagation, in a separate mount(2) call as the kernel needs.
+absl::Status ApplyPropagation(int root_fd, const std::string& destination,
+                              unsigned long propagation) {
+  if (propagation == 0) return absl::OkStatus();
+  ASSIGN_OR_RETURN(UniqueFd mounted, OpenInRoot(root_fd, destination, O_PATH));
+  if (mount(nullptr, ProcFdPath(mounted.get()).c_str(), nullptr, propagation, nullptr) != 0) {
+    return LastError("setting propagation");
+  }
+  return absl::OkStatus();
+}
+
+// Bind-remounts the freshly mounted `destination` with the per-mount flags of
+// `flags` (ro, nosuid, ...), which a plain MS_BIND ignores.
+absl::Status RemountWithFlags(int root_fd, const std::string& destination, unsigned long flags) {
+  flags &= ~(MS_BIND | MS_REC | MS_REMOUNT | kPropagationFlags);
+  if (flags == 0) return absl::OkStatus();
+  ASSIGN_OR_RETURN(UniqueFd mounted, OpenInRoot(root_fd, destination, O_PATH));
+  return internal::BindRemount(ProcFdPath(mounted.get()), flags);
+}
+
+absl::Status MountBind(int root_fd, const std::string& destination, const MountRequest& request) {
+  UniqueFd source(open(request.source.c_str(), O_PATH | O_CLOEXEC));
+  if (!source.valid()) return LastError(fmt::format("opening bind source {}", request.source));
+  struct stat info {};
+  if (fstat(source.get(), &info) != 0) return LastError("stat of the bind source");
+  absl::StatusOr<UniqueFd> target = S_ISDIR(info.st_mode)
+                                        ? MkdirAllInRoot(root_fd, destination, 0755)
+                                        : CreateFileInRoot(root_fd, destination, 0644);
+  if (!target.ok()) return target.status();
+  if (mount(ProcFdPath(source.get()).c_str(), ProcFdPath(target->get()).c_str(), nullptr,
+            MS_BIND | (request.flags & MS_REC), nullptr) != 0) {
+    return LastError(fmt::format("bind mounting {}", request.source));
+  }
+  RETURN_IF_ERROR(RemountWithFlags(root_fd, destination, request.flags));
+  return ApplyPropagation(root_fd, destination, request.propagation);
+}
+
+absl::Status MountFilesystem(int root_fd, const std::string& destination,
+                             const MountRequest& request) {
+  ASSIGN_OR_RETURN(UniqueFd target, MkdirAllInRoot(root_fd, destination, 0755));
+  unsigned long flags = request.flags & ~(MS_REMOUNT | MS_BIND | kPropagationFlags);
+  if (mount(request.source.c_str(), ProcFdPath(target.get()).c_str(), request.type.c_str(), flags,
+            request.data.empty() ? nullptr : request.data.c_str()) != 0) {
+    return LastError("mount");
+  }
+  return ApplyPropagation(root_fd, destination, request.propagation);
+}
+
+// --- cgroup mounts ---------------------------------------------------------
+
+// One line of /proc/self/mountinfo.
+struct MountInfo {
+  std::string root, mount_point, fs_type, super_options;
+};
+
+// Undoes the octal escapes (\040 for space) of mountinfo paths.
+std::string Unescape(const std::string& field) {
+  std::string out;
+  for (size_t i = 0; i < field.size(); ++i) {
+    if (field[i] == '\\' && i + 3 < field.size()) {
+      out += static_cast<char>(std::stoi(field.substr(i + 1, 3), nullptr, 8));
+      i += 3;
+    } else {
+      out += field[i];
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<MountInfo>> ReadMountInfo() {
+  std::ifstream file("/proc/self/mountinfo");
+  if (!file) return absl::InternalError("reading /proc/self/mountinfo");
+  std::vector<MountInfo> mounts;
+  for (std::string line; std::getline(file, line);) {
+    std::istringstream in(line);
+    std::vector<std::string> fields;
+    for (std::string field; in >> field;) fields.push_back(field);
+    size_t dash = 6;
+    while (dash < fields.size() && fields[dash] != "-") ++dash;
+    if (dash + 3 >= fields.size()) continue;
+    mounts.push_back({Unescape(fields[3]), Unescape(fields[4]), fields[dash + 1], fields[dash + 3]});
+  }
+  return mounts;
+}
+
+// One line of /proc/self/cgroup: "4:memory:/a/b" or "0::/a/b".
+struct CgroupLine {
+  std::string controllers, path;
+};
+
+absl::StatusOr<std::vector<CgroupLine>> ReadOwnCgroups() {
+  std::ifstream file("/proc/self/cgroup");
+  if (!file) return absl::InternalError("reading /proc/self/cgroup");
+  std::vector<CgroupLine> lines;
+  for (std::string line; std::getline(file, line);) {
+    size_t first = line.find(':');
+    size_t second = line.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    lines.push_back({line.substr(first + 1, second - first - 1), line.substr(second + 1)});
+  }
+  return lines;
+}
+
+std::set<std::string> SplitCommas(const std::string& text) {
+  std::set<std::string> items;
+  std::istringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) items.insert(item);
+  return items;
+}
+
+// The host directory of this process's cgroup in the hierarchy `mount`
+// (cgroup v1, or the cgroup2 of a hybrid host); the mount point itself when
+// the process's cgroup is not visible below it.
+std::string OwnCgroupDir(const MountInfo& mount, const std::vector<CgroupLine>& cgroups) {
+  std::set<std::string> options = SplitCommas(mount.super_options);
+  for (const CgroupLine& line : cgroups) {
+    bool match = mount.fs_type == "cgroup2" ? line.controllers.empty() : !line.controllers.empty();
+    for (const std::string& controller : SplitCommas(line.controllers)) {
+      match = match && options.count(controller) > 0;
+    }
+    if (!match) continue;
+    std::string relative = line.path;
+    if (mount.root != "/") {
+      if (relative.rfind(mount.root, 0) != 0) return mount.mount_point;
+      relative = relative.substr(mount.root.size());
+    }
+    return mount.mount_point + relative;
+  }
+  return mount.mount_point;
+}
+
+// For "cpu,cpuacct" adds the links cpu -> cpu,cpuacct and cpuacct -> cpu,cpuacct.
+absl::Status LinkComountedControllers(int root_fd, const std::string& destination,
+                                      const std::string& name) {
+  if (name.find(',') == std::string::npos) return absl::OkStatus();
+  ASSIGN_OR_RETURN(UniqueFd dir, OpenInRoot(root_fd, destination, O_PATH | O_DIRECTORY));
+  for (const std::string& controller : SplitCommas(name)) {
+    if (symlinkat(name.c_str(), dir.get(), controller.c_str()) != 0 && errno != EEXIST) {
+      return LastError(fmt::format("linking {} to {}", controller, name));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Hybrid or v1 host: a tmpfs with each hierarchy's own cgroup bound in.
+absl::Status MountCgroupV1(int root_fd, const std::string& destination,
+                           const MountRequest& request, const std::vector<MountInfo>& mounts) {
+  MountRequest tmpfs{"tmpfs", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, "mode=755"};
+  RETURN_IF_ERROR(MountFilesystem(root_fd, destination, tmpfs));
+  ASSIGN_OR_RETURN(std::vector<CgroupLine> cgroups, ReadOwnCgroups());
+  for (const MountInfo& mount : mounts) {
+    if (mount.fs_type != "cgroup" && mount.fs_type != "cgroup2") continue;
+    if (mount.mount_point.rfind("/sys/fs/cgroup/", 0) != 0) continue;
+    std::string name = mount.mount_point.substr(mount.mount_point.rfind('/') + 1);
+    MountRequest bind{OwnCgroupDir(mount, cgroups), "bind",
+                      MS_BIND | MS_REC | (request.flags & ~kPropagationFlags), 0, ""};
+    RETURN_IF_ERROR_CTX(MountBind(root_fd, destination + "/" + name, bind),
+                        fmt::format("binding {}", bind.source));
+    RETURN_IF_ERROR(LinkComountedControllers(root_fd, destination, name));
+  }
+  if (request.flags & MS_RDONLY) RETURN_IF_ERROR(RemountWithFlags(root_fd, destination, MS_RDONLY));
+  return ApplyPropagation(root_fd, destination, request.propagation);
+}
+
+absl::Status MountCgroup(int root_fd, const std::string& destination,
+                         const MountRequest& request) {
+  ASSIGN_OR_RETURN(std::vector<MountInfo> mounts, ReadMountInfo());
+  bool unified = false;
+  for (const MountInfo& mount : mounts) {
+    if (mount.mount_point == "/sys/fs/cgroup") unified = mount.fs_type == "cgroup2";
+  }
+  if (!unified) return MountCgroupV1(root_fd, destination, request, mounts);
+  MountRequest cgroup2 = request;
+  cgroup2.source = "cgroup";
+  cgroup2.type = "cgroup2";
+  return MountFilesystem(root_fd, destination, cgroup2);
+}
+
+}  // namespace
+
+absl::Status MountInRoot(int root_fd, std::string_view destination, const MountRequest& request) {
+  std::string dest(destination);
+  std::string context = fmt::format("mounting {} on {}", request.type, dest);
+  if (request.type == "cgroup") return Annotate(MountCgroup(root_fd, dest, request), context);
+  if (request.flags & MS_BIND || request.type == "bind") {
+    return Annotate(MountBind(root_fd, dest, request), context);
+  }
+  return Annotate(MountFilesystem(root_fd, dest, request), context);
+}
+
+}  // namespace platform
