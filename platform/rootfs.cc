@@ -128,7 +128,7 @@ absl::StatusOr<std::string> DanglingTarget(int dir_fd, const std::string& dir_pa
   if (n < 0) return LastError(fmt::format("reading link {}", name));
   if (++*links > kMaxSymlinks) return ErrnoError(ELOOP, "following symlinks");
   std::string link(target, static_cast<size_t>(n));
-  return link.front() == '/' ? link : dir_path + "/" + link;
+  return !link.empty() && link.front() == '/' ? link : dir_path + "/" + link;
 }
 
 absl::StatusOr<UniqueFd> MkdirAllImpl(int root_fd, std::string path, mode_t mode, int* links) {

@@ -143,6 +143,8 @@ struct FsCase {
   const char* expected_super_option;
 };
 
+void PrintTo(const FsCase& c, std::ostream* os) { *os << c.type << " on " << c.destination; }
+
 class MountFilesystemTest : public RootfsTest, public ::testing::WithParamInterface<FsCase> {};
 
 TEST_P(MountFilesystemTest, MountsTheFilesystemAtTheDestination) {
@@ -396,6 +398,23 @@ TEST_F(RootfsTest, MaskPathHidesFilesAndDirectories) {
               return "";
             });
   EXPECT_EQ(ReadWholeFile(rootfs_ + "/secret"), "secret");
+}
+
+TEST_F(RootfsTest, MaskAndReadonlyInTheContainersProc) {
+  InChild([&]() -> std::string {
+    CHILD_EXPECT_OK(MountInRoot(root_fd_, "/proc", Req("proc", "proc", MS_NOSUID | MS_NOEXEC)));
+    CHILD_EXPECT_OK(MaskPath(root_fd_, "/proc/kcore"));
+    CHILD_EXPECT_OK(MaskPath(root_fd_, "/proc/acpi"));  // missing on some kernels: fine
+    CHILD_EXPECT_OK(MakeReadonly(root_fd_, "/proc/sys"));
+    if (access("/proc/kcore", F_OK) == 0) {
+      CHILD_EXPECT(ReadWholeFile(rootfs_ + "/proc/kcore") == "");
+    }
+    int fd = open((rootfs_ + "/proc/sys/kernel/hostname").c_str(), O_WRONLY | O_CLOEXEC);
+    CHILD_EXPECT(fd < 0 && errno == EROFS);
+    CHILD_EXPECT(ReadWholeFile("/proc/sys/kernel/hostname").has_value());  // host /proc untouched
+    CHILD_EXPECT(!FindMount("/proc/sys").has_value());
+    return "";
+  });
 }
 
 TEST_F(RootfsTest, AttackMaskedPathSymlinkToHost) {
