@@ -77,10 +77,13 @@ class Node {
 
   // The member `key` of an object ("path.key"); absent if there is none.
   Node operator[](std::string_view key) const {
-    return Member(std::string(key), path_.empty() ? std::string(key) : path_ + "." + std::string(key));
+    return Member(std::string(key),
+                  path_.empty() ? std::string(key) : path_ + "." + std::string(key));
   }
   // The member `key` of a map-like object, as path["key"].
-  Node Key(const std::string& key) const { return Member(key, fmt::format("{}[\"{}\"]", path_, key)); }
+  Node Key(const std::string& key) const {
+    return Member(key, fmt::format("{}[\"{}\"]", path_, key));
+  }
   // The element `i` of an array ("path[i]").
   Node At(size_t i) const {
     const nlohmann::json* element = i < size() ? &(*value_)[i] : nullptr;
@@ -138,7 +141,8 @@ class Node {
   absl::StatusOr<T> Int() const {
     if (!present()) return T{0};
     if (!value_->is_number()) return TypeError("a number");
-    if (value_->is_number_float()) return Error(fmt::format("expected an integer, got {}", value_->dump()));
+    if (value_->is_number_float())
+      return Error(fmt::format("expected an integer, got {}", value_->dump()));
     const bool fits = value_->is_number_unsigned() ? std::in_range<T>(value_->get<uint64_t>())
                                                    : std::in_range<T>(value_->get<int64_t>());
     if (!fits) {
@@ -252,7 +256,8 @@ absl::StatusOr<User> ParseUser(const Node& node) {
   ASSIGN_OR_RETURN(user.gid, node["gid"].Int<uint32_t>());
   if (node["umask"].present()) {
     ASSIGN_OR_RETURN(uint32_t umask, node["umask"].Int<uint32_t>());
-    if (umask > 0777) return node["umask"].Error(fmt::format("must be at most 0777, got {:#o}", umask));
+    if (umask > 0777)
+      return node["umask"].Error(fmt::format("must be at most 0777, got {:#o}", umask));
     user.umask = umask;
   }
   const Node gids = node["additionalGids"];
@@ -334,7 +339,8 @@ absl::StatusOr<Rlimit> ParseRlimit(const Node& node) {
   ASSIGN_OR_RETURN(rlimit.soft, node["soft"].RequiredInt<uint64_t>());
   ASSIGN_OR_RETURN(rlimit.hard, node["hard"].RequiredInt<uint64_t>());
   if (rlimit.soft > rlimit.hard) {
-    return node.Error(fmt::format("soft limit {} is above hard limit {}", rlimit.soft, rlimit.hard));
+    return node.Error(
+        fmt::format("soft limit {} is above hard limit {}", rlimit.soft, rlimit.hard));
   }
   return rlimit;
 }
@@ -408,26 +414,28 @@ struct MountFlagOption {
 #define MS_NOSYMFOLLOW 256
 #endif
 
+// clang-format off
 constexpr MountFlagOption kMountFlagOptions[] = {
-    {"acl", false, MS_POSIXACL},       {"async", true, MS_SYNCHRONOUS},
-    {"atime", true, MS_NOATIME},       {"bind", false, MS_BIND},
-    {"defaults", false, 0},            {"dev", true, MS_NODEV},
-    {"diratime", true, MS_NODIRATIME}, {"dirsync", false, MS_DIRSYNC},
-    {"exec", true, MS_NOEXEC},         {"iversion", false, MS_I_VERSION},
-    {"lazytime", false, MS_LAZYTIME},  {"loud", true, MS_SILENT},
-    {"mand", false, MS_MANDLOCK},      {"noacl", true, MS_POSIXACL},
-    {"noatime", false, MS_NOATIME},    {"nodev", false, MS_NODEV},
+    {"acl", false, MS_POSIXACL},          {"async", true, MS_SYNCHRONOUS},
+    {"atime", true, MS_NOATIME},          {"bind", false, MS_BIND},
+    {"defaults", false, 0},               {"dev", true, MS_NODEV},
+    {"diratime", true, MS_NODIRATIME},    {"dirsync", false, MS_DIRSYNC},
+    {"exec", true, MS_NOEXEC},            {"iversion", false, MS_I_VERSION},
+    {"lazytime", false, MS_LAZYTIME},     {"loud", true, MS_SILENT},
+    {"mand", false, MS_MANDLOCK},         {"noacl", true, MS_POSIXACL},
+    {"noatime", false, MS_NOATIME},       {"nodev", false, MS_NODEV},
     {"nodiratime", false, MS_NODIRATIME}, {"noexec", false, MS_NOEXEC},
-    {"noiversion", true, MS_I_VERSION}, {"nolazytime", true, MS_LAZYTIME},
-    {"nomand", true, MS_MANDLOCK},     {"norelatime", true, MS_RELATIME},
+    {"noiversion", true, MS_I_VERSION},   {"nolazytime", true, MS_LAZYTIME},
+    {"nomand", true, MS_MANDLOCK},        {"norelatime", true, MS_RELATIME},
     {"nostrictatime", true, MS_STRICTATIME}, {"nosuid", false, MS_NOSUID},
-    {"nosymfollow", false, MS_NOSYMFOLLOW}, {"rbind", false, MS_BIND | MS_REC},
-    {"relatime", false, MS_RELATIME},  {"remount", false, MS_REMOUNT},
-    {"ro", false, MS_RDONLY},          {"rw", true, MS_RDONLY},
-    {"silent", false, MS_SILENT},      {"strictatime", false, MS_STRICTATIME},
-    {"suid", true, MS_NOSUID},         {"sync", false, MS_SYNCHRONOUS},
+    {"nosymfollow", false, MS_NOSYMFOLLOW},  {"rbind", false, MS_BIND | MS_REC},
+    {"relatime", false, MS_RELATIME},     {"remount", false, MS_REMOUNT},
+    {"ro", false, MS_RDONLY},             {"rw", true, MS_RDONLY},
+    {"silent", false, MS_SILENT},         {"strictatime", false, MS_STRICTATIME},
+    {"suid", true, MS_NOSUID},            {"sync", false, MS_SYNCHRONOUS},
     {"symfollow", true, MS_NOSYMFOLLOW},
 };
+// clang-format on
 
 constexpr std::pair<std::string_view, unsigned long> kPropagationOptions[] = {
     {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
@@ -438,10 +446,10 @@ constexpr std::pair<std::string_view, unsigned long> kPropagationOptions[] = {
 
 // Options runc knows that runsc does not implement yet.
 constexpr std::string_view kUnsupportedMountOptions[] = {
-    "rro",       "rrw",         "rnosuid",      "rsuid",      "rnodev",        "rdev",
-    "rnoexec",   "rexec",       "rnodiratime",  "rdiratime",  "rrelatime",     "rnorelatime",
-    "rnoatime",  "ratime",      "rstrictatime", "rnostrictatime", "rnosymfollow", "rsymfollow",
-    "tmpcopyup", "idmap",       "ridmap",
+    "rro",       "rrw",    "rnosuid",      "rsuid",          "rnodev",       "rdev",
+    "rnoexec",   "rexec",  "rnodiratime",  "rdiratime",      "rrelatime",    "rnorelatime",
+    "rnoatime",  "ratime", "rstrictatime", "rnostrictatime", "rnosymfollow", "rsymfollow",
+    "tmpcopyup", "idmap",  "ridmap",
 };
 
 // Applies one option to `mount`'s flags, propagation or data.
@@ -516,9 +524,9 @@ int CloneFlagOf(std::string_view type) {
   constexpr int CLONE_NEWTIME = 0x80;
 #endif
   static constexpr std::pair<std::string_view, int> kTypes[] = {
-      {"pid", CLONE_NEWPID},       {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS},
-      {"ipc", CLONE_NEWIPC},       {"uts", CLONE_NEWUTS},     {"cgroup", CLONE_NEWCGROUP},
-      {"user", CLONE_NEWUSER},     {"time", CLONE_NEWTIME},
+      {"pid", CLONE_NEWPID},   {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS},
+      {"ipc", CLONE_NEWIPC},   {"uts", CLONE_NEWUTS},     {"cgroup", CLONE_NEWCGROUP},
+      {"user", CLONE_NEWUSER}, {"time", CLONE_NEWTIME},
   };
   for (const auto& [name, flag] : kTypes) {
     if (name == type) return flag;
@@ -584,7 +592,8 @@ absl::StatusOr<Device> ParseDevice(const Node& node) {
   }
   if (node["fileMode"].present()) {
     ASSIGN_OR_RETURN(uint32_t mode, node["fileMode"].Int<uint32_t>());
-    if (mode > 07777) return node["fileMode"].Error(fmt::format("must be at most 07777, got {:#o}", mode));
+    if (mode > 07777)
+      return node["fileMode"].Error(fmt::format("must be at most 07777, got {:#o}", mode));
     device.file_mode = mode;
   }
   if (node["uid"].present()) {
@@ -634,8 +643,8 @@ absl::StatusOr<std::vector<T>> ParseArray(const Node& node, ParseFn parse) {
 
 absl::Status ParseResources(const Node& node, Linux& linux) {
   RETURN_IF_ERROR(node.ExpectObject());
-  for (const char* key : {"memory", "cpu", "pids", "blockIO", "hugepageLimits", "network", "rdma",
-                          "unified"}) {
+  for (const char* key :
+       {"memory", "cpu", "pids", "blockIO", "hugepageLimits", "network", "rdma", "unified"}) {
     RETURN_IF_ERROR(node[key].RejectIfSet());
   }
   ASSIGN_OR_RETURN(linux.device_rules, ParseArray<DeviceRule>(node["devices"], ParseDeviceRule));
@@ -651,9 +660,9 @@ absl::Status RejectUnsupportedLinuxFields(const Node& node) {
 }
 
 absl::Status CheckRootfsPropagation(const Node& node, const std::string& value) {
-  static constexpr std::string_view kAllowed[] = {"",       "private", "rprivate",   "slave",
-                                                  "rslave", "shared",  "rshared",    "unbindable",
-                                                  "runbindable"};
+  static constexpr std::string_view kAllowed[] = {"",        "private",    "rprivate",
+                                                  "slave",   "rslave",     "shared",
+                                                  "rshared", "unbindable", "runbindable"};
   if (std::find(std::begin(kAllowed), std::end(kAllowed), value) != std::end(kAllowed)) {
     return absl::OkStatus();
   }
@@ -686,11 +695,11 @@ absl::Status CheckSysctl(const Node& node, const std::string& key, const Linux& 
     return node.Error(fmt::format("invalid sysctl name \"{}\"", key));
   }
   static constexpr std::string_view kIpcSysctls[] = {
-      "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",  "kernel.sem",
+      "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
       "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"};
-  const bool ipc = std::find(std::begin(kIpcSysctls), std::end(kIpcSysctls), key) !=
-                       std::end(kIpcSysctls) ||
-                   key.starts_with("fs.mqueue.");
+  const bool ipc =
+      std::find(std::begin(kIpcSysctls), std::end(kIpcSysctls), key) != std::end(kIpcSysctls) ||
+      key.starts_with("fs.mqueue.");
   if (ipc && linux.HasNamespace("ipc")) return absl::OkStatus();
   if (ipc) return node.Error(fmt::format("sysctl \"{}\" needs an ipc namespace", key));
   if (key.starts_with("net.")) {
@@ -782,8 +791,7 @@ absl::StatusOr<Spec> ParseSpec(const nlohmann::json& doc, const std::string& bun
 
 absl::StatusOr<Spec> LoadSpec(const std::string& bundle_arg) {
   std::error_code ec;
-  const std::string bundle =
-      CleanAbsolute(std::filesystem::absolute(bundle_arg, ec).string());
+  const std::string bundle = CleanAbsolute(std::filesystem::absolute(bundle_arg, ec).string());
   if (!std::filesystem::exists(bundle, ec)) {
     return absl::NotFoundError(fmt::format("bundle \"{}\": no such directory", bundle_arg));
   }

@@ -56,14 +56,15 @@ struct Process {
 // One entry of mounts[]. `flags`/`propagation`/`data` are derived from
 // options[] the way runc does (ro, nosuid, bind, rbind, rprivate, mode=...).
 struct Mount {
-  std::string destination;  // absolute, inside the container
-  std::string type;         // "bind" when options carry bind/rbind
-  std::string source;       // absolute host path for binds (bundle-relative resolved)
+  std::string destination;           // absolute, inside the container
+  std::string type;                  // "bind" for every bind mount (type or bind/rbind option)
+  std::string source;                // absolute host path for binds (bundle-relative resolved)
   std::vector<std::string> options;  // as written
   unsigned long flags = 0;           // MS_* to apply (MS_BIND, MS_REC, MS_RDONLY, ...)
   unsigned long clear_flags = 0;     // MS_* explicitly cleared (rw, suid, ...)
   unsigned long propagation = 0;     // MS_PRIVATE/MS_SLAVE/MS_SHARED/MS_UNBINDABLE [|MS_REC]
   std::string data;                  // remaining options joined by ',' (mode=755,size=...)
+  // True for type "bind" or MS_BIND in flags.
   bool is_bind() const;
 };
 
@@ -71,7 +72,7 @@ struct Mount {
 // ipc, uts, user, cgroup, time.
 struct Namespace {
   std::string type;
-  std::string path;  // empty: create a new one
+  std::string path;    // empty: create a new one
   int clone_flag = 0;  // CLONE_NEWPID, ...
 };
 
