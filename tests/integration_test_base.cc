@@ -22,6 +22,7 @@ void IntegrationTest::SetUp() {
 }
 
 void IntegrationTest::TearDown() {
+  if (tmp_.empty()) return;  // SetUp failed before making the temp dir.
   if (runtime_ != nullptr) runtime_->DeleteAll();
   ExpectNothingLeft();
   runtime_.reset();
