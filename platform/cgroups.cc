@@ -1,1 +1,219 @@
-// (filled in by its owner)
+#include "platform/cgroups.h"
+
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_split.h"
+#include "fmt/format.h"
+#include "platform/errors.h"
+#include "platform/status_macros.h"
+
+namespace platform {
+namespace {
+
+// Splits a cleaned absolute path into components; error if ".." climbs above "/".
+absl::StatusOr<std::vector<std::string>> CleanComponents(const std::string& path) {
+  std::vector<std::string> parts;
+  for (absl::string_view piece : absl::StrSplit(path, '/', absl::SkipEmpty())) {
+    std::string part(piece);
+    if (part == ".") continue;
+    if (part == "..") {
+      if (parts.empty()) return absl::InvalidArgumentError(fmt::format("cgroupsPath \"{}\" climbs out of the cgroup root", path));
+      parts.pop_back();
+      continue;
+    }
+    parts.push_back(part);
+  }
+  return parts;
+}
+
+std::string JoinPath(const std::string& base, const std::vector<std::string>& parts) {
+  std::string out = base;
+  for (const std::string& part : parts) out += "/" + part;
+  return out;
+}
+
+// /proc/self/cgroup: controllers ("" for v2) -> path.
+std::map<std::string, std::string> OwnCgroups() {
+  std::map<std::string, std::string> own;
+  std::ifstream file("/proc/self/cgroup");
+  std::string line;
+  while (std::getline(file, line)) {
+    size_t first = line.find(':');
+    size_t second = line.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    own[line.substr(first + 1, second - first - 1)] = line.substr(second + 1);
+  }
+  return own;
+}
+
+absl::Status WriteFile(const std::string& path, const std::string& value) {
+  std::ofstream file(path);
+  if (!file) return ErrnoError(errno, fmt::format("opening {}", path));
+  file << value;
+  file.flush();
+  if (!file) return ErrnoError(errno, fmt::format("writing \"{}\" to {}", value, path));
+  return absl::OkStatus();
+}
+
+std::string ReadTrimmed(const std::string& path) {
+  std::ifstream file(path);
+  std::string value;
+  std::getline(file, value);
+  return value;
+}
+
+// A new v1 cpuset cgroup starts with empty cpus/mems, and joining it fails
+// with ENOSPC: inherit the parent's, as runc does.
+absl::Status InheritCpuset(const std::string& dir) {
+  std::string parent = dir.substr(0, dir.rfind('/'));
+  for (const char* file : {"/cpuset.cpus", "/cpuset.mems"}) {
+    if (!ReadTrimmed(dir + file).empty()) continue;
+    RETURN_IF_ERROR(WriteFile(dir + file, ReadTrimmed(parent + file)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<CgroupLayout> DetectCgroupLayout() {
+  std::ifstream file("/proc/self/mountinfo");
+  if (!file) return LastError("reading /proc/self/mountinfo");
+  CgroupLayout layout;
+  std::string line;
+  while (std::getline(file, line)) {
+    // "id parent maj:min root mountpoint opts [optional...] - fstype source superopts"
+    std::vector<std::string> fields = absl::StrSplit(line, ' ');
+    auto dash = std::find(fields.begin(), fields.end(), "-");
+    if (fields.size() < 5 || dash == fields.end() || dash + 3 > fields.end()) continue;
+    const std::string& fstype = *(dash + 1);
+    const std::string& mount_point = fields[4];
+    if (fstype == "cgroup2") {
+      layout.hierarchies.push_back({mount_point, ""});
+      if (mount_point == "/sys/fs/cgroup") layout.pure_v2 = true;
+    } else if (fstype == "cgroup") {
+      std::string controllers;
+      for (absl::string_view opt : absl::StrSplit(*(dash + 3), ',')) {
+        if (opt == "rw" || opt == "ro" || opt.empty() || absl::StartsWith(opt, "release_agent") ||
+            opt == "clone_children" || opt == "noprefix" || opt == "xattr" || opt == "cpuset_v2_mode") {
+          continue;
+        }
+        controllers += (controllers.empty() ? "" : ",") + std::string(opt);
+      }
+      layout.hierarchies.push_back({mount_point, controllers});
+    }
+  }
+  if (layout.hierarchies.empty()) return absl::FailedPreconditionError("no cgroup filesystem is mounted");
+  return layout;
+}
+
+absl::StatusOr<Cgroup> Cgroup::Resolve(const std::string& cgroups_path, const std::string& id) {
+  ASSIGN_OR_RETURN(CgroupLayout layout, DetectCgroupLayout());
+  std::string wanted = cgroups_path.empty() ? id : cgroups_path;
+  bool relative = wanted[0] != '/';
+  std::map<std::string, std::string> own = OwnCgroups();
+  Cgroup cgroup;
+  cgroup.pure_v2_ = layout.pure_v2;
+  for (const CgroupHierarchy& hierarchy : layout.hierarchies) {
+    std::string base = relative ? own[hierarchy.controllers] : "/";
+    ASSIGN_OR_RETURN(std::vector<std::string> parts, CleanComponents(base + "/" + wanted));
+    if (parts.empty()) return absl::InvalidArgumentError(fmt::format("cgroupsPath \"{}\" is the cgroup root", cgroups_path));
+    std::string dir = JoinPath(hierarchy.mount_point, parts);
+    if (std::find(cgroup.dirs_.begin(), cgroup.dirs_.end(), dir) != cgroup.dirs_.end()) continue;
+    cgroup.dirs_.push_back(dir);
+    for (absl::string_view controller : absl::StrSplit(hierarchy.controllers, ',')) {
+      if (controller == "devices") cgroup.devices_dir_ = dir;
+      if (controller == "cpuset") cgroup.cpuset_dir_ = dir, cgroup.cpuset_mount_ = hierarchy.mount_point + "/";
+    }
+  }
+  return cgroup;
+}
+
+absl::Status Cgroup::Create() {
+  for (const std::string& dir : dirs_) {
+    std::string cpuset_root = dir.rfind(cpuset_dir_, 0) == 0 && !cpuset_dir_.empty() ? cpuset_mount_ : "";
+    // Walk down from the hierarchy root, creating what is missing.
+    std::string path;
+    for (absl::string_view part : absl::StrSplit(dir, '/', absl::SkipEmpty())) {
+      path += "/" + std::string(part);
+      if (mkdir(path.c_str(), 0755) == 0) {
+        created_.push_back(path);
+        if (path.rfind(cpuset_root, 0) == 0 && !cpuset_root.empty()) RETURN_IF_ERROR(InheritCpuset(path));
+      } else if (errno != EEXIST) {
+        return ErrnoError(errno, fmt::format("creating cgroup {}", path));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Cgroup::AddProcess(pid_t pid) const {
+  for (const std::string& dir : dirs_) {
+    RETURN_IF_ERROR(WriteFile(dir + "/cgroup.procs", std::to_string(pid)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Cgroup::ApplyDeviceRule(bool allow, const std::string& rule) const {
+  if (devices_dir_.empty()) {
+    return absl::UnimplementedError(
+        "linux.resources.devices: device rules on cgroup v2 (eBPF) are not supported yet");
+  }
+  return WriteFile(devices_dir_ + (allow ? "/devices.allow" : "/devices.deny"), rule);
+}
+
+absl::StatusOr<std::vector<pid_t>> Cgroup::Processes() const {
+  std::vector<pid_t> pids;
+  if (dirs_.empty()) return pids;
+  std::string path = dirs_.front() + "/cgroup.procs";
+  std::ifstream file(path);
+  if (!file) return ErrnoError(errno, fmt::format("reading {}", path));
+  pid_t pid;
+  while (file >> pid) pids.push_back(pid);
+  return pids;
+}
+
+absl::Status Cgroup::Destroy() const {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (auto it = created_.rbegin(); it != created_.rend(); ++it) {
+    while (rmdir(it->c_str()) != 0 && errno != ENOENT) {
+      // EBUSY: a process is still leaving (killed, not yet reaped), or a
+      // sibling container still uses a shared parent (then keep it).
+      if (errno != EBUSY || std::chrono::steady_clock::now() > deadline) {
+        if (errno == EBUSY && std::find(dirs_.begin(), dirs_.end(), *it) == dirs_.end()) break;
+        return ErrnoError(errno, fmt::format("removing cgroup {}", *it));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  return absl::OkStatus();
+}
+
+nlohmann::json Cgroup::ToJson() const {
+  return {{"dirs", dirs_}, {"created", created_}, {"devices_dir", devices_dir_}, {"pure_v2", pure_v2_},
+          {"cpuset_dir", cpuset_dir_}, {"cpuset_mount", cpuset_mount_}};
+}
+
+absl::StatusOr<Cgroup> Cgroup::FromJson(const nlohmann::json& json) {
+  Cgroup cgroup;
+  try {
+    cgroup.dirs_ = json.at("dirs").get<std::vector<std::string>>();
+    cgroup.created_ = json.at("created").get<std::vector<std::string>>();
+    cgroup.devices_dir_ = json.at("devices_dir").get<std::string>();
+    cgroup.pure_v2_ = json.at("pure_v2").get<bool>();
+    cgroup.cpuset_dir_ = json.value("cpuset_dir", "");
+    cgroup.cpuset_mount_ = json.value("cpuset_mount", "");
+  } catch (const nlohmann::json::exception& error) {
+    return absl::DataLossError(fmt::format("cgroup in state.json: {}", error.what()));
+  }
+  return cgroup;
+}
+
+}  // namespace platform

@@ -92,17 +92,21 @@ absl::Status SetEffectivePermittedInheritable(const CapabilitySets& sets) {
   return status;
 }
 
-absl::Status SetAmbient(const std::vector<int>& ambient) {
+// Like runc, an ambient capability that cannot be raised (it is not both
+// permitted and inheritable) is a warning, not an error: runc's own default
+// spec lists ambient caps without an inheritable set.
+absl::StatusOr<std::vector<std::string>> SetAmbient(const std::vector<int>& ambient) {
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) {
     return LastError("clearing the ambient set");
   }
+  std::vector<std::string> warnings;
   for (int cap : ambient) {
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0) {
-      return LastError(fmt::format("raising ambient {} (it must be permitted and inheritable)",
-                                   CapName(cap)));
+      warnings.push_back(fmt::format("cannot raise ambient capability {} (it must be permitted and inheritable)",
+                                     CapName(cap)));
     }
   }
-  return absl::OkStatus();
+  return warnings;
 }
 
 absl::Status WriteFile(const std::string& path, const std::string& value) {
@@ -169,7 +173,7 @@ absl::Status ChangeUser(uint32_t uid, uint32_t gid, const std::vector<uint32_t>&
   return absl::OkStatus();
 }
 
-absl::Status ApplyCapabilities(const CapabilitySets& caps) {
+absl::StatusOr<std::vector<std::string>> ApplyCapabilities(const CapabilitySets& caps) {
   for (const auto* set : {&caps.effective, &caps.permitted, &caps.inheritable, &caps.ambient}) {
     RETURN_IF_ERROR_CTX(CheckKnown(*set), "applying capabilities");
   }

@@ -34,8 +34,9 @@ absl::Status LimitBoundingSet(const std::vector<int>& bounding);
 absl::Status ChangeUser(uint32_t uid, uint32_t gid, const std::vector<uint32_t>& additional_gids);
 
 // Sets effective, permitted and inheritable sets (libcap), then the ambient
-// set. Call after ChangeUser.
-absl::Status ApplyCapabilities(const CapabilitySets& caps);
+// set. Call after ChangeUser. Returns warnings for ambient capabilities that
+// could not be raised (runc warns and goes on).
+absl::StatusOr<std::vector<std::string>> ApplyCapabilities(const CapabilitySets& caps);
 
 // setrlimit; error names the rlimit ("RLIMIT_NOFILE: raising the hard limit
 // above ... needs CAP_SYS_RESOURCE").

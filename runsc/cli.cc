@@ -1,1 +1,169 @@
-// (filled in by its owner)
+#include "runsc/cli.h"
+
+#include <functional>
+#include <iostream>
+#include <memory>
+
+#include "CLI/CLI.hpp"
+#include "fmt/format.h"
+#include "platform/logging.h"
+#include "runsc/commands.h"
+#include "runsc/container_init.h"
+#include "sentry/sentry.h"
+#include "spdlog/sinks/null_sink.h"
+#include "spdlog/spdlog.h"
+
+namespace runsc {
+namespace {
+
+constexpr char kVersion[] = "0.1.0";
+constexpr char kSpecVersion[] = "1.0.2-dev";
+
+// The command chosen on the command line, run after parsing succeeds.
+using Action = std::function<absl::StatusOr<int>()>;
+
+void AddCreateFlags(CLI::App* command, CreateOptions& options) {
+  command->add_option("--bundle,-b", options.bundle, "path to the root of the bundle directory");
+  command->add_option("--console-socket", options.console_socket, "unix socket to receive the pty master");
+  command->add_option("--pid-file", options.pid_file, "file to write the container init's pid to");
+  command->add_flag("--no-pivot", options.no_pivot, "do not use pivot_root (for ramdisk roots)");
+  command->add_flag("--no-new-keyring", options.no_new_keyring, "do not create a new session keyring");
+  command->add_option("--preserve-fds", options.preserve_fds, "pass N extra fds (3..3+N-1) to the container");
+  command->add_option("container-id", options.id, "the container's id")->required();
+}
+
+struct Parsed {
+  GlobalOptions global;
+  CreateOptions create;
+  RunOptions run;
+  InitFds init;
+  sentry::SentryOptions boot;
+  std::string id, signal = "SIGTERM", format = "table", bundle;
+  std::vector<std::string> extra;
+  bool all = false, force = false, quiet = false, rootless = false, internal = false;
+};
+
+void AddLifecycleCommands(CLI::App& app, Parsed& p, Action& action) {
+  auto* create = app.add_subcommand("create", "create a container");
+  AddCreateFlags(create, p.create);
+  create->callback([&] { action = [&] { return CreateCommand(p.global, p.create); }; });
+
+  auto* run = app.add_subcommand("run", "create and start a container, and wait for it");
+  AddCreateFlags(run, p.run.create);
+  run->add_flag("--detach,-d", p.run.detach, "detach from the container's process");
+  run->add_flag("--keep", p.run.keep, "do not delete the container after it exits");
+  run->callback([&] { action = [&] { return RunCommand(p.global, p.run); }; });
+
+  auto* start = app.add_subcommand("start", "start a created container");
+  start->add_option("container-id", p.id)->required();
+  start->callback([&] { action = [&] { return StartCommand(p.global, p.id); }; });
+
+  auto* kill = app.add_subcommand("kill", "send a signal to the container's init (default SIGTERM)");
+  kill->add_flag("--all,-a", p.all, "signal every process of the container");
+  kill->add_option("container-id", p.id)->required();
+  kill->add_option("signal", p.signal, "signal name or number");
+  kill->callback([&] { action = [&] { return KillCommand(p.global, p.id, p.signal, p.all); }; });
+
+  auto* remove = app.add_subcommand("delete", "delete a container");
+  remove->add_flag("--force,-f", p.force, "kill the container first if it is running");
+  remove->add_option("container-id", p.id)->required();
+  remove->callback([&] { action = [&] { return DeleteCommand(p.global, p.id, p.force); }; });
+}
+
+void AddQueryCommands(CLI::App& app, Parsed& p, Action& action) {
+  auto* state = app.add_subcommand("state", "print a container's state as JSON");
+  state->add_option("container-id", p.id)->required();
+  state->callback([&] { action = [&] { return StateCommand(p.global, p.id); }; });
+
+  auto* list = app.add_subcommand("list", "list containers");
+  list->add_option("--format,-f", p.format, "table or json");
+  list->add_flag("--quiet,-q", p.quiet, "print only ids");
+  list->callback([&] { action = [&] { return ListCommand(p.global, p.format, p.quiet); }; });
+
+  auto* ps = app.add_subcommand("ps", "list a container's processes");
+  ps->add_option("--format,-f", p.format, "table or json");
+  ps->add_option("container-id", p.id)->required();
+  ps->add_option("ps-args", p.extra, "arguments for ps(1) (default -ef)");
+  ps->callback([&] { action = [&] { return PsCommand(p.global, p.id, p.format, p.extra); }; });
+
+  auto* spec = app.add_subcommand("spec", "write a default config.json");
+  spec->add_option("--bundle,-b", p.bundle, "directory to write config.json in");
+  spec->add_flag("--rootless", p.rootless, "a spec for a rootless container");
+  spec->callback([&] { action = [&] { return SpecCommand(p.bundle, p.rootless); }; });
+
+  auto* features = app.add_subcommand("features", "print the OCI features document");
+  features->callback([&] { action = [&] { return FeaturesCommand(); }; });
+}
+
+// Internal commands: runsc re-executes itself as these (DESIGN.md).
+void AddInternalCommands(CLI::App& app, Parsed& p, Action& action) {
+  auto* init = app.add_subcommand("init", "")->group("");
+  init->add_option("--sync-fd", p.init.sync)->required();
+  init->add_option("--fifo-fd", p.init.fifo)->required();
+  init->add_option("--preserve-fds", p.init.preserve_fds);
+  init->callback([&] {
+    p.internal = true;
+    action = [&]() -> absl::StatusOr<int> { return RunContainerInit(p.init); };
+  });
+
+  auto* boot = app.add_subcommand("boot", "")->group("");
+  boot->add_option("--id", p.boot.container_id)->required();
+  boot->add_option("--init-pidfd", p.boot.init_pidfd)->required();
+  boot->add_option("--ready-fd", p.boot.ready_fd)->required();
+  boot->callback([&] { action = [&]() -> absl::StatusOr<int> { return sentry::RunSentry(p.boot); }; });
+}
+
+void AddGlobalFlags(CLI::App& app, Parsed& p) {
+  app.add_option("--root", p.global.root, "state directory (default /run/runsc)");
+  app.add_option("--log", p.global.log.path, "log file (default stderr)");
+  app.add_option("--log-format", p.global.log.format, "text or json");
+  app.add_flag("--debug", p.global.log.debug, "log debug messages");
+  app.add_flag("--systemd-cgroup", p.global.systemd_cgroup, "use systemd to manage cgroups");
+  app.set_version_flag("--version,-v", fmt::format("runsc version {}\nspec: {}", kVersion, kSpecVersion));
+}
+
+void ReportError(const absl::Status& status, bool logged) {
+  std::string message(status.message());
+  if (logged) spdlog::error("{}", message);
+  std::cerr << "runsc: " << message << "\n";
+}
+
+}  // namespace
+
+int RunCli(int argc, char** argv) {
+  CLI::App app{"runsc: a sandboxed OCI container runtime", "runsc"};
+  app.require_subcommand(1);
+  Parsed p;
+  Action action;
+  AddGlobalFlags(app, p);
+  AddLifecycleCommands(app, p, action);
+  AddQueryCommands(app, p, action);
+  AddInternalCommands(app, p, action);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& success) {
+    return app.exit(success);
+  } catch (const CLI::ParseError& error) {
+    std::cerr << "runsc: " << error.what() << " (see runsc --help)\n";
+    return 1;
+  }
+  if (p.internal) {
+    // The init's stdio is the workload's: it must print nothing there.
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("null", std::make_shared<spdlog::sinks::null_sink_mt>()));
+  } else if (absl::Status logging = platform::SetupLogging(p.global.log); !logging.ok()) {
+    ReportError(logging, false);
+    return 1;
+  }
+  if (p.global.systemd_cgroup) {
+    ReportError(absl::UnimplementedError("--systemd-cgroup: the systemd cgroup driver is not supported"), true);
+    return 1;
+  }
+  absl::StatusOr<int> result = action();
+  if (!result.ok()) {
+    ReportError(result.status(), !p.global.log.path.empty());
+    return 1;
+  }
+  return *result;
+}
+
+}  // namespace runsc

@@ -1,1 +1,268 @@
-// (filled in by its owner)
+#include "runsc/container_init.h"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <linux/keyctl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "fmt/format.h"
+#include "platform/errors.h"
+#include "platform/process_attrs.h"
+#include "platform/rootfs.h"
+#include "platform/status_macros.h"
+#include "platform/sync_channel.h"
+#include "platform/unique_fd.h"
+#include "runsc/spec.h"
+
+namespace runsc {
+namespace {
+
+using platform::LastError;
+using platform::UniqueFd;
+
+absl::StatusOr<InitConfig> ReceiveConfig(int sync_fd) {
+  ASSIGN_OR_RETURN(nlohmann::json message, platform::ReceiveMessage(sync_fd));
+  InitConfig config;
+  try {
+    config.id = message.at("id");
+    config.bundle = message.at("bundle");
+    config.spec = message.at("spec");
+    config.no_pivot = message.at("no_pivot");
+    config.no_new_keyring = message.at("no_new_keyring");
+  } catch (const nlohmann::json::exception& error) {
+    return absl::DataLossError(fmt::format("init config: {}", error.what()));
+  }
+  return config;
+}
+
+// Joins the namespaces the spec names by path. The pid namespace was joined
+// by create (it applies to children only); new ones came from clone flags,
+// except the cgroup namespace, made here after create put us in our cgroup
+// so that its root is the container's cgroup.
+absl::Status EnterNamespaces(const Spec& spec) {
+  for (const Namespace& ns : spec.linux.namespaces) {
+    if (ns.clone_flag == CLONE_NEWPID) continue;
+    if (ns.path.empty()) {
+      if (ns.clone_flag == CLONE_NEWCGROUP && unshare(CLONE_NEWCGROUP) != 0) {
+        return LastError("creating the cgroup namespace");
+      }
+      continue;
+    }
+    UniqueFd fd(open(ns.path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) return LastError(fmt::format("opening {} namespace {}", ns.type, ns.path));
+    if (setns(fd.get(), ns.clone_flag) != 0) {
+      return LastError(fmt::format("joining {} namespace {}", ns.type, ns.path));
+    }
+  }
+  return absl::OkStatus();
+}
+
+platform::MountRequest ToMountRequest(const Mount& mount) {
+  return {mount.source, mount.type, mount.flags, mount.propagation, mount.data};
+}
+
+// True when the spec bind-mounts a host /dev: then runc makes no devices.
+bool BindsDev(const Spec& spec) {
+  for (const Mount& mount : spec.mounts) {
+    if (mount.destination == "/dev" && mount.is_bind()) return true;
+  }
+  return false;
+}
+
+absl::Status CreateDevices(int root_fd, const Spec& spec) {
+  if (!BindsDev(spec)) RETURN_IF_ERROR(platform::CreateDefaultDevices(root_fd));
+  for (const Device& device : spec.linux.devices) {
+    platform::DeviceNode node{device.path, device.type == 'u' ? 'c' : device.type,
+                              static_cast<uint32_t>(device.major), static_cast<uint32_t>(device.minor),
+                              device.file_mode.value_or(0666), device.uid.value_or(0), device.gid.value_or(0)};
+    RETURN_IF_ERROR_CTX(platform::CreateDevice(root_fd, node), fmt::format("linux.devices {}", device.path));
+  }
+  return absl::OkStatus();
+}
+
+// Everything done while the rootfs is still reached through a path and the
+// host's /proc is at /proc.
+absl::Status PrepareRootfs(const Spec& spec) {
+  unsigned long propagation = MS_REC | MS_PRIVATE;
+  if (spec.linux.rootfs_propagation == "slave" || spec.linux.rootfs_propagation == "rslave") propagation = MS_REC | MS_SLAVE;
+  if (spec.linux.rootfs_propagation == "shared" || spec.linux.rootfs_propagation == "rshared") propagation = MS_REC | MS_SHARED;
+  RETURN_IF_ERROR(platform::SetRootPropagation(propagation));
+  RETURN_IF_ERROR(platform::BindRootfsOntoItself(spec.root_path));
+  UniqueFd root(open(spec.root_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid()) return LastError(fmt::format("opening rootfs {}", spec.root_path));
+  for (const Mount& mount : spec.mounts) {
+    RETURN_IF_ERROR_CTX(platform::MountInRoot(root.get(), mount.destination, ToMountRequest(mount)),
+                        fmt::format("mounting {} on {}", mount.source.empty() ? mount.type : mount.source,
+                                    mount.destination));
+  }
+  RETURN_IF_ERROR(CreateDevices(root.get(), spec));
+  for (const auto& [key, value] : spec.linux.sysctl) {
+    RETURN_IF_ERROR_CTX(platform::WriteSysctl(key, value), fmt::format("linux.sysctl {}", key));
+  }
+  for (const std::string& path : spec.linux.masked_paths) {
+    RETURN_IF_ERROR_CTX(platform::MaskPath(root.get(), path), fmt::format("linux.maskedPaths {}", path));
+  }
+  for (const std::string& path : spec.linux.readonly_paths) {
+    RETURN_IF_ERROR_CTX(platform::MakeReadonly(root.get(), path), fmt::format("linux.readonlyPaths {}", path));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SetIdentity(const Spec& spec, const InitConfig& config) {
+  if (!spec.hostname.empty()) RETURN_IF_ERROR(platform::SetHostname(spec.hostname));
+  if (!spec.domainname.empty()) RETURN_IF_ERROR(platform::SetDomainname(spec.domainname));
+  if (!config.no_new_keyring) {
+    // A session keyring of its own, as runc does, so the container cannot
+    // read the host's keys (best effort: keyrings may be disabled).
+    std::string name = "_ses." + config.id;
+    if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name.c_str()) < 0 && errno != ENOSYS) {
+      return LastError("joining a new session keyring");
+    }
+  }
+  if (spec.process.oom_score_adj) RETURN_IF_ERROR(platform::SetOomScoreAdj(*spec.process.oom_score_adj));
+  return absl::OkStatus();
+}
+
+// Invariant (CVE-2024-21626): the cwd is entered after pivot_root, with
+// every fd but stdio, the preserved fds and our own closed, and checked to
+// be reachable from the new root.
+absl::Status EnterCwd(const std::string& cwd) {
+  if (chdir(cwd.c_str()) != 0) return LastError(fmt::format("process.cwd: chdir to {}", cwd));
+  char buffer[4096];
+  if (getcwd(buffer, sizeof(buffer)) == nullptr || buffer[0] != '/') {
+    return absl::PermissionDeniedError(fmt::format("process.cwd {} is outside the container root", cwd));
+  }
+  return absl::OkStatus();
+}
+
+// Returns warnings to pass on to create (ambient caps that cannot be raised).
+absl::StatusOr<std::vector<std::string>> ApplyProcessAttributes(const Process& process) {
+  for (const Rlimit& limit : process.rlimits) {
+    RETURN_IF_ERROR_CTX(platform::ApplyRlimit(limit.type, limit.resource, limit.soft, limit.hard),
+                        "process.rlimits");
+  }
+  const Capabilities& caps = process.capabilities;
+  RETURN_IF_ERROR_CTX(platform::LimitBoundingSet(caps.bounding), "process.capabilities.bounding");
+  RETURN_IF_ERROR_CTX(platform::ChangeUser(process.user.uid, process.user.gid, process.user.additional_gids),
+                      "process.user");
+  ASSIGN_OR_RETURN(std::vector<std::string> warnings,
+                   platform::Annotate(platform::ApplyCapabilities({caps.bounding, caps.effective, caps.inheritable,
+                                                                   caps.permitted, caps.ambient}),
+                                      "process.capabilities"));
+  if (process.user.umask) umask(*process.user.umask);
+  if (process.no_new_privileges) RETURN_IF_ERROR(platform::SetNoNewPrivileges());
+  return warnings;
+}
+
+std::string EnvValue(const std::vector<std::string>& env, const std::string& name) {
+  for (const std::string& entry : env) {
+    if (entry.rfind(name + "=", 0) == 0) return entry.substr(name.size() + 1);
+  }
+  return "";
+}
+
+// HOME from the container's /etc/passwd when the spec sets none (runc does).
+void AddHome(std::vector<std::string>& env, uint32_t uid) {
+  for (const std::string& entry : env) {
+    if (entry.rfind("HOME=", 0) == 0) return;
+  }
+  std::string home = "/";
+  std::ifstream passwd("/etc/passwd");
+  std::string line;
+  while (std::getline(passwd, line)) {
+    std::vector<std::string> fields;
+    std::stringstream stream(line);
+    for (std::string field; std::getline(stream, field, ':');) fields.push_back(field);
+    if (fields.size() >= 6 && fields[2] == std::to_string(uid)) home = fields[5];
+  }
+  env.push_back("HOME=" + home);
+}
+
+// Blocks until `runsc start` opens the fifo for reading, then writes one
+// byte. The fifo is reopened through the host /proc kept from before
+// pivot_root (the container may have no /proc); that fd is closed here.
+absl::Status WaitForStart(int host_proc, int fifo_fd) {
+  std::string link = fmt::format("thread-self/fd/{}", fifo_fd);
+  UniqueFd fifo(openat(host_proc, link.c_str(), O_WRONLY | O_CLOEXEC));
+  close(host_proc);
+  if (!fifo.valid()) return LastError("opening the exec fifo");
+  if (write(fifo.get(), "0", 1) != 1) return LastError("writing the exec fifo");
+  return absl::OkStatus();
+}
+
+struct Prepared {
+  std::string executable;
+  std::vector<std::string> env;
+  UniqueFd host_proc;
+  std::vector<std::string> warnings;
+};
+
+absl::StatusOr<Prepared> SetUpContainer(const InitConfig& config, const InitFds& fds) {
+  ASSIGN_OR_RETURN(Spec spec, ParseSpec(config.spec, config.bundle));
+  RETURN_IF_ERROR(EnterNamespaces(spec));
+  RETURN_IF_ERROR(PrepareRootfs(spec));
+  RETURN_IF_ERROR(SetIdentity(spec, config));
+  Prepared prepared;
+  prepared.host_proc.reset(open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!prepared.host_proc.valid()) return LastError("opening /proc");
+  RETURN_IF_ERROR(platform::EnterRootfs(spec.root_path, config.no_pivot));
+  if (spec.root_readonly) RETURN_IF_ERROR_CTX(platform::RemountRootReadonly(), "root.readonly");
+  // Only stdio, the preserved fds and our own few survive exec.
+  syscall(SYS_close_range, 3 + fds.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  RETURN_IF_ERROR(EnterCwd(spec.process.cwd));
+  prepared.env = spec.process.env;
+  AddHome(prepared.env, spec.process.user.uid);
+  ASSIGN_OR_RETURN(prepared.executable,
+                   platform::LookPath(spec.process.args[0], EnvValue(prepared.env, "PATH")));
+  ASSIGN_OR_RETURN(prepared.warnings, ApplyProcessAttributes(spec.process));
+  return prepared;
+}
+
+std::vector<char*> CStrings(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (std::string& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json InitConfigToJson(const InitConfig& config) {
+  return {{"id", config.id}, {"bundle", config.bundle}, {"spec", config.spec},
+          {"no_pivot", config.no_pivot}, {"no_new_keyring", config.no_new_keyring}};
+}
+
+int RunContainerInit(const InitFds& fds) {
+  prctl(PR_SET_NAME, "runsc:[INIT]");
+  absl::StatusOr<InitConfig> config = ReceiveConfig(fds.sync);
+  if (!config.ok()) return 1;
+  absl::StatusOr<Prepared> prepared = SetUpContainer(*config, fds);
+  if (!prepared.ok()) {
+    (void)platform::SendMessage(fds.sync, {{"error", std::string(prepared.status().message())}});
+    return 1;
+  }
+  if (!platform::SendMessage(fds.sync, {{"ok", true}, {"warnings", prepared->warnings}}).ok()) return 1;
+  close(fds.sync);
+  absl::Status started = WaitForStart(prepared->host_proc.release(), fds.fifo);
+  if (!started.ok()) {
+    fmt::print(stderr, "runsc init: {}\n", std::string(started.message()));
+    return 1;
+  }
+  close(fds.fifo);
+  std::vector<std::string> args = config->spec["process"]["args"].get<std::vector<std::string>>();
+  std::vector<char*> argv = CStrings(args);
+  std::vector<char*> envp = CStrings(prepared->env);
+  execve(prepared->executable.c_str(), argv.data(), envp.data());
+  fmt::print(stderr, "runsc init: exec {}: {}\n", prepared->executable, strerror(errno));
+  return 127;
+}
+
+}  // namespace runsc

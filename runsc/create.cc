@@ -1,1 +1,255 @@
-// (filled in by its owner)
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <optional>
+
+#include "fmt/format.h"
+#include "platform/cgroups.h"
+#include "platform/errors.h"
+#include "platform/procfs.h"
+#include "platform/self_exe.h"
+#include "platform/status_macros.h"
+#include "platform/sync_channel.h"
+#include "runsc/container.h"
+#include "runsc/container_init.h"
+#include "runsc/device_rules.h"
+#include "runsc/spawn.h"
+#include "spdlog/spdlog.h"
+#include "runsc/spec.h"
+
+namespace runsc {
+namespace {
+
+using platform::LastError;
+using platform::UniqueFd;
+
+absl::StatusOr<std::string> AbsoluteBundle(const std::string& bundle) {
+  std::error_code error;
+  std::filesystem::path path = std::filesystem::absolute(bundle.empty() ? "." : bundle, error);
+  if (error) return absl::InvalidArgumentError(fmt::format("bundle {}: {}", bundle, error.message()));
+  return path.lexically_normal().string();
+}
+
+absl::Status CheckSupported(const Spec& spec, const CreateOptions& options) {
+  struct stat st;
+  if (stat(spec.root_path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return absl::NotFoundError(fmt::format("config.json: root.path: rootfs {} does not exist or is not a directory",
+                                           spec.root_path));
+  }
+  if (spec.process.terminal) {
+    return absl::UnimplementedError("config.json: process.terminal: terminals are not supported yet");
+  }
+  if (!options.console_socket.empty()) {
+    return absl::InvalidArgumentError("--console-socket given but process.terminal is false");
+  }
+  if (options.preserve_fds < 0) return absl::InvalidArgumentError("--preserve-fds must not be negative");
+  return absl::OkStatus();
+}
+
+// Everything create makes, undone in reverse unless Commit()ed.
+class Rollback {
+ public:
+  explicit Rollback(ContainerDir& dir) : dir_(dir) {}
+  ~Rollback() {
+    if (committed_) return;
+    if (init_pidfd_ >= 0) {
+      syscall(SYS_pidfd_send_signal, init_pidfd_, SIGKILL, nullptr, 0);
+      waitpid(init_pid_, nullptr, 0);
+    }
+    if (cgroup_) (void)cgroup_->Destroy();
+    (void)dir_.Remove();
+  }
+  void SetCgroup(const platform::Cgroup& cgroup) { cgroup_ = cgroup; }
+  void SetInit(pid_t pid, int pidfd) { init_pid_ = pid, init_pidfd_ = pidfd; }
+  void Commit() { committed_ = true; }
+
+ private:
+  ContainerDir& dir_;
+  std::optional<platform::Cgroup> cgroup_;
+  pid_t init_pid_ = 0;
+  int init_pidfd_ = -1;
+  bool committed_ = false;
+};
+
+absl::StatusOr<platform::Cgroup> SetUpCgroup(const Spec& spec, const std::string& id) {
+  ASSIGN_OR_RETURN(platform::Cgroup cgroup, platform::Cgroup::Resolve(spec.linux.cgroups_path, id));
+  RETURN_IF_ERROR(cgroup.Create());
+  // Without rules of its own a spec needs none written; on cgroup v2 the
+  // rules would need an eBPF program (the runc-surface issue).
+  if (spec.linux.device_rules.empty()) return cgroup;
+  for (const auto& [allow, rule] : DeviceCgroupRules(spec)) {
+    absl::Status status = cgroup.ApplyDeviceRule(allow, rule);
+    if (!status.ok()) {
+      (void)cgroup.Destroy();
+      return status;
+    }
+  }
+  return cgroup;
+}
+
+int CloneFlags(const Spec& spec) {
+  int flags = 0;
+  for (const Namespace& ns : spec.linux.namespaces) {
+    // Joined namespaces are entered by the init; the cgroup namespace is
+    // made by the init once it is in its cgroup.
+    if (ns.path.empty() && ns.clone_flag != CLONE_NEWCGROUP) flags |= ns.clone_flag;
+  }
+  return flags;
+}
+
+// With linux.namespaces[pid].path the init must be born in that namespace:
+// setns(CLONE_NEWPID) here affects only our children; Restore undoes it.
+class PidNamespaceForChildren {
+ public:
+  absl::Status Enter(const Spec& spec) {
+    const Namespace* pid_ns = spec.linux.FindNamespace("pid");
+    if (pid_ns == nullptr || pid_ns->path.empty()) return absl::OkStatus();
+    own_.reset(open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
+    UniqueFd target(open(pid_ns->path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!target.valid()) return LastError(fmt::format("linux.namespaces: opening pid namespace {}", pid_ns->path));
+    if (setns(target.get(), CLONE_NEWPID) != 0) {
+      return LastError(fmt::format("linux.namespaces: joining pid namespace {}", pid_ns->path));
+    }
+    return absl::OkStatus();
+  }
+  ~PidNamespaceForChildren() {
+    if (own_.valid()) setns(own_.get(), CLONE_NEWPID);
+  }
+
+ private:
+  UniqueFd own_;
+};
+
+absl::StatusOr<std::pair<SpawnedChild, UniqueFd>> SpawnInit(const Spec& spec, const CreateOptions& options,
+                                                             int exe_fd, int fifo_fd) {
+  int sync[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) != 0) return LastError("socketpair");
+  UniqueFd ours(sync[0]), theirs(sync[1]);
+  SpawnRequest request;
+  request.exe_fd = exe_fd;
+  request.clone_flags = CloneFlags(spec);
+  request.preserve_fds = options.preserve_fds;
+  request.pass_fds = {theirs.get(), fifo_fd};
+  request.argv = {"runsc", "init", "--sync-fd", std::to_string(ChildFd(request, 0)), "--fifo-fd",
+                  std::to_string(ChildFd(request, 1)), "--preserve-fds", std::to_string(options.preserve_fds)};
+  PidNamespaceForChildren pid_ns;
+  RETURN_IF_ERROR(pid_ns.Enter(spec));
+  ASSIGN_OR_RETURN(SpawnedChild child, SpawnSelf(request));
+  return std::make_pair(std::move(child), std::move(ours));
+}
+
+absl::Status ConfigureInit(int sync_fd, const Spec& spec, const CreateOptions& options, const std::string& bundle) {
+  InitConfig config{options.id, bundle, spec.raw, options.no_pivot, options.no_new_keyring};
+  RETURN_IF_ERROR(platform::SendMessage(sync_fd, InitConfigToJson(config)));
+  absl::StatusOr<nlohmann::json> reply = platform::ReceiveMessage(sync_fd);
+  if (!reply.ok()) return platform::Annotate(reply.status(), "container init died during set-up");
+  if (reply->contains("error")) return absl::FailedPreconditionError(reply->at("error").get<std::string>());
+  for (const auto& warning : reply->value("warnings", nlohmann::json::array())) {
+    spdlog::warn("container {}: {}", options.id, warning.get<std::string>());
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::string> GlobalLogArgs(const platform::LogOptions& log) {
+  std::vector<std::string> args;
+  if (!log.path.empty()) args = {"--log", log.path};
+  args.insert(args.end(), {"--log-format", log.format});
+  if (log.debug) args.push_back("--debug");
+  return args;
+}
+
+// Starts the sentry daemon and waits for it to report ready.
+absl::StatusOr<pid_t> SpawnSentry(int exe_fd, int init_pidfd, const std::string& id, const platform::LogOptions& log) {
+  int ready[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ready) != 0) return LastError("socketpair");
+  UniqueFd ours(ready[0]), theirs(ready[1]);
+  SpawnRequest request;
+  request.exe_fd = exe_fd;
+  request.pass_fds = {init_pidfd, theirs.get()};
+  request.new_session = true;
+  request.null_stdio = true;
+  request.argv = {"runsc"};
+  for (std::string& arg : GlobalLogArgs(log)) request.argv.push_back(arg);
+  request.argv.insert(request.argv.end(), {"boot", "--id", id, "--init-pidfd", std::to_string(ChildFd(request, 0)),
+                                           "--ready-fd", std::to_string(ChildFd(request, 1))});
+  ASSIGN_OR_RETURN(SpawnedChild sentry, SpawnSelf(request));
+  theirs.reset();
+  absl::StatusOr<nlohmann::json> reply = platform::ReceiveMessage(ours.get());
+  if (!reply.ok() || !reply->contains("ok")) {
+    syscall(SYS_pidfd_send_signal, sentry.pidfd.get(), SIGKILL, nullptr, 0);
+    return absl::InternalError("the sentry failed to start (see the log)");
+  }
+  return sentry.pid;
+}
+
+absl::Status WritePidFile(const std::string& path, pid_t pid) {
+  std::string tmp = path + ".tmp";
+  UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd.valid()) return LastError(fmt::format("--pid-file {}", path));
+  std::string text = std::to_string(pid);
+  if (write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+    return LastError(fmt::format("--pid-file {}", path));
+  }
+  if (rename(tmp.c_str(), path.c_str()) != 0) return LastError(fmt::format("--pid-file {}", path));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ContainerState> RecordState(const Spec& spec, const std::string& bundle, const std::string& id,
+                                           pid_t init, pid_t sentry, const platform::Cgroup& cgroup) {
+  ContainerState state;
+  state.id = id;
+  state.oci_version = spec.oci_version;
+  state.bundle = bundle;
+  state.rootfs = spec.root_path;
+  state.pid = init;
+  ASSIGN_OR_RETURN(platform::ProcessStat init_stat, platform::ReadProcessStat(init));
+  state.pid_start_time = init_stat.start_time;
+  state.sentry_pid = sentry;
+  ASSIGN_OR_RETURN(platform::ProcessStat sentry_stat, platform::ReadProcessStat(sentry));
+  state.sentry_start_time = sentry_stat.start_time;
+  state.created = platform::Rfc3339NanoNow();
+  state.owner_uid = getuid();
+  state.annotations = spec.annotations;
+  state.cgroup = cgroup.ToJson();
+  return state;
+}
+
+}  // namespace
+
+absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const CreateOptions& options,
+                                                 const platform::LogOptions& log) {
+  RETURN_IF_ERROR(ValidateContainerId(options.id));
+  ASSIGN_OR_RETURN(std::string bundle, AbsoluteBundle(options.bundle));
+  ASSIGN_OR_RETURN(Spec spec, LoadSpec(bundle));
+  RETURN_IF_ERROR(CheckSupported(spec, options));
+  ASSIGN_OR_RETURN(ContainerDir dir, store.CreateNew(options.id));
+  Rollback rollback(dir);
+  if (mkfifo(dir.exec_fifo().c_str(), 0622) != 0) return LastError("creating the exec fifo");
+  chmod(dir.exec_fifo().c_str(), 0622);  // not narrowed by our umask
+  UniqueFd fifo(open(dir.exec_fifo().c_str(), O_PATH | O_CLOEXEC));
+  if (!fifo.valid()) return LastError("opening the exec fifo");
+  ASSIGN_OR_RETURN(platform::Cgroup cgroup, SetUpCgroup(spec, options.id));
+  rollback.SetCgroup(cgroup);
+  ASSIGN_OR_RETURN(UniqueFd exe, platform::SealedSelfExe());
+  ASSIGN_OR_RETURN(auto init_and_sync, SpawnInit(spec, options, exe.get(), fifo.get()));
+  auto& [init, sync] = init_and_sync;
+  rollback.SetInit(init.pid, init.pidfd.get());
+  RETURN_IF_ERROR(cgroup.AddProcess(init.pid));
+  RETURN_IF_ERROR(ConfigureInit(sync.get(), spec, options, bundle));
+  ASSIGN_OR_RETURN(pid_t sentry, SpawnSentry(exe.get(), init.pidfd.get(), options.id, log));
+  ASSIGN_OR_RETURN(ContainerState state, RecordState(spec, bundle, options.id, init.pid, sentry, cgroup));
+  RETURN_IF_ERROR(dir.Save(state));
+  if (!options.pid_file.empty()) RETURN_IF_ERROR(WritePidFile(options.pid_file, init.pid));
+  rollback.Commit();
+  spdlog::info("created container {} (init pid {}, sentry pid {})", options.id, init.pid, sentry);
+  return CreatedContainer{init.pid, std::move(init.pidfd)};
+}
+
+}  // namespace runsc

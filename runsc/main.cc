@@ -1,1 +1,3 @@
-int main() { return 0; }
+#include "runsc/cli.h"
+
+int main(int argc, char** argv) { return runsc::RunCli(argc, argv); }

@@ -1,0 +1,77 @@
+// The container's cgroup: created at create, joined by the init, removed at
+// delete. Works on cgroup v1 (including the hybrid layout of this host, with
+// cgroup2 at /sys/fs/cgroup/unified) and on pure cgroup v2.
+//
+// Resource limits are applied by the runc-surface issue; the foundation only
+// needs placement, device rules (v1), listing processes and removal.
+#ifndef RUNSC_PLATFORM_CGROUPS_H_
+#define RUNSC_PLATFORM_CGROUPS_H_
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
+
+namespace platform {
+
+// One mounted cgroup hierarchy.
+struct CgroupHierarchy {
+  std::string mount_point;  // e.g. /sys/fs/cgroup/memory
+  std::string controllers;  // e.g. "memory", "cpu,cpuacct", "name=systemd"; "" for cgroup2
+  bool unified() const { return controllers.empty(); }
+};
+
+// The hierarchies mounted on this host (from /proc/self/mountinfo).
+// pure_v2 is true when /sys/fs/cgroup itself is cgroup2.
+struct CgroupLayout {
+  std::vector<CgroupHierarchy> hierarchies;
+  bool pure_v2 = false;
+};
+
+// Reads the host's cgroup layout.
+absl::StatusOr<CgroupLayout> DetectCgroupLayout();
+
+// A container's cgroup: one directory per hierarchy.
+class Cgroup {
+ public:
+  // Resolves the spec's cgroupsPath. Absolute: below each hierarchy's root
+  // (Docker's "/docker/<id>"); relative or empty ("<id>"): below the cgroup
+  // runsc itself is in, as runc does. ".." may not climb out.
+  static absl::StatusOr<Cgroup> Resolve(const std::string& cgroups_path, const std::string& id);
+
+  // Creates the directories (recording the ones it made, for Destroy).
+  absl::Status Create();
+  // Moves `pid` into the cgroup in every hierarchy.
+  absl::Status AddProcess(pid_t pid) const;
+  // Writes device rules ("a", "c 1:3 rwm", ...) in order; `allow` says which
+  // file. v1 only; on pure v2 (eBPF device programs) an Unimplemented error.
+  absl::Status ApplyDeviceRule(bool allow, const std::string& rule) const;
+  // The pids in the cgroup (its cgroup.procs, including descendants' on v2).
+  absl::StatusOr<std::vector<pid_t>> Processes() const;
+  // Removes the directories this cgroup created, deepest first, waiting a
+  // bounded time for exiting processes to leave. Missing dirs are fine.
+  absl::Status Destroy() const;
+
+  // Serialised form kept in state.json.
+  nlohmann::json ToJson() const;
+  static absl::StatusOr<Cgroup> FromJson(const nlohmann::json& json);
+
+  const std::vector<std::string>& dirs() const { return dirs_; }
+  bool pure_v2() const { return pure_v2_; }
+
+ private:
+  std::vector<std::string> dirs_;     // leaf dir in every hierarchy
+  std::vector<std::string> created_;  // dirs Create made, parents first
+  std::string devices_dir_;           // the v1 devices hierarchy's dir, if any
+  std::string cpuset_dir_;            // the v1 cpuset hierarchy's dir, if any
+  std::string cpuset_mount_;          // and that hierarchy's mount point + "/"
+  bool pure_v2_ = false;
+};
+
+}  // namespace platform
+
+#endif  // RUNSC_PLATFORM_CGROUPS_H_

@@ -1,0 +1,47 @@
+// The runsc commands, one function each, behind the CLI table in cli.cc.
+// Each returns the process exit status or an error the CLI prints.
+#ifndef RUNSC_RUNSC_COMMANDS_H_
+#define RUNSC_RUNSC_COMMANDS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "platform/logging.h"
+#include "runsc/container.h"
+
+namespace runsc {
+
+// Flags every command sees (runc's global flags).
+struct GlobalOptions {
+  std::string root = "/run/runsc";
+  platform::LogOptions log;
+  bool systemd_cgroup = false;
+};
+
+// `runsc run`: create + start, then (unless detached) wait, forwarding
+// signals, delete, and return the workload's exit status.
+struct RunOptions {
+  CreateOptions create;
+  bool detach = false;
+  bool keep = false;
+};
+
+absl::StatusOr<int> CreateCommand(const GlobalOptions& global, const CreateOptions& options);
+absl::StatusOr<int> StartCommand(const GlobalOptions& global, const std::string& id);
+absl::StatusOr<int> RunCommand(const GlobalOptions& global, const RunOptions& options);
+absl::StatusOr<int> KillCommand(const GlobalOptions& global, const std::string& id, const std::string& signal,
+                                bool all);
+absl::StatusOr<int> DeleteCommand(const GlobalOptions& global, const std::string& id, bool force);
+
+absl::StatusOr<int> StateCommand(const GlobalOptions& global, const std::string& id);
+absl::StatusOr<int> ListCommand(const GlobalOptions& global, const std::string& format, bool quiet);
+absl::StatusOr<int> PsCommand(const GlobalOptions& global, const std::string& id, const std::string& format,
+                              const std::vector<std::string>& ps_args);
+
+absl::StatusOr<int> SpecCommand(const std::string& bundle, bool rootless);
+absl::StatusOr<int> FeaturesCommand();
+
+}  // namespace runsc
+
+#endif  // RUNSC_RUNSC_COMMANDS_H_

@@ -1,0 +1,156 @@
+#include "runsc/container.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cctype>
+
+#include "fmt/format.h"
+#include "platform/cgroups.h"
+#include "platform/errors.h"
+#include "platform/procfs.h"
+#include "platform/status_macros.h"
+
+namespace runsc {
+namespace {
+
+using platform::LastError;
+using platform::UniqueFd;
+
+// A pidfd for `pid` only if it is still the process we recorded: the pidfd
+// is opened first and the start time checked after, so a pid reused in
+// between is detected and never signalled.
+absl::StatusOr<UniqueFd> OpenRecordedProcess(pid_t pid, uint64_t start_time) {
+  UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+  if (!pidfd.valid()) return LastError(fmt::format("pidfd_open {}", pid));
+  if (!platform::IsSameLiveProcess(pid, start_time)) {
+    return absl::NotFoundError(fmt::format("process {} is gone", pid));
+  }
+  return pidfd;
+}
+
+// Waits until `pidfd`'s process exits, at most `timeout`. True if it did.
+bool WaitForExit(int pidfd, std::chrono::milliseconds timeout) {
+  struct pollfd poller = {pidfd, POLLIN, 0};
+  int ready = poll(&poller, 1, static_cast<int>(timeout.count()));
+  return ready > 0;
+}
+
+// Kills every process of the container: the init (its pid namespace dies
+// with it) and, for containers sharing the host's pid namespace, the rest
+// of the cgroup.
+void KillAll(const ContainerState& state, const platform::Cgroup& cgroup) {
+  absl::StatusOr<UniqueFd> init = OpenRecordedProcess(state.pid, state.pid_start_time);
+  if (init.ok()) {
+    syscall(SYS_pidfd_send_signal, init->get(), SIGKILL, nullptr, 0);
+    WaitForExit(init->get(), std::chrono::seconds(5));
+  }
+  for (int round = 0; round < 50; ++round) {
+    absl::StatusOr<std::vector<pid_t>> pids = cgroup.Processes();
+    if (!pids.ok() || pids->empty()) break;
+    for (pid_t pid : *pids) kill(pid, SIGKILL);
+    usleep(10000);
+  }
+}
+
+// The sentry exits by itself once the init is gone; wait for that, and
+// kill it if it does not (it must never outlive its container).
+void StopSentry(const ContainerState& state) {
+  absl::StatusOr<UniqueFd> sentry = OpenRecordedProcess(state.sentry_pid, state.sentry_start_time);
+  if (!sentry.ok()) return;
+  if (WaitForExit(sentry->get(), std::chrono::seconds(2))) return;
+  syscall(SYS_pidfd_send_signal, sentry->get(), SIGKILL, nullptr, 0);
+  WaitForExit(sentry->get(), std::chrono::seconds(2));
+}
+
+absl::Status WaitForFifoReader(int fifo, int init_pidfd) {
+  struct pollfd pollers[2] = {{fifo, POLLIN, 0}, {init_pidfd, POLLIN, 0}};
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return absl::DeadlineExceededError("the container init did not answer start in 30s");
+    int ready = poll(pollers, 2, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) return LastError("waiting for the container init");
+    if (pollers[0].revents & POLLIN) return absl::OkStatus();
+    if (pollers[1].revents & POLLIN) return absl::FailedPreconditionError("the container init exited before start");
+  }
+}
+
+}  // namespace
+
+absl::Status StartContainer(const ContainerDir& dir, const ContainerState& state) {
+  switch (dir.DeriveStatus(state)) {
+    case Status::kCreated: break;
+    case Status::kRunning:
+      return absl::FailedPreconditionError(fmt::format("cannot start an already running container {}", state.id));
+    case Status::kStopped:
+      return absl::FailedPreconditionError(fmt::format("cannot start a container that has stopped: {}", state.id));
+  }
+  ASSIGN_OR_RETURN(UniqueFd init, OpenRecordedProcess(state.pid, state.pid_start_time));
+  UniqueFd fifo(open(dir.exec_fifo().c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fifo.valid()) return LastError("opening the exec fifo");
+  RETURN_IF_ERROR(WaitForFifoReader(fifo.get(), init.get()));
+  char byte;
+  if (read(fifo.get(), &byte, 1) != 1) return absl::FailedPreconditionError("the container init exited before start");
+  if (unlink(dir.exec_fifo().c_str()) != 0) return LastError("removing the exec fifo");
+  return absl::OkStatus();
+}
+
+absl::Status SignalContainer(const ContainerDir& dir, const ContainerState& state, int signal, bool all) {
+  if (dir.DeriveStatus(state) == Status::kStopped) {
+    return absl::FailedPreconditionError(fmt::format("container {} is not running", state.id));
+  }
+  ASSIGN_OR_RETURN(UniqueFd init, OpenRecordedProcess(state.pid, state.pid_start_time));
+  if (all) {
+    ASSIGN_OR_RETURN(platform::Cgroup cgroup, platform::Cgroup::FromJson(state.cgroup));
+    ASSIGN_OR_RETURN(std::vector<pid_t> pids, cgroup.Processes());
+    for (pid_t pid : pids) {
+      if (pid != state.pid) kill(pid, signal);
+    }
+  }
+  if (syscall(SYS_pidfd_send_signal, init.get(), signal, nullptr, 0) != 0) {
+    return LastError(fmt::format("signalling container {}", state.id));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DestroyContainer(ContainerDir& dir, const ContainerState& state) {
+  ASSIGN_OR_RETURN(platform::Cgroup cgroup, platform::Cgroup::FromJson(state.cgroup));
+  KillAll(state, cgroup);
+  StopSentry(state);
+  RETURN_IF_ERROR_CTX(cgroup.Destroy(), fmt::format("deleting container {}", state.id));
+  return dir.Remove();
+}
+
+absl::StatusOr<int> ParseSignal(const std::string& name) {
+  if (!name.empty() && std::all_of(name.begin(), name.end(), ::isdigit)) {
+    int number = std::stoi(name.size() > 3 ? "0" : name);
+    if (number > 0 && number < NSIG) return number;
+  } else {
+    std::string upper;
+    for (char c : name) upper.push_back(static_cast<char>(toupper(static_cast<unsigned char>(c))));
+    if (upper.rfind("SIG", 0) == 0) upper = upper.substr(3);
+    for (int number = 1; number < SIGRTMIN; ++number) {
+      const char* abbrev = sigabbrev_np(number);
+      if (abbrev != nullptr && upper == abbrev) return number;
+    }
+    if (upper.rfind("RTMIN+", 0) == 0 || upper.rfind("RTMAX-", 0) == 0) {
+      std::string offset = upper.substr(6);
+      if (!offset.empty() && offset.size() < 3 && std::all_of(offset.begin(), offset.end(), ::isdigit)) {
+        int number = upper[2] == 'M' && upper[3] == 'I' ? SIGRTMIN + std::stoi(offset) : SIGRTMAX - std::stoi(offset);
+        if (number >= SIGRTMIN && number <= SIGRTMAX) return number;
+      }
+    }
+    if (upper == "RTMIN") return SIGRTMIN;
+    if (upper == "RTMAX") return SIGRTMAX;
+  }
+  return absl::InvalidArgumentError(fmt::format("unknown signal \"{}\"", name));
+}
+
+}  // namespace runsc

@@ -1,0 +1,57 @@
+// Operations on one container: the lifecycle behind the CLI commands.
+#ifndef RUNSC_RUNSC_CONTAINER_H_
+#define RUNSC_RUNSC_CONTAINER_H_
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "platform/logging.h"
+#include "platform/unique_fd.h"
+#include "runsc/state.h"
+
+namespace runsc {
+
+// Flags of `runsc create` (and `run`), as runc names them.
+struct CreateOptions {
+  std::string id;
+  std::string bundle;          // default: the current directory
+  std::string pid_file;
+  std::string console_socket;
+  bool no_pivot = false;
+  bool no_new_keyring = false;
+  int preserve_fds = 0;
+};
+
+// The init of a freshly created container; the caller is its parent.
+struct CreatedContainer {
+  pid_t pid = 0;
+  platform::UniqueFd pidfd;
+};
+
+// Creates the container: state dir, cgroup, init (waiting for start) and
+// sentry. Returns once the container is `created`. On failure nothing is
+// left behind: no state dir, cgroup, mount or process.
+absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const CreateOptions& options,
+                                                 const platform::LogOptions& log);
+
+// Starts a created container (opens the exec fifo so the init execs the
+// workload). Error naming the state otherwise.
+absl::Status StartContainer(const ContainerDir& dir, const ContainerState& state);
+
+// Sends `signal` to the init, or with `all` to every process of the
+// container. Error when the container is not running/created.
+absl::Status SignalContainer(const ContainerDir& dir, const ContainerState& state, int signal, bool all);
+
+// Kills whatever still runs, waits (bounded) for it to go, removes the
+// cgroup and the state dir.
+absl::Status DestroyContainer(ContainerDir& dir, const ContainerState& state);
+
+// Parses "KILL", "SIGKILL", "9" (and RT signals "RTMIN+1").
+absl::StatusOr<int> ParseSignal(const std::string& name);
+
+}  // namespace runsc
+
+#endif  // RUNSC_RUNSC_CONTAINER_H_
