@@ -144,7 +144,12 @@ int RunCli(int argc, char** argv) {
   } catch (const CLI::Success& success) {
     return app.exit(success);
   } catch (const CLI::ParseError& error) {
-    std::cerr << "runsc: " << error.what() << " (see runsc --help)\n";
+    std::vector<std::string> rest = app.remaining();
+    if (app.get_subcommands().empty() && !rest.empty()) {
+      std::cerr << "runsc: unknown command \"" << rest.front() << "\" (see runsc --help)\n";
+    } else {
+      std::cerr << "runsc: " << error.what() << " (see runsc --help)\n";
+    }
     return 1;
   }
   if (p.internal) {

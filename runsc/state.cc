@@ -155,7 +155,7 @@ absl::StatusOr<ContainerDir> StateStore::CreateNew(const std::string& id) const 
   RETURN_IF_ERROR(EnsureRoot(root_));
   std::string path = root_ + "/" + id;
   if (mkdir(path.c_str(), 0711) != 0) {
-    if (errno == EEXIST) return absl::AlreadyExistsError(fmt::format("container with id exists: {}", id));
+    if (errno == EEXIST) return absl::AlreadyExistsError(fmt::format("container with id {} already exists", id));
     return LastError(fmt::format("creating {}", path));
   }
   absl::StatusOr<UniqueFd> lock = LockDir(path);

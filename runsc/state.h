@@ -76,7 +76,7 @@ class StateStore {
   explicit StateStore(std::string root) : root_(std::move(root)) {}
 
   // Creates <root>/<id> with mkdir, which is atomic: of two racing creates
-  // exactly one wins; the other gets `container with id exists: <id>`.
+  // exactly one wins; the other gets `container with id <id> already exists`.
   absl::StatusOr<ContainerDir> CreateNew(const std::string& id) const;
   // Opens and locks an existing container's dir; `container does not exist: <id>`.
   absl::StatusOr<ContainerDir> Open(const std::string& id) const;

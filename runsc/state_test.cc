@@ -68,7 +68,7 @@ TEST_F(StateStoreTest, DuplicateIdAndMissingIdNameTheId) {
   StateStore store(root_);
   auto first = store.CreateNew("dup");
   ASSERT_THAT(first, IsOk());
-  EXPECT_THAT(store.CreateNew("dup"), StatusIs(absl::StatusCode::kAlreadyExists, "container with id exists: dup"));
+  EXPECT_THAT(store.CreateNew("dup"), StatusIs(absl::StatusCode::kAlreadyExists, "container with id dup already exists"));
   EXPECT_THAT(store.Open("nope"), StatusIs(absl::StatusCode::kNotFound, "container does not exist: nope"));
 }
 
