@@ -189,5 +189,69 @@ TEST_P(ErrorsTest, UnknownFlag) {
   EXPECT_THAT(result.err, HasSubstr("bogus"));
 }
 
+TEST_P(ErrorsTest, ConsoleSocketWithoutTerminal) {
+  BundleBuilder bundle = NewBundle();
+  ASSERT_TRUE(bundle.Write().ok());
+  RunResult result = rt().Run({"create", "--console-socket", tmp() + "/console.sock", "--bundle",
+                               bundle.dir(), NewId()});
+  ExpectOneLineError(result);
+  // runc: "cannot use console socket if runc will not detach or allocate tty".
+  EXPECT_THAT(Lower(result.err), ::testing::ContainsRegex("console.socket"));
+  ExpectNothingLeft();
+}
+
+TEST_P(ErrorsTest, SystemdCgroupDriver) {
+  BundleBuilder bundle = NewBundle();
+  ASSERT_TRUE(bundle.Write().ok());
+  RunResult result =
+      rt().RunRaw({"--root", rt().root(), "--systemd-cgroup", "create", "--bundle", bundle.dir(),
+                   NewId()});
+  ExpectOneLineError(result);
+  // runsc has no systemd driver and says so; runc (which has one) rejects our cgroupsPath,
+  // which is not "slice:prefix:name", so the message is runsc's only.
+  if (IsRunsc()) {
+    EXPECT_THAT(result.err, HasSubstr("systemd"));
+  }
+  ExpectNothingLeft();
+}
+
+TEST_P(ErrorsTest, CgroupsPathClimbingOut) {
+  std::string name = "runsc-it-escape-" + tmp().substr(tmp().size() - 6);
+  BundleBuilder bundle = NewBundle();
+  bundle.CgroupsPath("../../" + name);
+  if (IsRunsc()) {
+    RunResult result = CreateFails(bundle, NewId());
+    EXPECT_THAT(result.err, HasSubstr("cgroupsPath"));
+  } else {
+    // runc 1.1 does not refuse it: it cleans "../../x" to "x" below its own cgroup (the root
+    // here); its delete removes that cgroup again.
+    ASSERT_TRUE(bundle.Write().ok());
+    std::string id = NewId();
+    RunResult create = rt().Run({"create", "--bundle", bundle.dir(), id});
+    EXPECT_EQ(create.exit_code, 0) << create;
+    RunResult del = rt().Run({"delete", "--force", id});
+    EXPECT_EQ(del.exit_code, 0) << del;
+  }
+  EXPECT_THAT(CgroupDirs("/" + name), ::testing::IsEmpty());
+}
+
+TEST_P(ErrorsTest, DeviceWithARelativePath) {
+  // runc 1.1.5 accepts a relative linux.devices path (it joins it to the rootfs); the spec says
+  // the path is "full path to device inside container", which runsc enforces.
+  if (!IsRunsc()) GTEST_SKIP() << "runc 1.1.5 accepts relative device paths";
+  BundleBuilder bundle = NewBundle();
+  bundle.Device("dev/it-null", "c", 1, 3, 0666);
+  RunResult result = CreateFails(bundle, NewId());
+  EXPECT_THAT(result.err, HasSubstr("dev/it-null"));
+}
+
+TEST_P(ErrorsTest, NamespacePathThatDoesNotExist) {
+  std::string missing = tmp() + "/no-such-ns";
+  BundleBuilder bundle = NewBundle();
+  bundle.Namespace("ipc", missing);
+  RunResult result = CreateFails(bundle, NewId());
+  EXPECT_THAT(result.err, HasSubstr(missing));
+}
+
 }  // namespace
 }  // namespace runsc::testing

@@ -100,6 +100,13 @@ void IntegrationTest::ExpectNothingLeft(const std::vector<std::string>& keep_ids
     return processes.empty();
   });
   EXPECT_THAT(processes, ::testing::IsEmpty()) << "processes left using " << tmp_;
+  // A daemon of the runtime (e.g. runsc's sentry) names its container on its command line.
+  std::vector<int> daemons;
+  WaitUntil([&] {
+    daemons = ProcessesWithArgPrefix(fmt::format("it-{}-", suffix_));
+    return daemons.empty();
+  });
+  EXPECT_THAT(daemons, ::testing::IsEmpty()) << "processes left naming this test's containers";
   EXPECT_THAT(MountsUnder(tmp_), ::testing::IsEmpty()) << "mounts left under " << tmp_;
   for (const std::string& cgroup : cgroup_paths_) {
     EXPECT_THAT(CgroupDirs(cgroup), ::testing::IsEmpty()) << "cgroup dirs left";

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -41,7 +42,64 @@ bool UsesDir(const fs::path& proc, const std::string& dir) {
   return false;
 }
 
+// The NUL-separated arguments of process `pid`, without zombies' (empty) command lines.
+std::vector<std::string> CmdlineOf(const std::string& pid) {
+  std::vector<std::string> args;
+  std::string text = ReadFile(fmt::format("/proc/{}/cmdline", pid));
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\0', start);
+    if (end == std::string::npos) end = text.size();
+    args.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return args;
+}
+
+// Pids (but ours) of live processes whose arguments satisfy `match`.
+std::vector<int> ProcessesMatching(const std::function<bool(const std::vector<std::string>&)>& match) {
+  std::vector<int> found;
+  std::string self = std::to_string(getpid());
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos || name == self) continue;
+    if (match(CmdlineOf(name)) && ProcessAlive(std::stoi(name))) found.push_back(std::stoi(name));
+  }
+  return found;
+}
+
+// Field `index` (1-based, as in proc(5)) of /proc/<pid>/stat, or -1.
+long StatField(int pid, int index) {
+  std::string stat = ReadFile(fmt::format("/proc/{}/stat", pid));
+  size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(paren + 2));
+  std::string field;
+  for (int i = 3; i <= index; ++i) {
+    if (!(fields >> field)) return -1;
+  }
+  return std::stol(field);
+}
+
 }  // namespace
+
+std::vector<int> ProcessesWithArgs(const std::vector<std::string>& args) {
+  return ProcessesMatching([&](const std::vector<std::string>& cmdline) {
+    return std::search(cmdline.begin(), cmdline.end(), args.begin(), args.end()) != cmdline.end();
+  });
+}
+
+std::vector<int> ProcessesWithArgPrefix(const std::string& prefix) {
+  return ProcessesMatching([&](const std::vector<std::string>& cmdline) {
+    return std::any_of(cmdline.begin(), cmdline.end(),
+                       [&](const std::string& arg) { return arg.rfind(prefix, 0) == 0; });
+  });
+}
+
+int ParentPid(int pid) { return static_cast<int>(StatField(pid, 4)); }
+
+int SessionId(int pid) { return static_cast<int>(StatField(pid, 6)); }
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);

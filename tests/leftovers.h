@@ -31,6 +31,18 @@ bool WaitUntil(const std::function<bool()>& done,
 // True if the process `pid` exists and is not a zombie.
 bool ProcessAlive(int pid);
 
+// Pids (but ours) whose command line contains `args` as consecutive arguments.
+std::vector<int> ProcessesWithArgs(const std::vector<std::string>& args);
+
+// Pids (but ours) whose command line has an argument starting with `prefix`.
+std::vector<int> ProcessesWithArgPrefix(const std::string& prefix);
+
+// The parent pid of `pid` from /proc/<pid>/stat (-1 if it is gone).
+int ParentPid(int pid);
+
+// The session id of `pid` from /proc/<pid>/stat (-1 if it is gone).
+int SessionId(int pid);
+
 // Reads a whole file ("" if it cannot be read).
 std::string ReadFile(const std::string& path);
 

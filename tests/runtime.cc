@@ -39,10 +39,18 @@ std::vector<std::string> SplitCommas(const std::string& text) {
   return parts;
 }
 
-// Runs argv with stdin=/dev/null and stdout/stderr to the given files; bounded by `timeout`.
+// Runs argv with stdin=/dev/null, stdout/stderr to the given files and `extra_fds` as fds
+// 3, 4, ...; bounded by `timeout`.
 RunResult Spawn(const std::vector<std::string>& argv, const std::string& out_path,
-                const std::string& err_path, std::chrono::milliseconds timeout) {
+                const std::string& err_path, std::chrono::milliseconds timeout,
+                const std::vector<int>& extra_fds) {
   RunResult result;
+  // Copies above every target fd, so that dup2() into 3.. cannot clobber a source (made before
+  // fork: the child may only make async-signal-safe calls).
+  std::vector<int> high;
+  for (int fd : extra_fds) {
+    high.push_back(fcntl(fd, F_DUPFD_CLOEXEC, 3 + static_cast<int>(extra_fds.size()) + 16));
+  }
   std::vector<char*> cargv;
   for (const std::string& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
@@ -54,12 +62,14 @@ RunResult Spawn(const std::vector<std::string>& argv, const std::string& out_pat
     dup2(null_fd, 0);
     dup2(out_fd, 1);
     dup2(err_fd, 2);
+    for (size_t i = 0; i < high.size(); ++i) dup2(high[i], 3 + static_cast<int>(i));
     execv(cargv[0], cargv.data());
     _exit(127);
   }
   close(out_fd);
   close(err_fd);
   close(null_fd);
+  for (int fd : high) close(fd);
   if (pid < 0) {
     result.err = "fork failed";
     return result;
@@ -136,6 +146,12 @@ Runtime::~Runtime() {
 }
 
 RunResult Runtime::Run(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
+  return RunWithFds(args, {}, timeout);
+}
+
+RunResult Runtime::RunWithFds(const std::vector<std::string>& args,
+                              const std::vector<int>& extra_fds,
+                              std::chrono::milliseconds timeout) {
   // Remember containers this test creates so the teardown can always delete them.
   for (size_t i = 0; i < args.size(); ++i) {
     if ((args[i] == "create" || args[i] == "run") && i + 1 < args.size()) {
@@ -145,11 +161,11 @@ RunResult Runtime::Run(const std::vector<std::string>& args, std::chrono::millis
   }
   std::vector<std::string> full = {"--root", root_};
   full.insert(full.end(), args.begin(), args.end());
-  return RunRaw(full, timeout);
+  return RunRaw(full, timeout, extra_fds);
 }
 
 RunResult Runtime::RunRaw(const std::vector<std::string>& args,
-                          std::chrono::milliseconds timeout) {
+                          std::chrono::milliseconds timeout, const std::vector<int>& extra_fds) {
   std::vector<std::string> argv = {config_.binary};
   argv.insert(argv.end(), config_.global_flags.begin(), config_.global_flags.end());
   argv.insert(argv.end(), args.begin(), args.end());
@@ -159,7 +175,7 @@ RunResult Runtime::RunRaw(const std::vector<std::string>& args,
     n = run_counter_++;
   }
   return Spawn(argv, fmt::format("{}/run{}.out", scratch_dir_, n),
-               fmt::format("{}/run{}.err", scratch_dir_, n), timeout);
+               fmt::format("{}/run{}.err", scratch_dir_, n), timeout, extra_fds);
 }
 
 void Runtime::DeleteAll() {

@@ -54,9 +54,13 @@ class Runtime {
   // Containers named by `create`/`run` are remembered for the teardown.
   RunResult Run(const std::vector<std::string>& args,
                 std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  // Like Run, but the runtime also gets `extra_fds` as its fds 3, 4, ... (for --preserve-fds).
+  RunResult RunWithFds(const std::vector<std::string>& args, const std::vector<int>& extra_fds,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(20));
   // Like Run but without --root (to test global flag handling); still bounded.
   RunResult RunRaw(const std::vector<std::string>& args,
-                   std::chrono::milliseconds timeout = std::chrono::seconds(20));
+                   std::chrono::milliseconds timeout = std::chrono::seconds(20),
+                   const std::vector<int>& extra_fds = {});
   // Remembers `id` for the teardown's delete --force.
   void Track(const std::string& id) {
     std::lock_guard<std::mutex> lock(mu_);

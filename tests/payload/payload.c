@@ -11,10 +11,12 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include <linux/keyctl.h>
 
 // Prints the errno name of `err` and returns exit status 1.
 static int Fail(int err) {
@@ -187,11 +189,103 @@ static int ExecFile(const char* path) {
   return Fail(errno);
 }
 
+// Prints "N -> target" for every open fd of this process but the one reading /proc/self/fd.
+static int PrintFds(void) {
+  DIR* d = opendir("/proc/self/fd");
+  if (!d) return Fail(errno);
+  int self = dirfd(d);
+  int fds[1024];
+  size_t count = 0;
+  struct dirent* e;
+  while ((e = readdir(d)) && count < 1024) {
+    if (e->d_name[0] == '.') continue;
+    int fd = atoi(e->d_name);
+    if (fd != self) fds[count++] = fd;
+  }
+  for (size_t i = 1; i < count; i++) {  // Insertion sort: a handful of fds.
+    for (size_t j = i; j > 0 && fds[j - 1] > fds[j]; j--) {
+      int t = fds[j];
+      fds[j] = fds[j - 1];
+      fds[j - 1] = t;
+    }
+  }
+  for (size_t i = 0; i < count; i++) {
+    char link[64], target[4096];
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fds[i]);
+    ssize_t n = readlinkat(self, link + strlen("/proc/self/fd/"), target, sizeof(target) - 1);
+    printf("%d -> %.*s\n", fds[i], n < 0 ? 1 : (int)n, n < 0 ? "?" : target);
+  }
+  closedir(d);
+  return 0;
+}
+
+// Copies fd N to stdout until EOF; prints the errno name if it is not readable.
+static int ReadFd(const char* arg) {
+  int fd = atoi(arg);
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) fwrite(buf, 1, (size_t)n, stdout);
+  return n < 0 ? Fail(errno) : 0;
+}
+
+// Writes TEXT and a newline to fd N; prints "ok" or the errno name.
+static int WriteFd(const char* arg, const char* text) {
+  int fd = atoi(arg);
+  char buf[4096];
+  int len = snprintf(buf, sizeof(buf), "%s\n", text ? text : "");
+  if (write(fd, buf, (size_t)len) != len) return Fail(errno);
+  printf("ok\n");
+  return 0;
+}
+
+// Prints "<serial> <description>" of the session keyring (without creating one).
+static int PrintSessionKeyring(void) {
+  long serial = syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0);
+  if (serial < 0) return Fail(errno);
+  char desc[512];
+  long n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, serial, desc, sizeof(desc));
+  if (n < 0) return Fail(errno);
+  desc[sizeof(desc) - 1] = '\0';
+  printf("%ld %s\n", serial, desc);
+  return 0;
+}
+
+// Prints the propagation fields of the mount at exactly PATH ("private" if none; last one wins).
+static int PrintMountPropagation(const char* path) {
+  FILE* f = fopen("/proc/self/mountinfo", "re");
+  if (!f) return Fail(errno);
+  char line[4096], found[4096] = "";
+  while (fgets(line, sizeof(line), f)) {
+    char mnt[4096];
+    int end = 0;
+    if (sscanf(line, "%*s %*s %*s %*s %4095s %*s%n", mnt, &end) != 1 || strcmp(mnt, path)) continue;
+    char* sep = strstr(line, " - ");
+    if (!sep) continue;
+    *sep = '\0';
+    const char* fields = line + end + strspn(line + end, " ");
+    snprintf(found, sizeof(found), "%s", *fields ? fields : "private");
+  }
+  fclose(f);
+  if (!found[0]) return Fail(ENOENT);
+  printf("%s\n", found);
+  return 0;
+}
+
+// Makes the raw system call NR with up to 6 integer args (strtoull base 0);
+// prints its return value, or the errno name and exits 1.
+static int RawSyscall(int argc, char** argv) {
+  long a[6] = {0};
+  for (int i = 0; i < 6 && 3 + i < argc; i++) a[i] = (long)strtoull(argv[3 + i], NULL, 0);
+  long rc = syscall(atol(argv[2]), a[0], a[1], a[2], a[3], a[4], a[5]);
+  if (rc < 0) return Fail(errno);
+  return printf("%ld\n", rc) < 0;
+}
+
 static int Usage(void) {
   fprintf(stderr,
           "usage: payload hostname|domainname|pid|ppid|uid|status|umask|cwd|mountinfo|oom|"
-          "ifaces|pids|args...|exit N|write FILE|cat FILE|ls DIR|rlimit NAME|env NAME|"
-          "sleep SECS|stat PATH|mountopts PATH|sysctl KEY|exec PATH|mkdir DIR|echo WORDS...\n");
+          "ifaces|pids|fds|keyring|args...|exit N|readfd N|writefd N TEXT|mountprop PATH|write FILE|cat FILE|ls DIR|rlimit NAME|env NAME|"
+          "sleep SECS|stat PATH|mountopts PATH|sysctl KEY|exec PATH|mkdir DIR|syscall NR [ARGS...]|echo WORDS...\n");
   return 2;
 }
 
@@ -224,6 +318,8 @@ int main(int argc, char** argv) {
   if (!strcmp(cmd, "oom")) return CatFile("/proc/self/oom_score_adj");
   if (!strcmp(cmd, "ifaces")) return PrintInterfaces();
   if (!strcmp(cmd, "pids")) return ListDir("/proc", 1);
+  if (!strcmp(cmd, "fds")) return PrintFds();
+  if (!strcmp(cmd, "keyring")) return PrintSessionKeyring();
   if (!strcmp(cmd, "args")) {
     for (int i = 2; i < argc; i++) printf("%s\n", argv[i]);
     return 0;
@@ -250,7 +346,11 @@ int main(int argc, char** argv) {
   if (!strcmp(cmd, "stat")) return PrintStat(arg);
   if (!strcmp(cmd, "mountopts")) return PrintMountOpts(arg);
   if (!strcmp(cmd, "sysctl")) return PrintSysctl(arg);
+  if (!strcmp(cmd, "readfd")) return ReadFd(arg);
+  if (!strcmp(cmd, "writefd")) return WriteFd(arg, argc > 3 ? argv[3] : "");
+  if (!strcmp(cmd, "mountprop")) return PrintMountPropagation(arg);
   if (!strcmp(cmd, "exec")) return ExecFile(arg);
+  if (!strcmp(cmd, "syscall")) return RawSyscall(argc, argv);
   if (!strcmp(cmd, "mkdir")) {
     if (mkdir(arg, 0755)) return Fail(errno);
     return printf("ok\n") < 0;
