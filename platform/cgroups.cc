@@ -14,6 +14,7 @@
 #include "fmt/format.h"
 #include "platform/errors.h"
 #include "platform/status_macros.h"
+#include "spdlog/spdlog.h"
 
 namespace platform {
 namespace {
@@ -81,6 +82,26 @@ absl::Status InheritCpuset(const std::string& dir) {
   return absl::OkStatus();
 }
 
+// On cgroup v2 a child sees only the controllers its parent enabled in
+// cgroup.subtree_control: enable every available one on the way down to
+// `leaf`, as runc does. Failures (EBUSY: the parent holds processes) are
+// not fatal: writing a limit then fails naming the missing file.
+void EnableV2Controllers(const std::string& mount, const std::string& leaf) {
+  if (mount.empty() || leaf.size() <= mount.size()) return;
+  std::string dir = mount;
+  for (absl::string_view part : absl::StrSplit(leaf.substr(mount.size()), '/', absl::SkipEmpty())) {
+    std::string enabled = " " + ReadTrimmed(dir + "/cgroup.subtree_control") + " ";
+    for (absl::string_view controller : absl::StrSplit(ReadTrimmed(dir + "/cgroup.controllers"), ' ', absl::SkipEmpty())) {
+      if (enabled.find(" " + std::string(controller) + " ") != std::string::npos) continue;
+      absl::Status status = WriteFile(dir + "/cgroup.subtree_control", "+" + std::string(controller));
+      if (!status.ok()) spdlog::debug("enabling cgroup controller {} in {}: {}", std::string(controller), dir, std::string(status.message()));
+    }
+    dir += "/" + std::string(part);
+  }
+}
+
+bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
+
 }  // namespace
 
 absl::StatusOr<CgroupLayout> DetectCgroupLayout() {
@@ -126,9 +147,11 @@ absl::StatusOr<Cgroup> Cgroup::Resolve(const std::string& cgroups_path, const st
     ASSIGN_OR_RETURN(std::vector<std::string> parts, CleanComponents(base + "/" + wanted));
     if (parts.empty()) return absl::InvalidArgumentError(fmt::format("cgroupsPath \"{}\" is the cgroup root", cgroups_path));
     std::string dir = JoinPath(hierarchy.mount_point, parts);
+    if (hierarchy.unified()) cgroup.controller_dirs_[""] = dir, cgroup.unified_mount_ = hierarchy.mount_point;
     if (std::find(cgroup.dirs_.begin(), cgroup.dirs_.end(), dir) != cgroup.dirs_.end()) continue;
     cgroup.dirs_.push_back(dir);
     for (absl::string_view controller : absl::StrSplit(hierarchy.controllers, ',')) {
+      if (!hierarchy.unified()) cgroup.controller_dirs_[std::string(controller)] = dir;
       if (controller == "devices") cgroup.devices_dir_ = dir;
       if (controller == "cpuset") cgroup.cpuset_dir_ = dir, cgroup.cpuset_mount_ = hierarchy.mount_point + "/";
     }
@@ -151,6 +174,7 @@ absl::Status Cgroup::Create() {
       }
     }
   }
+  if (pure_v2_) EnableV2Controllers(unified_mount_, controller_dirs_[""]);
   return absl::OkStatus();
 }
 
@@ -198,7 +222,7 @@ absl::Status Cgroup::Destroy() const {
 
 nlohmann::json Cgroup::ToJson() const {
   return {{"dirs", dirs_}, {"created", created_}, {"devices_dir", devices_dir_}, {"pure_v2", pure_v2_},
-          {"cpuset_dir", cpuset_dir_}, {"cpuset_mount", cpuset_mount_}};
+          {"cpuset_dir", cpuset_dir_}, {"cpuset_mount", cpuset_mount_}, {"controller_dirs", controller_dirs_}};
 }
 
 absl::StatusOr<Cgroup> Cgroup::FromJson(const nlohmann::json& json) {
@@ -210,10 +234,102 @@ absl::StatusOr<Cgroup> Cgroup::FromJson(const nlohmann::json& json) {
     cgroup.pure_v2_ = json.at("pure_v2").get<bool>();
     cgroup.cpuset_dir_ = json.value("cpuset_dir", "");
     cgroup.cpuset_mount_ = json.value("cpuset_mount", "");
+    cgroup.controller_dirs_ =
+        json.value("controller_dirs", nlohmann::json::object()).get<std::map<std::string, std::string>>();
   } catch (const nlohmann::json::exception& error) {
     return absl::DataLossError(fmt::format("cgroup in state.json: {}", error.what()));
   }
   return cgroup;
+}
+
+std::string Cgroup::ControllerDir(const std::string& controller) const {
+  auto it = controller_dirs_.find(pure_v2_ ? "" : controller);
+  return it == controller_dirs_.end() ? "" : it->second;
+}
+
+namespace {
+
+// One resource write, with errors that name the linux.resources field.
+absl::Status ApplyWrite(const std::string& dir, const CgroupWrite& write, bool v2) {
+  std::string field = "linux.resources." + write.field;
+  if (dir.empty()) {
+    return absl::FailedPreconditionError(
+        fmt::format("{}: this host has no {} cgroup controller", field, write.controller));
+  }
+  std::string path = dir + "/" + write.file;
+  // As runc: with the BFQ scheduler the weights are blkio.bfq.weight{,_device}.
+  std::string bfq = dir + "/blkio.bfq." + write.file.substr(write.file.find('.') + 1);
+  bool weight = write.file == "blkio.weight" || write.file == "blkio.weight_device";
+  if (!Exists(path) && weight && Exists(bfq)) path = bfq;
+  if (!Exists(path)) {
+    std::string hint = v2 ? " (is its controller enabled in the parent's cgroup.subtree_control?)" : "";
+    return absl::FailedPreconditionError(fmt::format("{}: not supported by this host: the {} cgroup has no {}{}", field,
+                                                     v2 ? "v2" : write.controller, write.file, hint));
+  }
+  return Annotate(WriteFile(path, write.value), field);
+}
+
+}  // namespace
+
+absl::Status Cgroup::ApplyResources(const CgroupResources& resources) const {
+  if (resources.empty()) return absl::OkStatus();
+  std::vector<CgroupWrite> writes;
+  if (pure_v2_) {
+    ASSIGN_OR_RETURN(writes, V2Writes(resources));
+  } else {
+    std::string current = ReadTrimmed(ControllerDir("memory") + "/memory.limit_in_bytes");
+    int64_t limit = current.empty() ? 0 : std::stoll(current);
+    ASSIGN_OR_RETURN(writes, V1Writes(resources, SwapBeforeLimitV1(resources, limit)));
+  }
+  for (const CgroupWrite& write : writes) {
+    RETURN_IF_ERROR(ApplyWrite(ControllerDir(write.controller), write, pure_v2_));
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+// The v1 freezer dir, or "" to use cgroup.freeze in the v2 dir.
+std::string FreezerFile(const std::map<std::string, std::string>& dirs, bool pure_v2) {
+  auto v1 = dirs.find("freezer");
+  if (!pure_v2 && v1 != dirs.end()) return v1->second + "/freezer.state";
+  auto v2 = dirs.find("");
+  return v2 == dirs.end() ? "" : v2->second + "/cgroup.freeze";
+}
+
+bool ReachedFreezeState(const std::string& file, bool frozen) {
+  if (file.ends_with("freezer.state")) return ReadTrimmed(file) == (frozen ? "FROZEN" : "THAWED");
+  std::ifstream events(file.substr(0, file.rfind('/')) + "/cgroup.events");
+  std::string line;
+  while (std::getline(events, line)) {
+    if (line.starts_with("frozen ")) return line == (frozen ? "frozen 1" : "frozen 0");
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::Status Cgroup::Freeze(bool frozen) const {
+  std::string file = FreezerFile(controller_dirs_, pure_v2_);
+  if (file.empty() || !Exists(file)) return absl::FailedPreconditionError("this host has no cgroup freezer");
+  bool v1 = file.ends_with("freezer.state");
+  std::string value = v1 ? (frozen ? "FROZEN" : "THAWED") : (frozen ? "1" : "0");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (int attempt = 0; std::chrono::steady_clock::now() < deadline; ++attempt) {
+    // v1 may sit in FREEZING while tasks are busy in the kernel: write again.
+    if (attempt % 50 == 0) RETURN_IF_ERROR(WriteFile(file, value));
+    if (ReachedFreezeState(file, frozen)) return absl::OkStatus();
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  if (frozen) (void)WriteFile(file, v1 ? "THAWED" : "0");
+  return absl::DeadlineExceededError(fmt::format("{}: the cgroup did not reach \"{}\" in 10s", file, value));
+}
+
+bool Cgroup::Frozen() const {
+  std::string file = FreezerFile(controller_dirs_, pure_v2_);
+  if (file.empty()) return false;
+  if (file.ends_with("freezer.state")) return ReadTrimmed(file) == "FROZEN";
+  return ReadTrimmed(file) == "1";
 }
 
 }  // namespace platform

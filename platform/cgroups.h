@@ -2,19 +2,21 @@
 // delete. Works on cgroup v1 (including the hybrid layout of this host, with
 // cgroup2 at /sys/fs/cgroup/unified) and on pure cgroup v2.
 //
-// Resource limits are applied by the runc-surface issue; the foundation only
-// needs placement, device rules (v1), listing processes and removal.
+// Resource limits (ApplyResources), the freezer (Freeze/Frozen) and the
+// controller directories that stats and OOM notification read.
 #ifndef RUNSC_PLATFORM_CGROUPS_H_
 #define RUNSC_PLATFORM_CGROUPS_H_
 
 #include <sys/types.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
+#include "platform/cgroup_resources.h"
 
 namespace platform {
 
@@ -43,8 +45,21 @@ class Cgroup {
   // runsc itself is in, as runc does. ".." may not climb out.
   static absl::StatusOr<Cgroup> Resolve(const std::string& cgroups_path, const std::string& id);
 
-  // Creates the directories (recording the ones it made, for Destroy).
+  // Creates the directories (recording the ones it made, for Destroy). On
+  // cgroup v2 it enables the available controllers in every new parent's
+  // cgroup.subtree_control, as runc does.
   absl::Status Create();
+  // Writes every set field of `resources` (runc's order and conversions).
+  // A controller or file the host lacks is an error naming the field.
+  absl::Status ApplyResources(const CgroupResources& resources) const;
+  // Freezes (v1 freezer.state FROZEN, v2 cgroup.freeze 1) or thaws the
+  // cgroup; waits, bounded, until the kernel reports the new state.
+  absl::Status Freeze(bool frozen) const;
+  // True if the cgroup is frozen (a missing cgroup reads as not frozen).
+  bool Frozen() const;
+  // The directory holding `controller`'s files ("memory", "cpuacct", ...):
+  // the v1 hierarchy's dir, or the v2 dir on pure v2; "" if absent.
+  std::string ControllerDir(const std::string& controller) const;
   // Moves `pid` into the cgroup in every hierarchy.
   absl::Status AddProcess(pid_t pid) const;
   // Writes device rules ("a", "c 1:3 rwm", ...) in order; `allow` says which
@@ -66,9 +81,11 @@ class Cgroup {
  private:
   std::vector<std::string> dirs_;     // leaf dir in every hierarchy
   std::vector<std::string> created_;  // dirs Create made, parents first
+  std::map<std::string, std::string> controller_dirs_;  // v1 controller -> dir; "" -> the v2 dir
   std::string devices_dir_;           // the v1 devices hierarchy's dir, if any
   std::string cpuset_dir_;            // the v1 cpuset hierarchy's dir, if any
   std::string cpuset_mount_;          // and that hierarchy's mount point + "/"
+  std::string unified_mount_;         // the cgroup2 mount point (only after Resolve)
   bool pure_v2_ = false;
 };
 

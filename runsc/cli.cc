@@ -36,6 +36,9 @@ struct Parsed {
   GlobalOptions global;
   CreateOptions create;
   RunOptions run;
+  UpdateOptions update;
+  std::string interval = "5s";
+  bool stats = false;
   InitFds init;
   sentry::SentryOptions boot;
   std::string id, signal = "SIGTERM", format = "table", bundle;
@@ -68,6 +71,48 @@ void AddLifecycleCommands(CLI::App& app, Parsed& p, Action& action) {
   remove->add_flag("--force,-f", p.force, "kill the container first if it is running");
   remove->add_option("container-id", p.id)->required();
   remove->callback([&] { action = [&] { return DeleteCommand(p.global, p.id, p.force); }; });
+}
+
+// An update flag kept as a string: runc's value syntax is parsed later.
+void AddUpdateFlag(CLI::App* command, const std::string& names, std::optional<std::string>& value,
+                   const std::string& help) {
+  command->add_option_function<std::string>(names, [&value](const std::string& text) { value = text; }, help);
+}
+
+void AddCgroupCommands(CLI::App& app, Parsed& p, Action& action) {
+  auto* update = app.add_subcommand("update", "update a container's resource limits");
+  UpdateOptions& u = p.update;
+  update->add_option("--resources,-r", u.resources, "linux.resources JSON file (\"-\": stdin); overrides flags");
+  AddUpdateFlag(update, "--memory", u.memory, "memory limit (e.g. 100m, -1: unlimited)");
+  AddUpdateFlag(update, "--memory-reservation", u.memory_reservation, "memory soft limit");
+  AddUpdateFlag(update, "--memory-swap", u.memory_swap, "memory+swap limit");
+  AddUpdateFlag(update, "--kernel-memory", u.kernel_memory, "kernel memory limit (v1)");
+  AddUpdateFlag(update, "--kernel-memory-tcp", u.kernel_memory_tcp, "kernel TCP memory limit (v1)");
+  AddUpdateFlag(update, "--cpu-share,--cpu-shares", u.cpu_shares, "cpu shares (relative weight)");
+  AddUpdateFlag(update, "--cpu-period", u.cpu_period, "CFS period in microseconds");
+  AddUpdateFlag(update, "--cpu-quota", u.cpu_quota, "CFS quota in microseconds (-1: unlimited)");
+  AddUpdateFlag(update, "--cpu-rt-period", u.cpu_rt_period, "realtime period in microseconds");
+  AddUpdateFlag(update, "--cpu-rt-runtime", u.cpu_rt_runtime, "realtime runtime in microseconds");
+  AddUpdateFlag(update, "--cpuset-cpus", u.cpuset_cpus, "CPUs to use (0-3, 0,1)");
+  AddUpdateFlag(update, "--cpuset-mems", u.cpuset_mems, "memory nodes to use");
+  AddUpdateFlag(update, "--pids-limit", u.pids_limit, "maximum number of pids (-1: unlimited)");
+  AddUpdateFlag(update, "--blkio-weight", u.blkio_weight, "block IO weight (10..1000)");
+  update->add_option("container-id", u.id)->required();
+  update->callback([&] { action = [&] { return UpdateCommand(p.global, p.update); }; });
+
+  auto* pause = app.add_subcommand("pause", "freeze every process of a container");
+  pause->add_option("container-id", p.id)->required();
+  pause->callback([&] { action = [&] { return PauseCommand(p.global, p.id); }; });
+
+  auto* resume = app.add_subcommand("resume", "thaw a paused container");
+  resume->add_option("container-id", p.id)->required();
+  resume->callback([&] { action = [&] { return ResumeCommand(p.global, p.id); }; });
+
+  auto* events = app.add_subcommand("events", "print stats and OOM events of a container");
+  events->add_flag("--stats", p.stats, "print the stats once and exit");
+  events->add_option("--interval", p.interval, "stats interval (default 5s)");
+  events->add_option("container-id", p.id)->required();
+  events->callback([&] { action = [&] { return EventsCommand(p.global, p.id, p.stats, p.interval); }; });
 }
 
 void AddQueryCommands(CLI::App& app, Parsed& p, Action& action) {
@@ -138,6 +183,7 @@ int RunCli(int argc, char** argv) {
   AddGlobalFlags(app, p);
   AddLifecycleCommands(app, p, action);
   AddQueryCommands(app, p, action);
+  AddCgroupCommands(app, p, action);
   AddInternalCommands(app, p, action);
   try {
     app.parse(argc, argv);

@@ -3,6 +3,7 @@
 #ifndef RUNSC_RUNSC_COMMANDS_H_
 #define RUNSC_RUNSC_COMMANDS_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,27 @@ absl::StatusOr<int> StateCommand(const GlobalOptions& global, const std::string&
 absl::StatusOr<int> ListCommand(const GlobalOptions& global, const std::string& format, bool quiet);
 absl::StatusOr<int> PsCommand(const GlobalOptions& global, const std::string& id, const std::string& format,
                               const std::vector<std::string>& ps_args);
+
+// `runsc update`: each flag is a string so that "given" is known; values
+// are parsed (and errors name the flag) by UpdateCommand.
+struct UpdateOptions {
+  std::string id;
+  std::string resources;  // --resources FILE, "-" for stdin; overrides the flags
+  std::optional<std::string> memory, memory_reservation, memory_swap, kernel_memory, kernel_memory_tcp;
+  std::optional<std::string> cpu_shares, cpu_period, cpu_quota, cpu_rt_period, cpu_rt_runtime;
+  std::optional<std::string> cpuset_cpus, cpuset_mems, pids_limit, blkio_weight;
+};
+
+// Changes a live container's cgroup limits (runc update).
+absl::StatusOr<int> UpdateCommand(const GlobalOptions& global, const UpdateOptions& options);
+// Freezes every process of the container (runc pause).
+absl::StatusOr<int> PauseCommand(const GlobalOptions& global, const std::string& id);
+// Thaws a paused container (runc resume).
+absl::StatusOr<int> ResumeCommand(const GlobalOptions& global, const std::string& id);
+// Prints stats once (`stats`) or streams stats every `interval` and OOM
+// events until the container stops (runc events).
+absl::StatusOr<int> EventsCommand(const GlobalOptions& global, const std::string& id, bool stats,
+                                  const std::string& interval);
 
 absl::StatusOr<int> SpecCommand(const std::string& bundle, bool rootless);
 absl::StatusOr<int> FeaturesCommand();

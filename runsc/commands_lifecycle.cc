@@ -119,7 +119,7 @@ absl::StatusOr<int> DeleteCommand(const GlobalOptions& global, const std::string
   if (!dir.ok()) return dir.status();
   ASSIGN_OR_RETURN(ContainerState state, dir->Load());
   Status status = dir->DeriveStatus(state);
-  if (status == Status::kRunning && !force) {
+  if ((status == Status::kRunning || status == Status::kPaused) && !force) {
     return absl::FailedPreconditionError(
         fmt::format("cannot delete container {} that is not stopped: {}", id, StatusName(status)));
   }

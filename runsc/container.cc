@@ -48,6 +48,7 @@ void KillAll(const ContainerState& state, const platform::Cgroup& cgroup) {
   absl::StatusOr<UniqueFd> init = OpenRecordedProcess(state.pid, state.pid_start_time);
   if (init.ok()) {
     syscall(SYS_pidfd_send_signal, init->get(), SIGKILL, nullptr, 0);
+    if (cgroup.Frozen()) (void)cgroup.Freeze(false);  // a frozen v1 task dies only once thawed
     WaitForExit(init->get(), std::chrono::seconds(5));
   }
   for (int round = 0; round < 50; ++round) {
@@ -87,6 +88,8 @@ absl::Status WaitForFifoReader(int fifo, int init_pidfd) {
 absl::Status StartContainer(const ContainerDir& dir, const ContainerState& state) {
   switch (dir.DeriveStatus(state)) {
     case Status::kCreated: break;
+    case Status::kPaused:
+      return absl::FailedPreconditionError(fmt::format("cannot start a paused container {}", state.id));
     case Status::kRunning:
       return absl::FailedPreconditionError(fmt::format("cannot start an already running container {}", state.id));
     case Status::kStopped:
@@ -116,6 +119,11 @@ absl::Status SignalContainer(const ContainerDir& dir, const ContainerState& stat
   }
   if (syscall(SYS_pidfd_send_signal, init.get(), signal, nullptr, 0) != 0) {
     return LastError(fmt::format("signalling container {}", state.id));
+  }
+  // As runc: on cgroup v1 a frozen task acts on SIGKILL only once thawed.
+  if (signal == SIGKILL) {
+    absl::StatusOr<platform::Cgroup> cgroup = platform::Cgroup::FromJson(state.cgroup);
+    if (cgroup.ok() && cgroup->Frozen()) RETURN_IF_ERROR(cgroup->Freeze(false));
   }
   return absl::OkStatus();
 }

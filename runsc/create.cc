@@ -81,6 +81,10 @@ class Rollback {
 absl::StatusOr<platform::Cgroup> SetUpCgroup(const Spec& spec, const std::string& id) {
   ASSIGN_OR_RETURN(platform::Cgroup cgroup, platform::Cgroup::Resolve(spec.linux.cgroups_path, id));
   RETURN_IF_ERROR(cgroup.Create());
+  if (absl::Status status = cgroup.ApplyResources(spec.linux.resources); !status.ok()) {
+    (void)cgroup.Destroy();
+    return status;
+  }
   // Without rules of its own a spec needs none written; on cgroup v2 the
   // rules would need an eBPF program (the runc-surface issue).
   if (spec.linux.device_rules.empty()) return cgroup;

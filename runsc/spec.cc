@@ -641,12 +641,126 @@ absl::StatusOr<std::vector<T>> ParseArray(const Node& node, ParseFn parse) {
   return out;
 }
 
+// An optional integer: nullopt when absent.
+template <typename T>
+absl::StatusOr<std::optional<T>> OptionalInt(const Node& node) {
+  if (!node.present()) return std::nullopt;
+  ASSIGN_OR_RETURN(T value, node.Int<T>());
+  return value;
+}
+
+absl::StatusOr<std::optional<bool>> OptionalBool(const Node& node) {
+  if (!node.present()) return std::nullopt;
+  ASSIGN_OR_RETURN(bool value, node.Bool());
+  return value;
+}
+
+absl::StatusOr<std::optional<std::string>> OptionalString(const Node& node) {
+  if (!node.present()) return std::nullopt;
+  ASSIGN_OR_RETURN(std::string value, node.String());
+  return value;
+}
+
+absl::Status ParseMemory(const Node& node, platform::CgroupResources& r) {
+  RETURN_IF_ERROR(node.ExpectObject());
+  RETURN_IF_ERROR(node["useHierarchy"].RejectIfSet());
+  ASSIGN_OR_RETURN(r.memory_limit, OptionalInt<int64_t>(node["limit"]));
+  ASSIGN_OR_RETURN(r.memory_reservation, OptionalInt<int64_t>(node["reservation"]));
+  ASSIGN_OR_RETURN(r.memory_swap, OptionalInt<int64_t>(node["swap"]));
+  ASSIGN_OR_RETURN(r.memory_kernel, OptionalInt<int64_t>(node["kernel"]));
+  ASSIGN_OR_RETURN(r.memory_kernel_tcp, OptionalInt<int64_t>(node["kernelTCP"]));
+  ASSIGN_OR_RETURN(r.memory_swappiness, OptionalInt<uint64_t>(node["swappiness"]));
+  ASSIGN_OR_RETURN(r.disable_oom_killer, OptionalBool(node["disableOOMKiller"]));
+  if (r.memory_swappiness && *r.memory_swappiness > 100) {
+    return node["swappiness"].Error(fmt::format("must be 0..100, got {}", *r.memory_swappiness));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseCpu(const Node& node, platform::CgroupResources& r) {
+  RETURN_IF_ERROR(node.ExpectObject());
+  RETURN_IF_ERROR(node["burst"].RejectIfSet());
+  ASSIGN_OR_RETURN(r.cpu_shares, OptionalInt<uint64_t>(node["shares"]));
+  ASSIGN_OR_RETURN(r.cpu_quota, OptionalInt<int64_t>(node["quota"]));
+  ASSIGN_OR_RETURN(r.cpu_period, OptionalInt<uint64_t>(node["period"]));
+  ASSIGN_OR_RETURN(r.cpu_realtime_runtime, OptionalInt<int64_t>(node["realtimeRuntime"]));
+  ASSIGN_OR_RETURN(r.cpu_realtime_period, OptionalInt<uint64_t>(node["realtimePeriod"]));
+  ASSIGN_OR_RETURN(r.cpu_idle, OptionalInt<int64_t>(node["idle"]));
+  ASSIGN_OR_RETURN(r.cpus, OptionalString(node["cpus"]));
+  ASSIGN_OR_RETURN(r.mems, OptionalString(node["mems"]));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<platform::WeightDevice> ParseWeightDevice(const Node& node) {
+  RETURN_IF_ERROR(node.ExpectObject());
+  platform::WeightDevice device;
+  ASSIGN_OR_RETURN(device.major, node["major"].RequiredInt<int64_t>());
+  ASSIGN_OR_RETURN(device.minor, node["minor"].RequiredInt<int64_t>());
+  ASSIGN_OR_RETURN(device.weight, OptionalInt<uint16_t>(node["weight"]));
+  ASSIGN_OR_RETURN(device.leaf_weight, OptionalInt<uint16_t>(node["leafWeight"]));
+  return device;
+}
+
+absl::StatusOr<platform::ThrottleDevice> ParseThrottleDevice(const Node& node) {
+  RETURN_IF_ERROR(node.ExpectObject());
+  platform::ThrottleDevice device;
+  ASSIGN_OR_RETURN(device.major, node["major"].RequiredInt<int64_t>());
+  ASSIGN_OR_RETURN(device.minor, node["minor"].RequiredInt<int64_t>());
+  ASSIGN_OR_RETURN(device.rate, node["rate"].RequiredInt<uint64_t>());
+  return device;
+}
+
+absl::Status ParseBlockIo(const Node& node, platform::CgroupResources& r) {
+  RETURN_IF_ERROR(node.ExpectObject());
+  ASSIGN_OR_RETURN(r.blkio_weight, OptionalInt<uint16_t>(node["weight"]));
+  ASSIGN_OR_RETURN(r.blkio_leaf_weight, OptionalInt<uint16_t>(node["leafWeight"]));
+  ASSIGN_OR_RETURN(r.blkio_weight_devices,
+                   ParseArray<platform::WeightDevice>(node["weightDevice"], ParseWeightDevice));
+  ASSIGN_OR_RETURN(r.throttle_read_bps,
+                   ParseArray<platform::ThrottleDevice>(node["throttleReadBpsDevice"], ParseThrottleDevice));
+  ASSIGN_OR_RETURN(r.throttle_write_bps,
+                   ParseArray<platform::ThrottleDevice>(node["throttleWriteBpsDevice"], ParseThrottleDevice));
+  ASSIGN_OR_RETURN(r.throttle_read_iops,
+                   ParseArray<platform::ThrottleDevice>(node["throttleReadIOPSDevice"], ParseThrottleDevice));
+  ASSIGN_OR_RETURN(r.throttle_write_iops,
+                   ParseArray<platform::ThrottleDevice>(node["throttleWriteIOPSDevice"], ParseThrottleDevice));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<platform::HugepageLimit> ParseHugepageLimit(const Node& node) {
+  RETURN_IF_ERROR(node.ExpectObject());
+  platform::HugepageLimit limit;
+  ASSIGN_OR_RETURN(limit.page_size, node["pageSize"].RequiredString());
+  if (limit.page_size.find('/') != std::string::npos || limit.page_size.find('.') != std::string::npos) {
+    return node["pageSize"].Error(fmt::format("invalid page size \"{}\"", limit.page_size));
+  }
+  ASSIGN_OR_RETURN(limit.limit, node["limit"].RequiredInt<uint64_t>());
+  return limit;
+}
+
+absl::StatusOr<platform::NetPriority> ParseNetPriority(const Node& node) {
+  RETURN_IF_ERROR(node.ExpectObject());
+  platform::NetPriority priority;
+  ASSIGN_OR_RETURN(priority.name, node["name"].RequiredString());
+  ASSIGN_OR_RETURN(priority.priority, node["priority"].Int<uint32_t>());
+  return priority;
+}
+
 absl::Status ParseResources(const Node& node, Linux& linux) {
   RETURN_IF_ERROR(node.ExpectObject());
-  for (const char* key :
-       {"memory", "cpu", "pids", "blockIO", "hugepageLimits", "network", "rdma", "unified"}) {
-    RETURN_IF_ERROR(node[key].RejectIfSet());
-  }
+  RETURN_IF_ERROR(node["rdma"].RejectIfSet());
+  platform::CgroupResources& r = linux.resources;
+  RETURN_IF_ERROR(ParseMemory(node["memory"], r));
+  RETURN_IF_ERROR(ParseCpu(node["cpu"], r));
+  RETURN_IF_ERROR(node["pids"].ExpectObject());
+  ASSIGN_OR_RETURN(r.pids_limit, OptionalInt<int64_t>(node["pids"]["limit"]));
+  RETURN_IF_ERROR(ParseBlockIo(node["blockIO"], r));
+  ASSIGN_OR_RETURN(r.hugepage_limits, ParseArray<platform::HugepageLimit>(node["hugepageLimits"], ParseHugepageLimit));
+  RETURN_IF_ERROR(node["network"].ExpectObject());
+  ASSIGN_OR_RETURN(r.net_class_id, OptionalInt<uint32_t>(node["network"]["classID"]));
+  ASSIGN_OR_RETURN(r.net_priorities,
+                   ParseArray<platform::NetPriority>(node["network"]["priorities"], ParseNetPriority));
+  ASSIGN_OR_RETURN(r.unified, node["unified"].StringMap());
   ASSIGN_OR_RETURN(linux.device_rules, ParseArray<DeviceRule>(node["devices"], ParseDeviceRule));
   return absl::OkStatus();
 }
@@ -811,6 +925,12 @@ absl::StatusOr<Spec> LoadSpec(const std::string& bundle_arg) {
     return SyntaxError(text.str(), e);
   }
   return ParseSpec(doc, bundle);
+}
+
+absl::StatusOr<Linux> ParseLinuxResources(const nlohmann::json& resources) {
+  Linux linux;
+  RETURN_IF_ERROR(ParseResources(Node(&resources, "linux.resources"), linux));
+  return linux;
 }
 
 }  // namespace runsc

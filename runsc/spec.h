@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
+#include "platform/cgroup_resources.h"
 
 namespace runsc {
 
@@ -98,6 +99,7 @@ struct Linux {
   std::vector<Namespace> namespaces;
   std::vector<Device> devices;
   std::vector<DeviceRule> device_rules;  // linux.resources.devices
+  platform::CgroupResources resources;   // the rest of linux.resources
   std::string cgroups_path;
   std::map<std::string, std::string> sysctl;
   std::vector<std::string> masked_paths;
@@ -127,6 +129,10 @@ struct Spec {
 // Parses and validates a config.json document. `bundle` is the absolute
 // bundle directory, used to resolve relative root.path and bind sources.
 absl::StatusOr<Spec> ParseSpec(const nlohmann::json& doc, const std::string& bundle);
+
+// Parses a linux.resources object alone (for `runsc update --resources`):
+// the result's `resources` and `device_rules`. Errors name the field.
+absl::StatusOr<Linux> ParseLinuxResources(const nlohmann::json& resources);
 
 // Reads `<bundle>/config.json` and parses it. Errors name the file and field.
 absl::StatusOr<Spec> LoadSpec(const std::string& bundle);

@@ -374,18 +374,8 @@ INSTANTIATE_TEST_SUITE_P(
                         {{{"containerID", 0}, {"hostID", 1}, {"size", 1}}},
                         "linux.gidMappings"},
         UnsupportedCase{"/linux/seccomp", {{"defaultAction", "SCMP_ACT_ALLOW"}}, "linux.seccomp"},
-        UnsupportedCase{"/linux/resources/memory", {{"limit", 1 << 20}}, "linux.resources.memory"},
-        UnsupportedCase{"/linux/resources/cpu", {{"shares", 512}}, "linux.resources.cpu"},
-        UnsupportedCase{"/linux/resources/pids", {{"limit", 10}}, "linux.resources.pids"},
-        UnsupportedCase{"/linux/resources/blockIO", {{"weight", 10}}, "linux.resources.blockIO"},
-        UnsupportedCase{"/linux/resources/hugepageLimits",
-                        {{{"pageSize", "2MB"}, {"limit", 1}}},
-                        "linux.resources.hugepageLimits"},
-        UnsupportedCase{"/linux/resources/network", {{"classID", 1}}, "linux.resources.network"},
         UnsupportedCase{
             "/linux/resources/rdma", {{"mlx", {{"hcaHandles", 1}}}}, "linux.resources.rdma"},
-        UnsupportedCase{
-            "/linux/resources/unified", {{"memory.max", "1G"}}, "linux.resources.unified"},
         UnsupportedCase{"/linux/intelRdt", {{"closID", "x"}}, "linux.intelRdt"},
         UnsupportedCase{"/linux/personality", {{"domain", "LINUX32"}}, "linux.personality"},
         UnsupportedCase{"/linux/mountLabel", "system_u:object_r:x", "linux.mountLabel"},
@@ -866,6 +856,73 @@ TEST_F(LoadSpecTest, SyntaxErrorHasLineAndColumn) {
 TEST_F(LoadSpecTest, ValidationErrorsComeThrough) {
   WriteConfig(With(Minimal(), "/process/args", json::array()).dump());
   EXPECT_THAT(LoadSpec(bundle_), InvalidIs("config.json: process.args: must not be empty"));
+}
+
+// ---- linux.resources ----
+
+TEST(ParseResourcesTest, ReadsEveryField) {
+  json doc = With(Minimal(), "/linux/resources", json::parse(R"({
+    "memory": {"limit": 1048576, "reservation": 524288, "swap": 2097152, "kernel": 1, "kernelTCP": 2,
+               "swappiness": 10, "disableOOMKiller": true},
+    "cpu": {"shares": 512, "quota": 50000, "period": 100000, "realtimeRuntime": 3, "realtimePeriod": 4,
+            "cpus": "0-1", "mems": "0", "idle": 1},
+    "pids": {"limit": 32},
+    "blockIO": {"weight": 100, "leafWeight": 200, "weightDevice": [{"major": 8, "minor": 0, "weight": 10}],
+                "throttleReadBpsDevice": [{"major": 8, "minor": 0, "rate": 1000}],
+                "throttleWriteIOPSDevice": [{"major": 8, "minor": 16, "rate": 30}]},
+    "hugepageLimits": [{"pageSize": "2MB", "limit": 4194304}],
+    "network": {"classID": 7, "priorities": [{"name": "eth0", "priority": 3}]},
+    "unified": {"memory.high": "900"}
+  })"));
+  absl::StatusOr<Spec> spec = ParseSpec(doc, kBundle);
+  ASSERT_THAT(spec, IsOk());
+  const platform::CgroupResources& r = spec->linux.resources;
+  EXPECT_THAT(r.memory_limit, Optional(1048576));
+  EXPECT_THAT(r.memory_swap, Optional(2097152));
+  EXPECT_THAT(r.memory_swappiness, Optional(10u));
+  EXPECT_THAT(r.disable_oom_killer, Optional(true));
+  EXPECT_THAT(r.cpu_shares, Optional(512u));
+  EXPECT_THAT(r.cpu_quota, Optional(50000));
+  EXPECT_THAT(r.cpus, Optional(std::string("0-1")));
+  EXPECT_THAT(r.pids_limit, Optional(32));
+  EXPECT_THAT(r.blkio_weight, Optional(100));
+  ASSERT_EQ(r.blkio_weight_devices.size(), 1u);
+  EXPECT_THAT(r.blkio_weight_devices[0].weight, Optional(10));
+  ASSERT_EQ(r.throttle_write_iops.size(), 1u);
+  EXPECT_EQ(r.throttle_write_iops[0].rate, 30u);
+  ASSERT_EQ(r.hugepage_limits.size(), 1u);
+  EXPECT_EQ(r.hugepage_limits[0].page_size, "2MB");
+  EXPECT_THAT(r.net_class_id, Optional(7u));
+  EXPECT_EQ(r.unified.at("memory.high"), "900");
+}
+
+TEST(ParseResourcesTest, AbsentFieldsStayUnset) {
+  absl::StatusOr<Spec> spec = ParseSpec(With(Minimal(), "/linux/resources", {{"memory", {{"limit", 5}}}}), kBundle);
+  ASSERT_THAT(spec, IsOk());
+  EXPECT_FALSE(spec->linux.resources.memory_swap.has_value());
+  EXPECT_FALSE(spec->linux.resources.cpu_shares.has_value());
+  EXPECT_TRUE(ParseSpec(Minimal(), kBundle)->linux.resources.empty());
+}
+
+TEST(ParseResourcesTest, BadValuesNameTheField) {
+  EXPECT_THAT(ParseStatus(With(Minimal(), "/linux/resources/memory", {{"limit", "1G"}})),
+              InvalidIs("config.json: linux.resources.memory.limit: expected a number, got string"));
+  EXPECT_THAT(ParseStatus(With(Minimal(), "/linux/resources/memory", {{"swappiness", 101}})),
+              InvalidIs("config.json: linux.resources.memory.swappiness: must be 0..100, got 101"));
+  EXPECT_THAT(ParseStatus(With(Minimal(), "/linux/resources/blockIO", {{"weight", 70000}})),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("linux.resources.blockIO.weight")));
+  EXPECT_THAT(ParseStatus(With(Minimal(), "/linux/resources/hugepageLimits", {{{"pageSize", "../x"}, {"limit", 1}}})),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("linux.resources.hugepageLimits[0].pageSize")));
+  EXPECT_THAT(ParseStatus(With(Minimal(), "/linux/resources/rdma", {{"mlx", {{"hcaHandles", 1}}}})),
+              NotSupportedAt("linux.resources.rdma"));
+}
+
+TEST(ParseResourcesTest, ParseLinuxResourcesAlone) {
+  absl::StatusOr<Linux> linux = ParseLinuxResources(json::parse(R"({"pids": {"limit": -1}, "cpu": {"cpus": "0"}})"));
+  ASSERT_THAT(linux, IsOk());
+  EXPECT_THAT(linux->resources.pids_limit, Optional(-1));
+  EXPECT_THAT(ParseLinuxResources(json::parse(R"({"pids": 3})")).status(),
+              InvalidIs("config.json: linux.resources.pids: expected an object, got number"));
 }
 
 }  // namespace

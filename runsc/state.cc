@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "fmt/format.h"
+#include "platform/cgroups.h"
 #include "platform/errors.h"
 #include "platform/procfs.h"
 #include "platform/status_macros.h"
@@ -61,6 +62,7 @@ std::string StatusName(Status status) {
   switch (status) {
     case Status::kCreated: return "created";
     case Status::kRunning: return "running";
+    case Status::kPaused: return "paused";
     case Status::kStopped: return "stopped";
   }
   return "unknown";
@@ -139,6 +141,8 @@ Status ContainerDir::DeriveStatus(const ContainerState& state) const {
   if (!platform::IsSameLiveProcess(state.pid, state.pid_start_time)) return Status::kStopped;
   struct stat st;
   if (stat(exec_fifo().c_str(), &st) == 0) return Status::kCreated;
+  absl::StatusOr<platform::Cgroup> cgroup = platform::Cgroup::FromJson(state.cgroup);
+  if (cgroup.ok() && cgroup->Frozen()) return Status::kPaused;
   return Status::kRunning;
 }
 

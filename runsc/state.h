@@ -33,10 +33,10 @@ struct ContainerState {
   nlohmann::json cgroup;  // platform::Cgroup::ToJson()
 };
 
-// created, running or stopped (paused arrives with the freezer).
-enum class Status { kCreated, kRunning, kStopped };
+// created, running, paused (its cgroup frozen) or stopped.
+enum class Status { kCreated, kRunning, kPaused, kStopped };
 
-// "created", "running", "stopped".
+// "created", "running", "paused", "stopped".
 std::string StatusName(Status status);
 
 // Checks runc's id rules: [A-Za-z0-9_+.-]+, not "." or "..". The error
@@ -58,7 +58,7 @@ class ContainerDir {
   // Writes state.json atomically: tmp file, fsync, rename, fsync of the dir.
   absl::Status Save(const ContainerState& state) const;
   // The container's status, derived from the recorded init (pid + start
-  // time, so pid reuse reads as stopped) and the exec fifo.
+  // time, so pid reuse reads as stopped), the exec fifo and the freezer.
   Status DeriveStatus(const ContainerState& state) const;
   // Removes the directory and everything in it.
   absl::Status Remove();
