@@ -9,6 +9,7 @@
 #include "platform/logging.h"
 #include "runsc/commands.h"
 #include "runsc/container_init.h"
+#include "runsc/exec.h"
 #include "sentry/sentry.h"
 #include "spdlog/sinks/null_sink.h"
 #include "spdlog/spdlog.h"
@@ -36,6 +37,7 @@ struct Parsed {
   GlobalOptions global;
   CreateOptions create;
   RunOptions run;
+  ExecOptions exec;
   UpdateOptions update;
   std::string interval = "5s";
   bool stats = false;
@@ -71,6 +73,27 @@ void AddLifecycleCommands(CLI::App& app, Parsed& p, Action& action) {
   remove->add_flag("--force,-f", p.force, "kill the container first if it is running");
   remove->add_option("container-id", p.id)->required();
   remove->callback([&] { action = [&] { return DeleteCommand(p.global, p.id, p.force); }; });
+}
+
+void AddExecCommand(CLI::App& app, Parsed& p, Action& action) {
+  auto* exec = app.add_subcommand("exec", "run a new process in a running container");
+  ExecOptions& o = p.exec;
+  exec->add_option("--process,-p", o.process_file, "OCI process JSON replacing the container's defaults");
+  exec->add_option("--cwd", o.cwd, "working directory in the container");
+  exec->add_option("--env,-e", o.env, "KEY=VALUE added to the environment")->take_all();
+  exec->add_option("--user,-u", o.user, "uid[:gid]");
+  exec->add_option("--additional-gids,-g", o.additional_gids, "supplementary group ids");
+  exec->add_option("--cap,-c", o.caps, "capability added to every set");
+  exec->add_flag("--tty,-t", o.tty, "allocate a pseudo-TTY");
+  exec->add_option("--console-socket", o.console_socket, "unix socket to receive the pty master");
+  exec->add_flag("--detach,-d", o.detach, "do not wait for the process");
+  exec->add_option("--pid-file", o.pid_file, "file to write the process's pid to");
+  exec->add_flag("--no-new-privs", o.no_new_privs, "set no_new_privs");
+  exec->add_option("--preserve-fds", o.preserve_fds, "pass N extra fds (3..3+N-1)");
+  exec->add_option("container-id", o.id)->required();
+  exec->add_option("command", o.args, "the command and its arguments");
+  exec->positionals_at_end();
+  exec->callback([&] { action = [&] { return ExecCommand(p.global, p.exec); }; });
 }
 
 // An update flag kept as a string: runc's value syntax is parsed later.
@@ -144,7 +167,9 @@ void AddQueryCommands(CLI::App& app, Parsed& p, Action& action) {
 void AddInternalCommands(CLI::App& app, Parsed& p, Action& action) {
   auto* init = app.add_subcommand("init", "")->group("");
   init->add_option("--sync-fd", p.init.sync)->required();
-  init->add_option("--fifo-fd", p.init.fifo)->required();
+  init->add_option("--fifo-fd", p.init.fifo);
+  init->add_option("--target-pidfd", p.init.target_pidfd);
+  init->add_option("--console-fd", p.init.console);
   init->add_option("--preserve-fds", p.init.preserve_fds);
   init->callback([&] {
     p.internal = true;
@@ -182,6 +207,7 @@ int RunCli(int argc, char** argv) {
   Action action;
   AddGlobalFlags(app, p);
   AddLifecycleCommands(app, p, action);
+  AddExecCommand(app, p, action);
   AddQueryCommands(app, p, action);
   AddCgroupCommands(app, p, action);
   AddInternalCommands(app, p, action);

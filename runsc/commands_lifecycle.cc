@@ -1,58 +1,13 @@
 // create, start, run, kill, delete.
-#include <signal.h>
-#include <sys/signalfd.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include "fmt/format.h"
 #include "platform/errors.h"
 #include "platform/status_macros.h"
 #include "runsc/commands.h"
+#include "runsc/foreground.h"
 #include "spdlog/spdlog.h"
 
 namespace runsc {
 namespace {
-
-// Blocks every signal `run` forwards, returning a signalfd for them.
-absl::StatusOr<platform::UniqueFd> BlockSignals() {
-  sigset_t all;
-  sigfillset(&all);
-  if (sigprocmask(SIG_BLOCK, &all, nullptr) != 0) return platform::LastError("sigprocmask");
-  platform::UniqueFd fd(signalfd(-1, &all, SFD_CLOEXEC));
-  if (!fd.valid()) return platform::LastError("signalfd");
-  return fd;
-}
-
-int ExitCodeOf(int wait_status) {
-  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
-  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
-  return 255;
-}
-
-// Reaps our children until `init` exits; forwards every other signal to
-// it, as runc run does. Returns the init's wait status.
-int ForwardSignalsUntilExit(int signal_fd, pid_t init, int init_pidfd) {
-  while (true) {
-    struct signalfd_siginfo info;
-    if (read(signal_fd, &info, sizeof(info)) != sizeof(info)) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    if (info.ssi_signo != SIGCHLD) {
-      syscall(SYS_pidfd_send_signal, init_pidfd, info.ssi_signo, nullptr, 0);
-      continue;
-    }
-    int status;
-    pid_t reaped;
-    while ((reaped = waitpid(-1, &status, WNOHANG)) > 0) {
-      if (reaped == init) return status;
-    }
-  }
-  int status = 0;
-  waitpid(init, &status, 0);
-  return status;
-}
 
 absl::Status StartById(const StateStore& store, const std::string& id) {
   ASSIGN_OR_RETURN(ContainerDir dir, store.Open(id));
@@ -82,13 +37,15 @@ absl::StatusOr<int> StartCommand(const GlobalOptions& global, const std::string&
 absl::StatusOr<int> RunCommand(const GlobalOptions& global, const RunOptions& options) {
   StateStore store(global.root);
   ASSIGN_OR_RETURN(platform::UniqueFd signals, BlockSignals());
-  ASSIGN_OR_RETURN(CreatedContainer init, CreateContainer(store, options.create, global.log));
+  CreateOptions create = options.create;
+  create.foreground = !options.detach;
+  ASSIGN_OR_RETURN(CreatedContainer init, CreateContainer(store, create, global.log));
   if (absl::Status started = StartById(store, options.create.id); !started.ok()) {
     (void)DeleteById(store, options.create.id);
     return started;
   }
   if (options.detach) return 0;
-  int exit_code = ExitCodeOf(ForwardSignalsUntilExit(signals.get(), init.pid, init.pidfd.get()));
+  int exit_code = WaitForwardingSignals(signals.get(), init.pid, init.pidfd.get(), init.console_master.get());
   if (!options.keep) {
     absl::Status deleted = DeleteById(store, options.create.id);
     if (!deleted.ok() && !absl::IsNotFound(deleted)) return deleted;

@@ -15,6 +15,8 @@
 #include "platform/errors.h"
 #include "platform/procfs.h"
 #include "platform/status_macros.h"
+#include "runsc/hooks.h"
+#include "spdlog/spdlog.h"
 
 namespace runsc {
 namespace {
@@ -83,7 +85,23 @@ absl::Status WaitForFifoReader(int fifo, int init_pidfd) {
   }
 }
 
+// poststart and poststop hooks: as the OCI spec says, a failure is logged
+// as a warning and the lifecycle goes on (runc 1.1 instead fails start).
+void RunHooksWarning(const std::string& kind, const ContainerState& state, Status status) {
+  absl::StatusOr<Hooks> hooks = ParseHooks(state.config.value("hooks", nlohmann::json()));
+  if (!hooks.ok()) return;
+  const std::vector<Hook>& list = kind == "poststart" ? hooks->poststart : hooks->poststop;
+  nlohmann::json oci_state = OciStateJson(state, status);
+  if (status == Status::kStopped) oci_state["pid"] = state.pid;  // the hook may want to know who it was
+  absl::Status result = RunHooks(kind, list, oci_state);
+  if (!result.ok()) spdlog::warn("container {}: {}", state.id, std::string(result.message()));
+}
+
 }  // namespace
+
+absl::StatusOr<UniqueFd> OpenContainerInit(const ContainerState& state) {
+  return OpenRecordedProcess(state.pid, state.pid_start_time);
+}
 
 absl::Status StartContainer(const ContainerDir& dir, const ContainerState& state) {
   switch (dir.DeriveStatus(state)) {
@@ -102,6 +120,7 @@ absl::Status StartContainer(const ContainerDir& dir, const ContainerState& state
   char byte;
   if (read(fifo.get(), &byte, 1) != 1) return absl::FailedPreconditionError("the container init exited before start");
   if (unlink(dir.exec_fifo().c_str()) != 0) return LastError("removing the exec fifo");
+  RunHooksWarning("poststart", state, Status::kRunning);
   return absl::OkStatus();
 }
 
@@ -133,7 +152,9 @@ absl::Status DestroyContainer(ContainerDir& dir, const ContainerState& state) {
   KillAll(state, cgroup);
   StopSentry(state);
   RETURN_IF_ERROR_CTX(cgroup.Destroy(), fmt::format("deleting container {}", state.id));
-  return dir.Remove();
+  RETURN_IF_ERROR(dir.Remove());
+  RunHooksWarning("poststop", state, Status::kStopped);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<int> ParseSignal(const std::string& name) {

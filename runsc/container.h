@@ -23,12 +23,16 @@ struct CreateOptions {
   bool no_pivot = false;
   bool no_new_keyring = false;
   int preserve_fds = 0;
+  // `run` in the foreground: a terminal is relayed by runsc itself rather
+  // than handed to a --console-socket.
+  bool foreground = false;
 };
 
 // The init of a freshly created container; the caller is its parent.
 struct CreatedContainer {
   pid_t pid = 0;
   platform::UniqueFd pidfd;
+  platform::UniqueFd console_master;  // foreground with process.terminal only
 };
 
 // Creates the container: state dir, cgroup, init (waiting for start) and
@@ -48,6 +52,11 @@ absl::Status SignalContainer(const ContainerDir& dir, const ContainerState& stat
 // Kills whatever still runs, waits (bounded) for it to go, removes the
 // cgroup and the state dir.
 absl::Status DestroyContainer(ContainerDir& dir, const ContainerState& state);
+
+// A pidfd of the container's init, only if it is still the process we
+// recorded (the pidfd is opened first, the start time checked after, so a
+// pid reused in between is never mistaken for it).
+absl::StatusOr<platform::UniqueFd> OpenContainerInit(const ContainerState& state);
 
 // Parses "KILL", "SIGKILL", "9" (and RT signals "RTMIN+1").
 absl::StatusOr<int> ParseSignal(const std::string& name);

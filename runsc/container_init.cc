@@ -16,10 +16,12 @@
 #include "fmt/format.h"
 #include "platform/errors.h"
 #include "platform/process_attrs.h"
+#include "platform/pty.h"
 #include "platform/rootfs.h"
 #include "platform/status_macros.h"
 #include "platform/sync_channel.h"
 #include "platform/unique_fd.h"
+#include "platform/unix_socket.h"
 #include "runsc/spec.h"
 
 namespace runsc {
@@ -37,6 +39,8 @@ absl::StatusOr<InitConfig> ReceiveConfig(int sync_fd) {
     config.spec = message.at("spec");
     config.no_pivot = message.at("no_pivot");
     config.no_new_keyring = message.at("no_new_keyring");
+    config.exec = message.value("exec", false);
+    config.hook_state = message.value("hook_state", nlohmann::json::object());
   } catch (const nlohmann::json::exception& error) {
     return absl::DataLossError(fmt::format("init config: {}", error.what()));
   }
@@ -199,30 +203,92 @@ absl::Status WaitForStart(int host_proc, int fifo_fd) {
 }
 
 struct Prepared {
+  Hooks hooks;
   std::string executable;
   std::vector<std::string> env;
   UniqueFd host_proc;
   std::vector<std::string> warnings;
 };
 
-absl::StatusOr<Prepared> SetUpContainer(const InitConfig& config, const InitFds& fds) {
-  ASSIGN_OR_RETURN(Spec spec, ParseSpec(config.spec, config.bundle));
-  RETURN_IF_ERROR(EnterNamespaces(spec));
-  RETURN_IF_ERROR(PrepareRootfs(spec));
-  RETURN_IF_ERROR(SetIdentity(spec, config));
-  Prepared prepared;
-  prepared.host_proc.reset(open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!prepared.host_proc.valid()) return LastError("opening /proc");
-  RETURN_IF_ERROR(platform::EnterRootfs(spec.root_path, config.no_pivot));
-  if (spec.root_readonly) RETURN_IF_ERROR_CTX(platform::RemountRootReadonly(), "root.readonly");
+// process.terminal: a pty from the container's own devpts becomes our
+// controlling terminal and stdio; its master goes to the console socket
+// (the caller's, or runsc run's own) and is closed here.
+absl::Status SetUpTerminal(const Spec& spec, int console) {
+  if (console < 0) return absl::InvalidArgumentError("process.terminal is true but there is no console socket");
+  ASSIGN_OR_RETURN(platform::Pty pty, platform::OpenPty("/dev/ptmx"));
+  if (fchown(pty.slave.get(), spec.process.user.uid, static_cast<gid_t>(-1)) != 0) {
+    return LastError("giving the pty to the container's user");
+  }
+  const nlohmann::json& size = spec.raw["process"].value("consoleSize", nlohmann::json::object());
+  if (size.contains("height") && size.contains("width")) {
+    RETURN_IF_ERROR(platform::SetWindowSize(pty.master.get(), size["height"].get<uint16_t>(),
+                                            size["width"].get<uint16_t>()));
+  }
+  RETURN_IF_ERROR(platform::SendFd(console, pty.master.get(), pty.slave_path));
+  close(console);
+  return platform::AttachTerminal(pty.slave.get());
+}
+
+// The part shared by the container's init and exec'd processes: from a
+// root that is already the container's to the moment before execve.
+absl::Status PrepareProcess(const Spec& spec, const InitFds& fds, Prepared& prepared) {
   // Only stdio, the preserved fds and our own few survive exec.
   syscall(SYS_close_range, 3 + fds.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  if (spec.process.terminal) RETURN_IF_ERROR_CTX(SetUpTerminal(spec, fds.console), "process.terminal");
   RETURN_IF_ERROR(EnterCwd(spec.process.cwd));
   prepared.env = spec.process.env;
   AddHome(prepared.env, spec.process.user.uid);
   ASSIGN_OR_RETURN(prepared.executable,
                    platform::LookPath(spec.process.args[0], EnvValue(prepared.env, "PATH")));
   ASSIGN_OR_RETURN(prepared.warnings, ApplyProcessAttributes(spec.process));
+  return absl::OkStatus();
+}
+
+// The create-time hooks, at the moment the OCI spec puts them: namespaces
+// and mounts exist, pivot_root has not happened. prestart and createRuntime
+// run in the runtime's namespaces, so runsc create runs them (we ask over
+// the sync channel); createContainer hooks run here, in the container's.
+absl::Status RunCreateHooks(const Spec& spec, const InitConfig& config, int sync_fd) {
+  if (!spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty()) {
+    RETURN_IF_ERROR(platform::SendMessage(sync_fd, {{"run_hooks", "createRuntime"}}));
+    ASSIGN_OR_RETURN(nlohmann::json reply, platform::ReceiveMessage(sync_fd));
+    if (reply.contains("error")) return absl::FailedPreconditionError(reply["error"].get<std::string>());
+  }
+  return RunHooks("createContainer", spec.hooks.create_container, config.hook_state);
+}
+
+absl::StatusOr<Prepared> SetUpContainer(const Spec& spec, const InitConfig& config, const InitFds& fds) {
+  RETURN_IF_ERROR(EnterNamespaces(spec));
+  RETURN_IF_ERROR(PrepareRootfs(spec));
+  RETURN_IF_ERROR(SetIdentity(spec, config));
+  RETURN_IF_ERROR(RunCreateHooks(spec, config, fds.sync));
+  Prepared prepared;
+  prepared.host_proc.reset(open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!prepared.host_proc.valid()) return LastError("opening /proc");
+  RETURN_IF_ERROR(platform::EnterRootfs(spec.root_path, config.no_pivot));
+  if (spec.root_readonly) RETURN_IF_ERROR_CTX(platform::RemountRootReadonly(), "root.readonly");
+  RETURN_IF_ERROR(PrepareProcess(spec, fds, prepared));
+  return prepared;
+}
+
+// exec: joins every namespace of the running container through its init's
+// pidfd (the pid namespace was entered by runsc exec, which forked us into
+// it). Joining the mount namespace also moves our root and cwd to its root.
+absl::StatusOr<Prepared> JoinContainer(const Spec& spec, const InitFds& fds) {
+  int flags = 0;
+  for (const Namespace& ns : spec.linux.namespaces) {
+    if (ns.clone_flag != CLONE_NEWPID) flags |= ns.clone_flag;
+  }
+  if (flags != 0 && setns(fds.target_pidfd, flags) != 0) return LastError("joining the container's namespaces");
+  Prepared prepared;
+  RETURN_IF_ERROR(PrepareProcess(spec, fds, prepared));
+  return prepared;
+}
+
+absl::StatusOr<Prepared> SetUp(const InitConfig& config, const InitFds& fds) {
+  ASSIGN_OR_RETURN(Spec spec, ParseSpec(config.spec, config.bundle));
+  absl::StatusOr<Prepared> prepared = config.exec ? JoinContainer(spec, fds) : SetUpContainer(spec, config, fds);
+  if (prepared.ok()) prepared->hooks = spec.hooks;
   return prepared;
 }
 
@@ -237,26 +303,36 @@ std::vector<char*> CStrings(std::vector<std::string>& strings) {
 
 nlohmann::json InitConfigToJson(const InitConfig& config) {
   return {{"id", config.id}, {"bundle", config.bundle}, {"spec", config.spec},
-          {"no_pivot", config.no_pivot}, {"no_new_keyring", config.no_new_keyring}};
+          {"no_pivot", config.no_pivot}, {"no_new_keyring", config.no_new_keyring}, {"exec", config.exec},
+          {"hook_state", config.hook_state}};
 }
 
 int RunContainerInit(const InitFds& fds) {
   prctl(PR_SET_NAME, "runsc:[INIT]");
   absl::StatusOr<InitConfig> config = ReceiveConfig(fds.sync);
   if (!config.ok()) return 1;
-  absl::StatusOr<Prepared> prepared = SetUpContainer(*config, fds);
+  absl::StatusOr<Prepared> prepared = SetUp(*config, fds);
   if (!prepared.ok()) {
     (void)platform::SendMessage(fds.sync, {{"error", std::string(prepared.status().message())}});
     return 1;
   }
   if (!platform::SendMessage(fds.sync, {{"ok", true}, {"warnings", prepared->warnings}}).ok()) return 1;
   close(fds.sync);
-  absl::Status started = WaitForStart(prepared->host_proc.release(), fds.fifo);
-  if (!started.ok()) {
-    fmt::print(stderr, "runsc init: {}\n", std::string(started.message()));
-    return 1;
+  if (!config->exec) {
+    absl::Status started = WaitForStart(prepared->host_proc.release(), fds.fifo);
+    if (!started.ok()) {
+      fmt::print(stderr, "runsc init: {}\n", std::string(started.message()));
+      return 1;
+    }
+    close(fds.fifo);
+    nlohmann::json state = config->hook_state;
+    state["status"] = "created";
+    absl::Status hooks = RunHooks("startContainer", prepared->hooks.start_container, state);
+    if (!hooks.ok()) {
+      fmt::print(stderr, "runsc init: {}\n", std::string(hooks.message()));
+      return 1;
+    }
   }
-  close(fds.fifo);
   std::vector<std::string> args = config->spec["process"]["args"].get<std::vector<std::string>>();
   std::vector<char*> argv = CStrings(args);
   std::vector<char*> envp = CStrings(prepared->env);

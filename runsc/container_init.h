@@ -9,8 +9,10 @@ namespace runsc {
 
 // The fds `runsc init` is given (explicit flags, DESIGN.md).
 struct InitFds {
-  int sync = -1;  // stream socket to runsc create (platform/sync_channel.h)
-  int fifo = -1;  // O_PATH fd of <state dir>/exec.fifo
+  int sync = -1;  // stream socket to runsc create/exec (platform/sync_channel.h)
+  int fifo = -1;  // create: O_PATH fd of <state dir>/exec.fifo
+  int target_pidfd = -1;  // exec: pidfd of the container's init, whose namespaces to join
+  int console = -1;       // process.terminal: socket to send the pty master on
   int preserve_fds = 0;
 };
 
@@ -22,6 +24,11 @@ struct InitConfig {
   nlohmann::json spec;
   bool no_pivot = false;
   bool no_new_keyring = false;
+  // exec: join the running container (namespaces of InitFds::target_pidfd)
+  // instead of building it, and exec at once (no start to wait for).
+  bool exec = false;
+  // The OCI state the create-time hooks get on stdin (status "creating").
+  nlohmann::json hook_state;
 };
 
 nlohmann::json InitConfigToJson(const InitConfig& config);
@@ -29,7 +36,8 @@ nlohmann::json InitConfigToJson(const InitConfig& config);
 // Sets the container up (namespaces joined by path, rootfs, devices,
 // hostname, credentials...), reports {"ok":true} or {"error": msg} on the
 // sync fd, waits for `runsc start` on the exec fifo and execs the workload.
-// Returns only on failure, with the process exit code.
+// In exec mode it joins the running container's namespaces instead and
+// execs right after reporting. Returns only on failure, with the exit code.
 int RunContainerInit(const InitFds& fds);
 
 }  // namespace runsc

@@ -18,6 +18,8 @@
 #include "platform/status_macros.h"
 #include "platform/sync_channel.h"
 #include "runsc/container.h"
+#include "platform/unix_socket.h"
+#include "runsc/console.h"
 #include "runsc/container_init.h"
 #include "runsc/device_rules.h"
 #include "runsc/spawn.h"
@@ -42,12 +44,6 @@ absl::Status CheckSupported(const Spec& spec, const CreateOptions& options) {
   if (stat(spec.root_path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return absl::NotFoundError(fmt::format("config.json: root.path: rootfs {} does not exist or is not a directory",
                                            spec.root_path));
-  }
-  if (spec.process.terminal) {
-    return absl::UnimplementedError("config.json: process.terminal: terminals are not supported yet");
-  }
-  if (!options.console_socket.empty()) {
-    return absl::InvalidArgumentError("--console-socket given but process.terminal is false");
   }
   if (options.preserve_fds < 0) return absl::InvalidArgumentError("--preserve-fds must not be negative");
   return absl::OkStatus();
@@ -108,31 +104,17 @@ int CloneFlags(const Spec& spec) {
   return flags;
 }
 
-// With linux.namespaces[pid].path the init must be born in that namespace:
-// setns(CLONE_NEWPID) here affects only our children; Restore undoes it.
-class PidNamespaceForChildren {
- public:
-  absl::Status Enter(const Spec& spec) {
-    const Namespace* pid_ns = spec.linux.FindNamespace("pid");
-    if (pid_ns == nullptr || pid_ns->path.empty()) return absl::OkStatus();
-    own_.reset(open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
-    UniqueFd target(open(pid_ns->path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!target.valid()) return LastError(fmt::format("linux.namespaces: opening pid namespace {}", pid_ns->path));
-    if (setns(target.get(), CLONE_NEWPID) != 0) {
-      return LastError(fmt::format("linux.namespaces: joining pid namespace {}", pid_ns->path));
-    }
-    return absl::OkStatus();
-  }
-  ~PidNamespaceForChildren() {
-    if (own_.valid()) setns(own_.get(), CLONE_NEWPID);
-  }
-
- private:
-  UniqueFd own_;
-};
+// With linux.namespaces[pid].path the init must be born in that namespace.
+absl::Status EnterPidNamespaceForChildren(const Spec& spec, PidNamespaceForChildren& pid_ns) {
+  const Namespace* wanted = spec.linux.FindNamespace("pid");
+  if (wanted == nullptr || wanted->path.empty()) return absl::OkStatus();
+  UniqueFd target(open(wanted->path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!target.valid()) return LastError(fmt::format("linux.namespaces: opening pid namespace {}", wanted->path));
+  return platform::Annotate(pid_ns.Enter(target.get()), fmt::format("linux.namespaces: pid namespace {}", wanted->path));
+}
 
 absl::StatusOr<std::pair<SpawnedChild, UniqueFd>> SpawnInit(const Spec& spec, const CreateOptions& options,
-                                                             int exe_fd, int fifo_fd) {
+                                                             int exe_fd, int fifo_fd, int console_fd) {
   int sync[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) != 0) return LastError("socketpair");
   UniqueFd ours(sync[0]), theirs(sync[1]);
@@ -143,22 +125,56 @@ absl::StatusOr<std::pair<SpawnedChild, UniqueFd>> SpawnInit(const Spec& spec, co
   request.pass_fds = {theirs.get(), fifo_fd};
   request.argv = {"runsc", "init", "--sync-fd", std::to_string(ChildFd(request, 0)), "--fifo-fd",
                   std::to_string(ChildFd(request, 1)), "--preserve-fds", std::to_string(options.preserve_fds)};
+  if (console_fd >= 0) {
+    request.pass_fds.push_back(console_fd);
+    request.argv.insert(request.argv.end(), {"--console-fd", std::to_string(ChildFd(request, 2))});
+  }
   PidNamespaceForChildren pid_ns;
-  RETURN_IF_ERROR(pid_ns.Enter(spec));
+  RETURN_IF_ERROR(EnterPidNamespaceForChildren(spec, pid_ns));
   ASSIGN_OR_RETURN(SpawnedChild child, SpawnSelf(request));
   return std::make_pair(std::move(child), std::move(ours));
 }
 
-absl::Status ConfigureInit(int sync_fd, const Spec& spec, const CreateOptions& options, const std::string& bundle) {
-  InitConfig config{options.id, bundle, spec.raw, options.no_pivot, options.no_new_keyring};
+// The OCI state the create-time hooks get: the container is "creating".
+nlohmann::json CreatingState(const Spec& spec, const std::string& id, const std::string& bundle, pid_t init) {
+  nlohmann::json state = {{"ociVersion", spec.oci_version}, {"id", id}, {"status", "creating"},
+                          {"pid", init}, {"bundle", bundle}};
+  if (!spec.annotations.empty()) state["annotations"] = spec.annotations;
+  return state;
+}
+
+// Sends the init its config, then serves it until it is ready: it may ask
+// for the prestart and createRuntime hooks, which run here, in the
+// runtime's namespaces.
+absl::Status ConfigureInit(int sync_fd, const Spec& spec, const CreateOptions& options, const std::string& bundle,
+                           pid_t init) {
+  InitConfig config;
+  config.id = options.id;
+  config.bundle = bundle;
+  config.spec = spec.raw;
+  config.no_pivot = options.no_pivot;
+  config.no_new_keyring = options.no_new_keyring;
+  config.hook_state = CreatingState(spec, options.id, bundle, init);
   RETURN_IF_ERROR(platform::SendMessage(sync_fd, InitConfigToJson(config)));
-  absl::StatusOr<nlohmann::json> reply = platform::ReceiveMessage(sync_fd);
-  if (!reply.ok()) return platform::Annotate(reply.status(), "container init died during set-up");
-  if (reply->contains("error")) return absl::FailedPreconditionError(reply->at("error").get<std::string>());
-  for (const auto& warning : reply->value("warnings", nlohmann::json::array())) {
-    spdlog::warn("container {}: {}", options.id, warning.get<std::string>());
+  while (true) {
+    absl::StatusOr<nlohmann::json> reply = platform::ReceiveMessage(sync_fd);
+    if (!reply.ok()) return platform::Annotate(reply.status(), "container init died during set-up");
+    if (reply->contains("error")) return absl::FailedPreconditionError(reply->at("error").get<std::string>());
+    if (reply->contains("run_hooks")) {
+      absl::Status hooks = RunHooks("prestart", spec.hooks.prestart, config.hook_state);
+      if (hooks.ok()) hooks = RunHooks("createRuntime", spec.hooks.create_runtime, config.hook_state);
+      RETURN_IF_ERROR(platform::SendMessage(sync_fd, hooks.ok() ? nlohmann::json{{"ok", true}}
+                                                                : nlohmann::json{{"error", std::string(hooks.message())}}));
+      RETURN_IF_ERROR(hooks);
+      continue;
+    }
+    for (const auto& warning : reply->value("warnings", nlohmann::json::array())) {
+      // runc shows none of these by default (its own default spec asks for
+      // ambient caps without an inheritable set): debug level.
+      spdlog::debug("container {}: {}", options.id, warning.get<std::string>());
+    }
+    return absl::OkStatus();
   }
-  return absl::OkStatus();
 }
 
 std::vector<std::string> GlobalLogArgs(const platform::LogOptions& log) {
@@ -222,6 +238,7 @@ absl::StatusOr<ContainerState> RecordState(const Spec& spec, const std::string& 
   state.owner_uid = getuid();
   state.annotations = spec.annotations;
   state.cgroup = cgroup.ToJson();
+  state.config = spec.raw;
   return state;
 }
 
@@ -242,18 +259,25 @@ absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const 
   ASSIGN_OR_RETURN(platform::Cgroup cgroup, SetUpCgroup(spec, options.id));
   rollback.SetCgroup(cgroup);
   ASSIGN_OR_RETURN(UniqueFd exe, platform::SealedSelfExe());
-  ASSIGN_OR_RETURN(auto init_and_sync, SpawnInit(spec, options, exe.get(), fifo.get()));
+  ASSIGN_OR_RETURN(ConsoleChannel console,
+                   OpenConsoleChannel(spec.process.terminal, options.console_socket, options.foreground));
+  ASSIGN_OR_RETURN(auto init_and_sync, SpawnInit(spec, options, exe.get(), fifo.get(), console.theirs.get()));
   auto& [init, sync] = init_and_sync;
+  console.theirs.reset();
   rollback.SetInit(init.pid, init.pidfd.get());
   RETURN_IF_ERROR(cgroup.AddProcess(init.pid));
-  RETURN_IF_ERROR(ConfigureInit(sync.get(), spec, options, bundle));
+  RETURN_IF_ERROR(ConfigureInit(sync.get(), spec, options, bundle, init.pid));
+  UniqueFd master;
+  if (console.ours.valid()) {
+    ASSIGN_OR_RETURN(master, platform::Annotate(platform::ReceiveFd(console.ours.get()), "receiving the pty"));
+  }
   ASSIGN_OR_RETURN(pid_t sentry, SpawnSentry(exe.get(), init.pidfd.get(), options.id, log));
   ASSIGN_OR_RETURN(ContainerState state, RecordState(spec, bundle, options.id, init.pid, sentry, cgroup));
   RETURN_IF_ERROR(dir.Save(state));
   if (!options.pid_file.empty()) RETURN_IF_ERROR(WritePidFile(options.pid_file, init.pid));
   rollback.Commit();
   spdlog::info("created container {} (init pid {}, sentry pid {})", options.id, init.pid, sentry);
-  return CreatedContainer{init.pid, std::move(init.pidfd)};
+  return CreatedContainer{init.pid, std::move(init.pidfd), std::move(master)};
 }
 
 }  // namespace runsc

@@ -85,4 +85,15 @@ absl::StatusOr<SpawnedChild> SpawnSelf(const SpawnRequest& request) {
   return child;
 }
 
+absl::Status PidNamespaceForChildren::Enter(int ns_fd) {
+  own_.reset(open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
+  if (!own_.valid()) return platform::LastError("opening /proc/self/ns/pid");
+  if (setns(ns_fd, CLONE_NEWPID) != 0) return platform::LastError("joining the pid namespace");
+  return absl::OkStatus();
+}
+
+PidNamespaceForChildren::~PidNamespaceForChildren() {
+  if (own_.valid()) setns(own_.get(), CLONE_NEWPID);
+}
+
 }  // namespace runsc

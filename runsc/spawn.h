@@ -44,6 +44,22 @@ inline int ChildFd(const SpawnRequest& request, size_t index) {
 // fd reaches the child. The caller must be single-threaded.
 absl::StatusOr<SpawnedChild> SpawnSelf(const SpawnRequest& request);
 
+// Makes this process's future children be born in another pid namespace
+// (setns(CLONE_NEWPID) changes only where children go); the destructor
+// returns to our own. Single-threaded callers only.
+class PidNamespaceForChildren {
+ public:
+  PidNamespaceForChildren() = default;
+  PidNamespaceForChildren(const PidNamespaceForChildren&) = delete;
+  PidNamespaceForChildren& operator=(const PidNamespaceForChildren&) = delete;
+  ~PidNamespaceForChildren();
+  // `ns_fd` is a pid namespace file or a pidfd of a process in it.
+  absl::Status Enter(int ns_fd);
+
+ private:
+  platform::UniqueFd own_;
+};
+
 }  // namespace runsc
 
 #endif  // RUNSC_RUNSC_SPAWN_H_

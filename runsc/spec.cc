@@ -891,7 +891,7 @@ absl::StatusOr<Spec> ParseSpec(const nlohmann::json& doc, const std::string& bun
   Spec spec;
   spec.raw = doc;
   ASSIGN_OR_RETURN(spec.oci_version, root["ociVersion"].RequiredString());
-  RETURN_IF_ERROR(root["hooks"].RejectIfSet());
+  ASSIGN_OR_RETURN(spec.hooks, ParseHooks(doc.value("hooks", nlohmann::json())));
   RETURN_IF_ERROR(ParseRoot(root["root"], bundle, spec));
   ASSIGN_OR_RETURN(spec.process, ParseProcess(root["process"]));
   ASSIGN_OR_RETURN(spec.hostname, root["hostname"].String());

@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
+#include "runsc/hooks.h"
 #include "platform/cgroup_resources.h"
 
 namespace runsc {
@@ -123,6 +124,7 @@ struct Spec {
   std::vector<Mount> mounts;
   Linux linux;
   std::map<std::string, std::string> annotations;
+  Hooks hooks;
   nlohmann::json raw;  // the document as read, for `state` and hooks
 };
 

@@ -170,7 +170,7 @@ ordered_json FeaturesDocument() {
   return {
       {"ociVersionMin", "1.0.0"},
       {"ociVersionMax", kOciVersion},
-      {"hooks", ordered_json::array()},
+      {"hooks", {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"}},
       {"mountOptions", SupportedMountOptions()},
       {"linux", linux},
       {"annotations", {{"org.opencontainers.runsc.version", "0.1.0"}}},

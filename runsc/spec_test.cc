@@ -183,7 +183,8 @@ TEST(FeaturesTest, HasTheOciShape) {
   const json doc = FeaturesDocument();
   EXPECT_EQ(doc["ociVersionMin"], "1.0.0");
   EXPECT_EQ(doc["ociVersionMax"], "1.0.2-dev");
-  EXPECT_EQ(doc["hooks"], json::array());  // hooks are rejected by ParseSpec
+  EXPECT_EQ(doc["hooks"], json({"prestart", "createRuntime", "createContainer", "startContainer", "poststart",
+                                "poststop"}));
   EXPECT_EQ(doc["linux"]["namespaces"], json({"cgroup", "ipc", "mount", "network", "pid", "uts"}));
   EXPECT_EQ(doc["linux"]["cgroup"]["v2"], true);
   EXPECT_EQ(doc["linux"]["cgroup"]["systemd"], false);
@@ -365,8 +366,6 @@ TEST_P(UnsupportedTest, IsRejectedNamingTheField) {
 INSTANTIATE_TEST_SUITE_P(
     Fields, UnsupportedTest,
     ::testing::Values(
-        UnsupportedCase{"/hooks", {{"prestart", {{{"path", "/bin/true"}}}}}, "hooks"},
-        UnsupportedCase{"/hooks", {{"poststop", {{{"path", "/x"}}}}}, "hooks"},
         UnsupportedCase{"/linux/uidMappings",
                         {{{"containerID", 0}, {"hostID", 1}, {"size", 1}}},
                         "linux.uidMappings"},
@@ -396,6 +395,23 @@ INSTANTIATE_TEST_SUITE_P(
                           {"type", "bind"},
                           {"uidMappings", {{{"containerID", 0}, {"hostID", 1}, {"size", 1}}}}}},
                         "mounts[0].uidMappings"}));
+
+TEST(ParseSpecTest, HooksAreParsedAndCheckedByField) {
+  json doc = With(Minimal(), "/hooks",
+                  {{"createRuntime", {{{"path", "/bin/true"}, {"args", {"true", "x"}}, {"timeout", 5}}}},
+                   {"poststop", {{{"path", "/bin/false"}}}}});
+  absl::StatusOr<Spec> spec = ParseSpec(doc, "/bundle");
+  ASSERT_THAT(spec, IsOk());
+  ASSERT_EQ(spec->hooks.create_runtime.size(), 1u);
+  EXPECT_EQ(spec->hooks.create_runtime[0].args, (std::vector<std::string>{"true", "x"}));
+  EXPECT_EQ(spec->hooks.create_runtime[0].timeout_seconds, 5);
+  ASSERT_EQ(spec->hooks.poststop.size(), 1u);
+  EXPECT_EQ(spec->hooks.poststop[0].args, std::vector<std::string>{"/bin/false"});  // args default to the path
+  EXPECT_THAT(ParseSpec(With(Minimal(), "/hooks", {{"prestart", {{{"path", "relative"}}}}}), "/bundle"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("hooks.prestart[0].path")));
+  EXPECT_THAT(ParseSpec(With(Minimal(), "/hooks", {{"poststart", {{{"path", "/x"}, {"timeout", 0}}}}}), "/bundle"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("hooks.poststart[0].timeout")));
+}
 
 TEST(ParseSpecTest, ZeroValuesOfUnsupportedFieldsAreAccepted) {
   json doc = With(Minimal(), "/hooks", {{"prestart", json::array()}});

@@ -31,6 +31,7 @@ struct ContainerState {
   uint32_t owner_uid = 0;
   std::map<std::string, std::string> annotations;
   nlohmann::json cgroup;  // platform::Cgroup::ToJson()
+  nlohmann::json config;  // config.json as it was at create (exec's defaults)
 };
 
 // created, running, paused (its cgroup frozen) or stopped.

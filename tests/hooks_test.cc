@@ -1,0 +1,118 @@
+// Integration tests of the OCI lifecycle hooks.
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "fmt/format.h"
+#include "tests/integration_test_base.h"
+
+namespace runsc::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+class HooksTest : public IntegrationTest {
+ protected:
+  // A hook running `sh -c script` (the host's /bin/sh).
+  static nlohmann::json ShellHook(const std::string& script) {
+    return {{"path", "/bin/sh"}, {"args", {"sh", "-c", script}}};
+  }
+  // A hook that appends "<kind> <status> <id>" (from the state on stdin) to `log`.
+  static nlohmann::json Recorder(const std::string& kind, const std::string& log) {
+    return ShellHook(fmt::format(
+        "state=$(cat); status=$(echo \"$state\" | sed 's/.*\"status\": *\"\\([a-z]*\\)\".*/\\1/'); "
+        "echo \"{} $status\" >> {}",
+        kind, log));
+  }
+  static std::string ReadFile(const std::string& path) {
+    std::ifstream file(path);
+    std::stringstream text;
+    text << file.rdbuf();
+    return text.str();
+  }
+};
+RUNSC_INSTANTIATE_FOR_RUNTIMES(HooksTest);
+
+TEST_P(HooksTest, RunInOrderWithTheStateOnStdin) {
+  std::string log = tmp() + "/hooks.log";
+  BundleBuilder bundle = NewBundle();
+  // startContainer runs in the container: its path and log are the container's.
+  nlohmann::json hooks = {{"prestart", {Recorder("prestart", log)}},
+                          {"createRuntime", {Recorder("createRuntime", log)}},
+                          {"createContainer", {Recorder("createContainer", log)}},
+                          {"startContainer", {Recorder("startContainer", "/tmp/hooks.log")}},
+                          {"poststart", {Recorder("poststart", log)}},
+                          {"poststop", {Recorder("poststop", log)}}};
+  bundle.ReadonlyRoot(false).Args({"/bin/payload", "exit", "0"}).MergePatch({{"hooks", hooks}});
+  RunResult result = RunInBundle(bundle);
+  ASSERT_EQ(result.exit_code, 0) << result;
+  EXPECT_EQ(ReadFile(log),
+            "prestart creating\ncreateRuntime creating\ncreateContainer creating\npoststart running\n"
+            "poststop stopped\n");
+  EXPECT_EQ(ReadFile(bundle.rootfs() + "/tmp/hooks.log"), "startContainer created\n");
+}
+
+TEST_P(HooksTest, HooksGetTheirArgsAndEnv) {
+  std::string log = tmp() + "/env.log";
+  BundleBuilder bundle = NewBundle();
+  nlohmann::json hook = {{"path", "/bin/sh"},
+                         {"args", {"sh", "-c", fmt::format("echo \"$0 $1 $GREETING\" > {}", log), "zero", "one"}},
+                         {"env", {"GREETING=hello"}}};
+  bundle.Args({"/bin/payload", "exit", "0"}).MergePatch({{"hooks", {{"createRuntime", {hook}}}}});
+  RunResult result = RunInBundle(bundle);
+  ASSERT_EQ(result.exit_code, 0) << result;
+  EXPECT_EQ(ReadFile(log), "zero one hello\n");
+}
+
+TEST_P(HooksTest, AFailingCreateRuntimeHookFailsCreateAndCleansUp) {
+  BundleBuilder bundle = NewBundle();
+  bundle.Args({"/bin/payload", "sleep", "100"})
+      .MergePatch({{"hooks", {{"createRuntime", {ShellHook("echo hook-says-no >&2; exit 3")}}}}});
+  ASSERT_TRUE(bundle.Write().ok());
+  std::string id = NewId();
+  RunResult result = rt().Run({"create", "--bundle", bundle.dir(), id});
+  EXPECT_EQ(result.exit_code, 1) << result;
+  if (IsRunsc()) {  // runc words it differently; both fail
+    EXPECT_THAT(result.err, HasSubstr("createRuntime hook /bin/sh"));
+    EXPECT_THAT(result.err, HasSubstr("hook-says-no"));
+  }
+  ExpectNothingLeft();
+}
+
+TEST_P(HooksTest, AMissingHookBinaryFailsCreateAndCleansUp) {
+  BundleBuilder bundle = NewBundle();
+  bundle.Args({"/bin/payload", "sleep", "100"})
+      .MergePatch({{"hooks", {{"prestart", {{{"path", "/no/such/hook"}}}}}}});
+  ASSERT_TRUE(bundle.Write().ok());
+  std::string id = NewId();
+  RunResult result = rt().Run({"create", "--bundle", bundle.dir(), id});
+  EXPECT_EQ(result.exit_code, 1) << result;
+  EXPECT_THAT(result.err, HasSubstr("/no/such/hook"));
+  ExpectNothingLeft();
+}
+
+TEST_P(HooksTest, AHookThatOutlivesItsTimeoutFailsCreate) {
+  BundleBuilder bundle = NewBundle();
+  nlohmann::json hook = ShellHook("sleep 30");
+  hook["timeout"] = 1;
+  bundle.Args({"/bin/payload", "sleep", "100"}).MergePatch({{"hooks", {{"createRuntime", {hook}}}}});
+  ASSERT_TRUE(bundle.Write().ok());
+  std::string id = NewId();
+  RunResult result = rt().Run({"create", "--bundle", bundle.dir(), id});
+  EXPECT_EQ(result.exit_code, 1) << result;
+  if (IsRunsc()) {
+    EXPECT_THAT(result.err, HasSubstr("timed out"));
+  }
+  ExpectNothingLeft();
+}
+
+TEST_P(HooksTest, AFailingPoststopHookDoesNotStopDelete) {
+  BundleBuilder bundle = NewBundle();
+  bundle.Args({"/bin/payload", "exit", "0"}).MergePatch({{"hooks", {{"poststop", {ShellHook("exit 1")}}}}});
+  RunResult result = RunInBundle(bundle);
+  EXPECT_EQ(result.exit_code, 0) << result;
+  ExpectNothingLeft();
+}
+
+}  // namespace
+}  // namespace runsc::testing
