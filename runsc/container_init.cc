@@ -15,6 +15,7 @@
 
 #include "fmt/format.h"
 #include "platform/errors.h"
+#include "platform/oci_seccomp.h"
 #include "platform/process_attrs.h"
 #include "platform/pty.h"
 #include "platform/rootfs.h"
@@ -208,6 +209,7 @@ struct Prepared {
   std::vector<std::string> env;
   UniqueFd host_proc;
   std::vector<std::string> warnings;
+  platform::PendingOciSeccomp seccomp;  // linux.seccomp, compiled before pivot_root
 };
 
 // process.terminal: a pty from the container's own devpts becomes our
@@ -240,6 +242,8 @@ absl::Status PrepareProcess(const Spec& spec, const InitFds& fds, Prepared& prep
   AddHome(prepared.env, spec.process.user.uid);
   ASSIGN_OR_RETURN(prepared.executable,
                    platform::LookPath(spec.process.args[0], EnvValue(prepared.env, "PATH")));
+  // Without no_new_privs a filter needs CAP_SYS_ADMIN: load it before the caps drop (runc).
+  if (!spec.process.no_new_privileges) RETURN_IF_ERROR(prepared.seccomp.Install());
   ASSIGN_OR_RETURN(prepared.warnings, ApplyProcessAttributes(spec.process));
   return absl::OkStatus();
 }
@@ -265,6 +269,8 @@ absl::StatusOr<Prepared> SetUpContainer(const Spec& spec, const InitConfig& conf
   Prepared prepared;
   prepared.host_proc.reset(open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!prepared.host_proc.valid()) return LastError("opening /proc");
+  ASSIGN_OR_RETURN(prepared.seccomp, platform::PendingOciSeccomp::Prepare(spec.linux.seccomp,
+      {spec.oci_version, config.id, "creating", config.bundle, spec.annotations}));
   RETURN_IF_ERROR(platform::EnterRootfs(spec.root_path, config.no_pivot));
   if (spec.root_readonly) RETURN_IF_ERROR_CTX(platform::RemountRootReadonly(), "root.readonly");
   RETURN_IF_ERROR(PrepareProcess(spec, fds, prepared));
@@ -336,6 +342,11 @@ int RunContainerInit(const InitFds& fds) {
   std::vector<std::string> args = config->spec["process"]["args"].get<std::vector<std::string>>();
   std::vector<char*> argv = CStrings(args);
   std::vector<char*> envp = CStrings(prepared->env);
+  // With no_new_privs the profile goes in last, so it cannot block our own setup.
+  if (absl::Status seccomp = prepared->seccomp.Install(); !seccomp.ok()) {
+    fmt::print(stderr, "runsc init: {}\n", std::string(seccomp.message()));
+    return 1;
+  }
   execve(prepared->executable.c_str(), argv.data(), envp.data());
   fmt::print(stderr, "runsc init: exec {}: {}\n", prepared->executable, strerror(errno));
   return 127;

@@ -27,6 +27,7 @@
 
 #include "fmt/format.h"
 #include "platform/errors.h"
+#include "platform/oci_seccomp.h"
 #include "platform/process_attrs.h"
 #include "platform/status_macros.h"
 #include "spdlog/spdlog.h"
@@ -70,6 +71,8 @@ class Node {
   Node(const nlohmann::json* value, std::string path) : value_(value), path_(std::move(path)) {}
 
   const std::string& path() const { return path_; }
+  // The value itself; nullptr when the field is absent.
+  const nlohmann::json* value() const { return value_; }
   // False when the field is absent or null.
   bool present() const { return value_ != nullptr && !value_->is_null(); }
   // Number of elements of an array; 0 for anything else.
@@ -766,11 +769,23 @@ absl::Status ParseResources(const Node& node, Linux& linux) {
 }
 
 absl::Status RejectUnsupportedLinuxFields(const Node& node) {
-  for (const char* key : {"uidMappings", "gidMappings", "seccomp", "intelRdt", "personality",
+  for (const char* key : {"uidMappings", "gidMappings", "intelRdt", "personality",
                           "mountLabel", "timeOffsets"}) {
     RETURN_IF_ERROR(node[key].RejectIfSet());
   }
   return absl::OkStatus();
+}
+
+// linux.seccomp: checked whole here so that a bad profile fails `create`
+// before anything starts; kept as written for the container process.
+absl::StatusOr<nlohmann::json> ParseSeccomp(const Node& node) {
+  if (!node.present()) return nlohmann::json();
+  absl::StatusOr<std::optional<platform::OciSeccompProfile>> profile =
+      platform::ParseOciSeccomp(*node.value(), node.path());
+  if (!profile.ok()) {
+    return absl::InvalidArgumentError(fmt::format("config.json: {}", std::string(profile.status().message())));
+  }
+  return *node.value();
 }
 
 absl::Status CheckRootfsPropagation(const Node& node, const std::string& value) {
@@ -796,6 +811,7 @@ absl::StatusOr<Linux> ParseLinux(const Node& node) {
   ASSIGN_OR_RETURN(linux.readonly_paths, ReadAbsolutePaths(node["readonlyPaths"]));
   ASSIGN_OR_RETURN(linux.rootfs_propagation, node["rootfsPropagation"].String());
   RETURN_IF_ERROR(CheckRootfsPropagation(node["rootfsPropagation"], linux.rootfs_propagation));
+  ASSIGN_OR_RETURN(linux.seccomp, ParseSeccomp(node["seccomp"]));
   return linux;
 }
 

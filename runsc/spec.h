@@ -107,6 +107,9 @@ struct Linux {
   std::vector<std::string> readonly_paths;
   std::string rootfs_propagation;  // "", "private", "rprivate", "slave", ...
   std::string mount_label;         // must be empty (no SELinux here)
+  // linux.seccomp as written (null when absent), validated by ParseSpec;
+  // compiled by platform::PendingOciSeccomp in the container process.
+  nlohmann::json seccomp;
   // True if a namespace of this type is listed (new or joined).
   bool HasNamespace(const std::string& type) const;
   // The entry of this type, or nullptr.

@@ -372,7 +372,6 @@ INSTANTIATE_TEST_SUITE_P(
         UnsupportedCase{"/linux/gidMappings",
                         {{{"containerID", 0}, {"hostID", 1}, {"size", 1}}},
                         "linux.gidMappings"},
-        UnsupportedCase{"/linux/seccomp", {{"defaultAction", "SCMP_ACT_ALLOW"}}, "linux.seccomp"},
         UnsupportedCase{
             "/linux/resources/rdma", {{"mlx", {{"hcaHandles", 1}}}}, "linux.resources.rdma"},
         UnsupportedCase{"/linux/intelRdt", {{"closID", "x"}}, "linux.intelRdt"},
@@ -872,6 +871,35 @@ TEST_F(LoadSpecTest, SyntaxErrorHasLineAndColumn) {
 TEST_F(LoadSpecTest, ValidationErrorsComeThrough) {
   WriteConfig(With(Minimal(), "/process/args", json::array()).dump());
   EXPECT_THAT(LoadSpec(bundle_), InvalidIs("config.json: process.args: must not be empty"));
+}
+
+// ---- linux.seccomp ----
+
+TEST(SeccompSpecTest, ProfileIsKeptAsWritten) {
+  const json profile = {{"defaultAction", "SCMP_ACT_ERRNO"},
+                        {"architectures", {"SCMP_ARCH_X86_64"}},
+                        {"syscalls", {{{"names", {"read", "no_such_call"}}, {"action", "SCMP_ACT_ALLOW"}}}}};
+  absl::StatusOr<Spec> spec = ParseSpec(With(Minimal(), "/linux/seccomp", profile), kBundle);
+  ASSERT_THAT(spec, IsOk());
+  EXPECT_EQ(spec->linux.seccomp, profile);
+  spec = ParseSpec(Minimal(), kBundle);
+  ASSERT_THAT(spec, IsOk());
+  EXPECT_TRUE(spec->linux.seccomp.is_null());
+}
+
+TEST(SeccompSpecTest, ErrorsNameTheFieldInConfigJson) {
+  const json rules = {{{"names", {"read"}}, {"action", "SCMP_ACT_ALLOW"}},
+                      {{"names", {"write"}}, {"action", "SCMP_ACT_ALLOW"}},
+                      {{"names", {"open"}}, {"action", "SCMP_ACT_ALLOW"}},
+                      {{"names", {"close"}}, {"action", "X"}}};
+  EXPECT_THAT(ParseStatus(With(Minimal(), "/linux/seccomp",
+                               {{"defaultAction", "SCMP_ACT_ERRNO"}, {"syscalls", rules}})),
+              InvalidIs("config.json: linux.seccomp.syscalls[3].action: unknown action \"X\""));
+  EXPECT_THAT(ParseStatus(With(Minimal(), "/linux/seccomp",
+                               {{"defaultAction", "SCMP_ACT_ALLOW"}, {"architectures", {"SCMP_ARCH_Z80"}}})),
+              InvalidIs("config.json: linux.seccomp.architectures[0]: unknown architecture \"SCMP_ARCH_Z80\""));
+  EXPECT_THAT(ParseStatus(With(Minimal(), "/linux/seccomp", "SCMP_ACT_ALLOW")),
+              InvalidIs("config.json: linux.seccomp: expected an object, got string"));
 }
 
 // ---- linux.resources ----
