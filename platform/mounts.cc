@@ -171,7 +171,43 @@ absl::Status LinkComountedControllers(int root_fd, const std::string& destinatio
   return absl::OkStatus();
 }
 
-// Hybrid or v1 host: a tmpfs with each hierarchy's own cgroup bound in.
+// True when we are in a cgroup namespace rooted below this hierarchy's
+// root: the kernel then shows the host mount's root as "/.." (relative to
+// our namespace's root). (/proc/1/ns/cgroup, the obvious reference, may be
+// unreadable when the host's init is guarded.)
+bool InOwnCgroupNamespace(const MountInfo& mount) { return mount.root.rfind("/..", 0) == 0; }
+
+// The mount data naming a v1 hierarchy's controllers ("pids", "cpu,cpuacct",
+// "none,name=systemd"), from its super options.
+std::string HierarchyData(const MountInfo& mount) {
+  static const std::set<std::string> kNotControllers = {
+      "rw", "ro", "clone_children", "noprefix", "xattr", "cpuset_v2_mode", "nsdelegate",
+      "memory_recursiveprot", "memory_localevents", "favordynmods"};
+  std::string data;
+  for (const std::string& option : SplitCommas(mount.super_options)) {
+    if (kNotControllers.count(option) || option.rfind("release_agent=", 0) == 0) continue;
+    if (option.rfind("name=", 0) == 0 && data.empty()) data = "none";
+    data += (data.empty() ? "" : ",") + option;
+  }
+  return data;
+}
+
+// One hierarchy inside the container's cgroup mount. In a cgroup namespace
+// a fresh cgroup filesystem is mounted: its root is the namespace's root,
+// the container's own cgroup, as with runc. Without one, the container's
+// cgroup directory of the host is bound in.
+absl::Status MountHierarchy(int root_fd, const std::string& target, const MountInfo& mount,
+                            const std::vector<CgroupLine>& cgroups, unsigned long flags) {
+  if (InOwnCgroupNamespace(mount)) {
+    MountRequest fresh{"cgroup", mount.fs_type, MS_NOSUID | MS_NODEV | MS_NOEXEC | (flags & MS_RDONLY), 0,
+                       mount.fs_type == "cgroup2" ? "" : HierarchyData(mount)};
+    return Annotate(MountFilesystem(root_fd, target, fresh), fmt::format("mounting {}", mount.mount_point));
+  }
+  MountRequest bind{OwnCgroupDir(mount, cgroups), "bind", MS_BIND | MS_REC | flags, 0, ""};
+  return Annotate(MountBind(root_fd, target, bind), fmt::format("binding {}", bind.source));
+}
+
+// Hybrid or v1 host: a tmpfs holding each hierarchy of the container.
 absl::Status MountCgroupV1(int root_fd, const std::string& destination,
                            const MountRequest& request, const std::vector<MountInfo>& mounts) {
   MountRequest tmpfs{"tmpfs", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, "mode=755"};
@@ -181,10 +217,8 @@ absl::Status MountCgroupV1(int root_fd, const std::string& destination,
     if (mount.fs_type != "cgroup" && mount.fs_type != "cgroup2") continue;
     if (mount.mount_point.rfind("/sys/fs/cgroup/", 0) != 0) continue;
     std::string name = mount.mount_point.substr(mount.mount_point.rfind('/') + 1);
-    MountRequest bind{OwnCgroupDir(mount, cgroups), "bind",
-                      MS_BIND | MS_REC | (request.flags & ~kPropagationFlags), 0, ""};
-    RETURN_IF_ERROR_CTX(MountBind(root_fd, destination + "/" + name, bind),
-                        fmt::format("binding {}", bind.source));
+    RETURN_IF_ERROR(MountHierarchy(root_fd, destination + "/" + name, mount, cgroups,
+                                   request.flags & ~kPropagationFlags));
     RETURN_IF_ERROR(LinkComountedControllers(root_fd, destination, name));
   }
   if (request.flags & MS_RDONLY) RETURN_IF_ERROR(RemountWithFlags(root_fd, destination, MS_RDONLY));

@@ -232,7 +232,8 @@ int RunCli(int argc, char** argv) {
     return 1;
   }
   if (p.global.systemd_cgroup) {
-    ReportError(absl::UnimplementedError("--systemd-cgroup: the systemd cgroup driver is not supported"), true);
+    ReportError(absl::UnimplementedError("--systemd-cgroup: the systemd cgroup driver is not supported"),
+                !p.global.log.path.empty());
     return 1;
   }
   absl::StatusOr<int> result = action();

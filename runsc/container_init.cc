@@ -93,13 +93,21 @@ absl::Status CreateDevices(int root_fd, const Spec& spec) {
   return absl::OkStatus();
 }
 
+// linux.rootfsPropagation as mount flags. The default is runc's rslave:
+// host mount events still reach the container, nothing flows back.
+unsigned long RootPropagation(const std::string& name) {
+  unsigned long recursive = name.empty() || name[0] == 'r' ? MS_REC : 0;
+  std::string base = !name.empty() && name[0] == 'r' ? name.substr(1) : name;
+  if (base == "shared") return recursive | MS_SHARED;
+  if (base == "private") return recursive | MS_PRIVATE;
+  if (base == "unbindable") return recursive | MS_UNBINDABLE;
+  return recursive | MS_SLAVE;
+}
+
 // Everything done while the rootfs is still reached through a path and the
 // host's /proc is at /proc.
 absl::Status PrepareRootfs(const Spec& spec) {
-  unsigned long propagation = MS_REC | MS_PRIVATE;
-  if (spec.linux.rootfs_propagation == "slave" || spec.linux.rootfs_propagation == "rslave") propagation = MS_REC | MS_SLAVE;
-  if (spec.linux.rootfs_propagation == "shared" || spec.linux.rootfs_propagation == "rshared") propagation = MS_REC | MS_SHARED;
-  RETURN_IF_ERROR(platform::SetRootPropagation(propagation));
+  RETURN_IF_ERROR(platform::SetRootPropagation(RootPropagation(spec.linux.rootfs_propagation)));
   RETURN_IF_ERROR(platform::BindRootfsOntoItself(spec.root_path));
   UniqueFd root(open(spec.root_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root.valid()) return LastError(fmt::format("opening rootfs {}", spec.root_path));
@@ -280,20 +288,24 @@ absl::StatusOr<Prepared> SetUpContainer(const Spec& spec, const InitConfig& conf
 // exec: joins every namespace of the running container through its init's
 // pidfd (the pid namespace was entered by runsc exec, which forked us into
 // it). Joining the mount namespace also moves our root and cwd to its root.
-absl::StatusOr<Prepared> JoinContainer(const Spec& spec, const InitFds& fds) {
+absl::StatusOr<Prepared> JoinContainer(const Spec& spec, const InitConfig& config, const InitFds& fds) {
   int flags = 0;
   for (const Namespace& ns : spec.linux.namespaces) {
     if (ns.clone_flag != CLONE_NEWPID) flags |= ns.clone_flag;
   }
-  if (flags != 0 && setns(fds.target_pidfd, flags) != 0) return LastError("joining the container's namespaces");
   Prepared prepared;
+  // The container's seccomp profile applies to exec'd processes too; it is
+  // compiled (and its agent reached) while the host's paths are visible.
+  ASSIGN_OR_RETURN(prepared.seccomp, platform::PendingOciSeccomp::Prepare(spec.linux.seccomp,
+      {spec.oci_version, config.id, "running", config.bundle, spec.annotations}));
+  if (flags != 0 && setns(fds.target_pidfd, flags) != 0) return LastError("joining the container's namespaces");
   RETURN_IF_ERROR(PrepareProcess(spec, fds, prepared));
   return prepared;
 }
 
 absl::StatusOr<Prepared> SetUp(const InitConfig& config, const InitFds& fds) {
   ASSIGN_OR_RETURN(Spec spec, ParseSpec(config.spec, config.bundle));
-  absl::StatusOr<Prepared> prepared = config.exec ? JoinContainer(spec, fds) : SetUpContainer(spec, config, fds);
+  absl::StatusOr<Prepared> prepared = config.exec ? JoinContainer(spec, config, fds) : SetUpContainer(spec, config, fds);
   if (prepared.ok()) prepared->hooks = spec.hooks;
   return prepared;
 }
