@@ -447,4 +447,14 @@ absl::Status PendingOciSeccomp::Install() {
   return absl::OkStatus();  // `agent` and `listener` close here: the agent holds its own copy.
 }
 
+nlohmann::json OciSeccompFeatures() {
+  nlohmann::json features = {{"enabled", true}};
+  for (const ActionName& action : kActions) features["actions"].push_back(std::string(action.name));
+  for (const auto& [name, op] : kOperators) features["operators"].push_back(std::string(name));
+  for (const auto& [name, arch] : kArches) features["archs"].push_back(std::string(name));
+  for (const auto& [name, flag] : kFlags) features["knownFlags"].push_back(std::string(name));
+  features["supportedFlags"] = features["knownFlags"];
+  return features;
+}
+
 }  // namespace platform

@@ -75,6 +75,10 @@ struct CompiledSeccomp {
 // conditions on distinct args form one rule, several on one arg one rule each.
 absl::StatusOr<CompiledSeccomp> CompileOciSeccomp(const OciSeccompProfile& profile);
 
+// The linux.seccomp part of the OCI features document: the actions,
+// operators, architectures and flags this compiler accepts.
+nlohmann::json OciSeccompFeatures();
+
 // The libseccomp pseudo-filter-code text of `profile`, for tests and debugging.
 absl::StatusOr<std::string> ExportOciSeccompPfc(const OciSeccompProfile& profile);
 

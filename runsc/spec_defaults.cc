@@ -11,6 +11,8 @@
 #include "platform/process_attrs.h"
 #include "runsc/spec.h"
 
+#include "platform/oci_seccomp.h"
+
 namespace runsc {
 namespace {
 
@@ -161,9 +163,8 @@ ordered_json FeaturesDocument() {
       {"namespaces", SupportedNamespaceTypes()},
       {"capabilities", KnownCapabilities()},
       {"cgroup", {{"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false}}},
-      // linux.seccomp, apparmorProfile and selinuxLabel are rejected by
-      // ParseSpec for now (runsc's own filter is not the spec's).
-      {"seccomp", {{"enabled", false}}},
+      // apparmorProfile and selinuxLabel are rejected by ParseSpec (no LSM here).
+      {"seccomp", platform::OciSeccompFeatures()},
       {"apparmor", {{"enabled", false}}},
       {"selinux", {{"enabled", false}}},
   };

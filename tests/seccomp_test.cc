@@ -125,6 +125,23 @@ TEST_P(SeccompTest, ErrnoWithCustomErrnoRet) {
   EXPECT_EQ(result.out, "EXDEV\n") << result;
 }
 
+TEST_P(SeccompTest, ExecdProcessesGetTheProfileToo) {
+  json profile = {{"defaultAction", "SCMP_ACT_ALLOW"},
+                  {"syscalls", {Rule({"getcpu"}, "SCMP_ACT_ERRNO", {{"errnoRet", EXDEV}})}}};
+  BundleBuilder bundle = NewBundle();
+  bundle.Args({"/bin/payload", "sleep", "1000"}).MergePatch({{"linux", {{"seccomp", profile}}}});
+  std::string id = NewId();
+  CreateOrDie(bundle, id);
+  ASSERT_EQ(rt().Run({"start", id}).exit_code, 0);
+  RunResult result = rt().Run([&] {
+    std::vector<std::string> argv = {"exec", id};
+    for (const std::string& arg : Syscall(SYS_getcpu)) argv.push_back(arg);
+    return argv;
+  }());
+  EXPECT_EQ(result.exit_code, 1) << result;
+  EXPECT_EQ(result.out, "EXDEV\n") << result;
+}
+
 TEST_P(SeccompTest, KillProcessEndsTheContainerWithSigsys) {
   json profile = {{"defaultAction", "SCMP_ACT_ALLOW"}, {"syscalls", {Rule({"getcpu"}, "SCMP_ACT_KILL_PROCESS")}}};
   RunResult result = RunUnder(profile, Syscall(SYS_getcpu), /*nnp=*/false);
