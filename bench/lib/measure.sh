@@ -26,7 +26,7 @@ time_step() {
     record lifecycle "$name" "$rt" "$((t1 - t0))e-3"
   else
     log "$name under $rt failed (see $WORK/runtime.log)"
-    record skip "$name" "$rt" "failed once"
+    record skip "$name" "$rt" "failed"
   fi
 }
 

@@ -36,7 +36,7 @@ charts() {
       "$REPO/bench/rows.tsv" > "$WORK/$section.dat"
     [[ -s $WORK/$section.dat ]] || continue
     gnuplot -e "data='$WORK/$section.dat'; out='$prefix-$section.png'; title_text='$title';" \
-      -e "ylabel_text='$ylabel'; logscale=$log" "$LIB/charts.gp"
+      -e "ylabel_text='$ylabel'; logscale=$log" "$LIB/charts.gp" || log "chart $section failed"
   done
 }
 
