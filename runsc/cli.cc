@@ -239,7 +239,9 @@ int RunCli(int argc, char** argv) {
   absl::StatusOr<int> result = action();
   if (!result.ok()) {
     ReportError(result.status(), !p.global.log.path.empty());
-    return 1;
+    // As runc: exec's own failures exit 255, so that they cannot be taken
+    // for the exit status of the process it runs.
+    return app.got_subcommand("exec") ? 255 : 1;
   }
   return *result;
 }

@@ -81,8 +81,10 @@ struct ExecTarget {
 absl::StatusOr<ExecTarget> LoadTarget(const GlobalOptions& global, const ExecOptions& options) {
   ASSIGN_OR_RETURN(ContainerDir dir, StateStore(global.root).Open(options.id));
   ASSIGN_OR_RETURN(ContainerState state, dir.Load());
-  if (dir.DeriveStatus(state) == Status::kStopped) {
-    return absl::FailedPreconditionError(fmt::format("cannot exec in a stopped container {}", options.id));
+  Status status = dir.DeriveStatus(state);
+  if (status == Status::kStopped || status == Status::kPaused) {
+    return absl::FailedPreconditionError(
+        fmt::format("cannot exec in a {} container {}", StatusName(status), options.id));
   }
   ASSIGN_OR_RETURN(nlohmann::json doc, ExecDocument(state, options));
   ASSIGN_OR_RETURN(UniqueFd init, OpenContainerInit(state));

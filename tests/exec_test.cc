@@ -1,4 +1,5 @@
 // Integration tests of `exec`: a new process in a running container.
+// Like runc, exec's own failures exit 255 (not 1), apart from the process's status.
 #include <unistd.h>
 
 #include <fstream>
@@ -23,6 +24,11 @@ class ExecTest : public IntegrationTest {
     RunResult start = rt().Run({"start", id});
     EXPECT_EQ(start.exit_code, 0) << start;
     return id;
+  }
+  // exec's own failure: status 255 and an error on stderr naming it.
+  static void ExpectExecError(const RunResult& result) {
+    EXPECT_EQ(result.exit_code, 255) << result;
+    EXPECT_FALSE(result.err.empty()) << result;
   }
   std::string InitPid(const std::string& id) {
     absl::StatusOr<nlohmann::json> state = State(id);
@@ -81,6 +87,12 @@ TEST_P(ExecTest, ProcessJsonReplacesTheDefaults) {
 }
 
 TEST_P(ExecTest, DetachWritesThePidFileAndLeavesTheProcessRunning) {
+  if (!IsRunsc()) {
+    // runc 1.1.5's delete --force then waits for the killed exec process to be
+    // reaped by its subreaper, this test, which is blocked in that delete (a
+    // shim reaps concurrently): teardown times out. Checked on runsc only.
+    GTEST_SKIP() << "runc 1.1.5 delete --force hangs on an unreaped detached exec process";
+  }
   std::string id = StartTarget();
   std::string pid_file = tmp() + "/exec.pid";
   RunResult result = rt().Run({"exec", "--detach", "--pid-file", pid_file, id, "/bin/payload", "sleep", "1000"});
@@ -88,8 +100,12 @@ TEST_P(ExecTest, DetachWritesThePidFileAndLeavesTheProcessRunning) {
   std::string pid;
   std::ifstream(pid_file) >> pid;
   ASSERT_FALSE(pid.empty());
+  // The process may still be finishing its exec (runc's shows "runc init" for a moment).
   std::string cmdline;
-  std::getline(std::ifstream(fmt::format("/proc/{}/cmdline", pid)), cmdline);
+  for (int round = 0; round < 100 && cmdline.find("sleep") == std::string::npos; ++round) {
+    std::getline(std::ifstream(fmt::format("/proc/{}/cmdline", pid)), cmdline);
+    if (cmdline.find("sleep") == std::string::npos) usleep(20000);
+  }
   EXPECT_THAT(cmdline, HasSubstr("sleep"));
   RunResult ps = rt().Run({"ps", "--format", "json", id});
   ASSERT_EQ(ps.exit_code, 0) << ps;
@@ -104,14 +120,24 @@ TEST_P(ExecTest, IntoAStoppedOrMissingContainerFails) {
   ASSERT_EQ(rt().Run({"start", id}).exit_code, 0);
   ASSERT_TRUE(WaitForStatus(id, "stopped"));
   RunResult stopped = rt().Run({"exec", id, "true"});
-  ExpectOneLineError(stopped);
+  ExpectExecError(stopped);
   EXPECT_THAT(stopped.err, HasSubstr("stopped"));
   RunResult missing = rt().Run({"exec", "nope", "true"});
-  ExpectOneLineError(missing);
+  ExpectExecError(missing);
   EXPECT_THAT(missing.err, HasSubstr("does not exist"));
   if (IsRunsc()) {
     EXPECT_THAT(missing.err, HasSubstr("nope"));  // runc does not name the id
   }
+}
+
+TEST_P(ExecTest, IntoAPausedContainerIsRefused) {
+  std::string id = StartTarget();
+  ASSERT_EQ(rt().Run({"pause", id}).exit_code, 0);
+  RunResult result = rt().Run({"exec", id, "true"});
+  ExpectExecError(result);
+  EXPECT_THAT(result.err, HasSubstr("paused"));
+  ASSERT_EQ(rt().Run({"resume", id}).exit_code, 0);
+  EXPECT_EQ(rt().Run({"exec", id, "true"}).exit_code, 0);
 }
 
 TEST_P(ExecTest, BadInputIsRefusedAndLeavesNoProcess) {
@@ -119,7 +145,7 @@ TEST_P(ExecTest, BadInputIsRefusedAndLeavesNoProcess) {
   std::string path = tmp() + "/bad.json";
   std::ofstream(path) << "{\"args\": \"not-a-list\", \"cwd\": \"/\"}";
   RunResult malformed = rt().Run({"exec", "--process", path, id});
-  ExpectOneLineError(malformed);
+  ExpectExecError(malformed);
   EXPECT_THAT(malformed.err, HasSubstr("args"));
   RunResult missing_binary = rt().Run({"exec", id, "/no/such/binary"});
   EXPECT_NE(missing_binary.exit_code, 0) << missing_binary;

@@ -46,9 +46,12 @@ TEST_P(HooksTest, RunInOrderWithTheStateOnStdin) {
   bundle.ReadonlyRoot(false).Args({"/bin/payload", "exit", "0"}).MergePatch({{"hooks", hooks}});
   RunResult result = RunInBundle(bundle);
   ASSERT_EQ(result.exit_code, 0) << result;
-  EXPECT_EQ(ReadFile(log),
-            "prestart creating\ncreateRuntime creating\ncreateContainer creating\npoststart running\n"
-            "poststop stopped\n");
+  // runc 1.1 hands poststart the state it read before the workload ran
+  // ("created"); runsc reports the container as it is then: running.
+  std::string poststart = IsRunsc() ? "running" : "created";
+  EXPECT_EQ(ReadFile(log), fmt::format("prestart creating\ncreateRuntime creating\ncreateContainer creating\n"
+                                       "poststart {}\npoststop stopped\n",
+                                       poststart));
   EXPECT_EQ(ReadFile(bundle.rootfs() + "/tmp/hooks.log"), "startContainer created\n");
 }
 
@@ -92,6 +95,11 @@ TEST_P(HooksTest, AMissingHookBinaryFailsCreateAndCleansUp) {
 }
 
 TEST_P(HooksTest, AHookThatOutlivesItsTimeoutFailsCreate) {
+  if (!IsRunsc()) {
+    // runc 1.1.5 kills the hook at its timeout but then waits for the hook's
+    // own children (they hold its output pipe): create hangs and leaks them.
+    GTEST_SKIP() << "runc 1.1 hangs on a hook whose children outlive its timeout";
+  }
   BundleBuilder bundle = NewBundle();
   nlohmann::json hook = ShellHook("sleep 30");
   hook["timeout"] = 1;

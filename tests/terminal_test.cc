@@ -99,6 +99,12 @@ TEST_P(TerminalTest, ConsoleSocketReceivesAPtyTheWorkloadSeesAsItsTty) {
 }
 
 TEST_P(TerminalTest, ExecTtyWithConsoleSocket) {
+  if (!IsRunsc()) {
+    // runc 1.1.5's delete --force then waits for the killed exec process to be
+    // reaped by its subreaper, this test, which is blocked in that delete (a
+    // shim reaps concurrently): teardown times out. Checked on runsc only.
+    GTEST_SKIP() << "runc 1.1.5 delete --force hangs on an unreaped detached exec process";
+  }
   std::string id = NewId();
   StartSleeper(id);
   ConsoleReceiver console(tmp() + "/exec-console.sock");
