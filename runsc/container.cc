@@ -99,6 +99,18 @@ void RunHooksWarning(const std::string& kind, const ContainerState& state, Statu
 
 }  // namespace
 
+absl::Status WritePidFile(const std::string& path, pid_t pid) {
+  std::string tmp = path + ".tmp";
+  UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd.valid()) return LastError(fmt::format("--pid-file {}", path));
+  std::string text = std::to_string(pid);
+  if (write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+    return LastError(fmt::format("--pid-file {}", path));
+  }
+  if (rename(tmp.c_str(), path.c_str()) != 0) return LastError(fmt::format("--pid-file {}", path));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<UniqueFd> OpenContainerInit(const ContainerState& state) {
   return OpenRecordedProcess(state.pid, state.pid_start_time);
 }

@@ -58,6 +58,10 @@ absl::Status DestroyContainer(ContainerDir& dir, const ContainerState& state);
 // pid reused in between is never mistaken for it).
 absl::StatusOr<platform::UniqueFd> OpenContainerInit(const ContainerState& state);
 
+// Writes `pid` to `path` (--pid-file) atomically: a temporary file renamed
+// into place, so a reader never sees a partial number.
+absl::Status WritePidFile(const std::string& path, pid_t pid);
+
 // Parses "KILL", "SIGKILL", "9" (and RT signals "RTMIN+1").
 absl::StatusOr<int> ParseSignal(const std::string& name);
 

@@ -209,18 +209,6 @@ absl::StatusOr<pid_t> SpawnSentry(int exe_fd, int init_pidfd, const std::string&
   return sentry.pid;
 }
 
-absl::Status WritePidFile(const std::string& path, pid_t pid) {
-  std::string tmp = path + ".tmp";
-  UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!fd.valid()) return LastError(fmt::format("--pid-file {}", path));
-  std::string text = std::to_string(pid);
-  if (write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
-    return LastError(fmt::format("--pid-file {}", path));
-  }
-  if (rename(tmp.c_str(), path.c_str()) != 0) return LastError(fmt::format("--pid-file {}", path));
-  return absl::OkStatus();
-}
-
 absl::StatusOr<ContainerState> RecordState(const Spec& spec, const std::string& bundle, const std::string& id,
                                            pid_t init, pid_t sentry, const platform::Cgroup& cgroup) {
   ContainerState state;

@@ -140,17 +140,6 @@ absl::Status ConfigureExec(const ExecTarget& target, const SpawnedChild& child, 
   return status;
 }
 
-absl::Status WritePidFile(const std::string& path, pid_t pid) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream file(tmp);
-    file << pid;
-    if (!file) return platform::ErrnoError(errno, fmt::format("--pid-file {}", path));
-  }
-  if (rename(tmp.c_str(), path.c_str()) != 0) return LastError(fmt::format("--pid-file {}", path));
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::StatusOr<nlohmann::json> BuildExecProcess(const nlohmann::json& config_process, const ExecOptions& options) {
