@@ -99,7 +99,7 @@ update_readme() {
     echo "## Performance"
     echo
     echo "Native vs runc vs crun vs runsc, measured in one run on one machine, interleaved by round."
-    echo "Regenerate with \`sudo ./scripts/bench\` (about 15 minutes; \`--quick\`: under 3, without"
+    echo "Regenerate (as root) with \`./scripts/bench\` (about 15 minutes; \`--quick\`: under 3, without"
     echo "the Debian rootfs rows). Latest: [bench/results/$name.md](bench/results/$name.md)" \
       "(full table, machine, what each row measures)."
     echo
