@@ -86,7 +86,8 @@ write_report() {
     awk -f "$LIB/describe.awk" "$REPO/bench/rows.tsv"
   } > "$md"
   cp "$RAW" "$RESULTS/$name.tsv"
-  update_readme "$name"
+  # README shows full runs only: a --quick run has too few rounds to publish.
+  [[ "${MODE:-full}" == quick ]] || update_readme "$name"
   log "wrote $md"
 }
 
