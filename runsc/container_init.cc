@@ -23,6 +23,7 @@
 #include "platform/sync_channel.h"
 #include "platform/unique_fd.h"
 #include "platform/unix_socket.h"
+#include "runsc/spawn.h"
 #include "runsc/spec.h"
 
 namespace runsc {
@@ -310,12 +311,6 @@ absl::StatusOr<Prepared> SetUp(const InitConfig& config, const InitFds& fds) {
   return prepared;
 }
 
-std::vector<char*> CStrings(std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  for (std::string& s : strings) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
-}
 
 }  // namespace
 
@@ -352,8 +347,8 @@ int RunContainerInit(const InitFds& fds) {
     }
   }
   std::vector<std::string> args = config->spec["process"]["args"].get<std::vector<std::string>>();
-  std::vector<char*> argv = CStrings(args);
-  std::vector<char*> envp = CStrings(prepared->env);
+  std::vector<char*> argv = CStringArray(args);
+  std::vector<char*> envp = CStringArray(prepared->env);
   // With no_new_privs the profile goes in last, so it cannot block our own setup.
   if (absl::Status seccomp = prepared->seccomp.Install(); !seccomp.ok()) {
     fmt::print(stderr, "runsc init: {}\n", std::string(seccomp.message()));

@@ -14,6 +14,7 @@
 #include "platform/errors.h"
 #include "platform/status_macros.h"
 #include "platform/unique_fd.h"
+#include "runsc/spawn.h"
 
 namespace runsc {
 namespace {
@@ -67,12 +68,6 @@ absl::StatusOr<std::vector<Hook>> ParseList(const nlohmann::json& hooks, const c
   return list;
 }
 
-std::vector<char*> CStrings(std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  for (std::string& s : strings) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
-}
 
 // Starts the hook with a pipe on stdin and one capturing stderr. The hook
 // gets no other fd of ours (posix_spawn closes CLOEXEC fds; ours all are).
@@ -89,8 +84,8 @@ absl::StatusOr<pid_t> SpawnHook(Hook hook, int stdin_fd, int stderr_fd) {
   // Its own process group, so that a timeout kills everything it started.
   posix_spawnattr_setpgroup(&attr, 0);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP);
-  std::vector<char*> argv = CStrings(hook.args);
-  std::vector<char*> envp = CStrings(hook.env);
+  std::vector<char*> argv = CStringArray(hook.args);
+  std::vector<char*> envp = CStringArray(hook.env);
   pid_t pid;
   int error = posix_spawn(&pid, hook.path.c_str(), &actions, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);

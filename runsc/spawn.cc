@@ -58,6 +58,13 @@ struct ChildPlan {
 
 }  // namespace
 
+std::vector<char*> CStringArray(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (std::string& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
 absl::StatusOr<SpawnedChild> SpawnSelf(const SpawnRequest& request) {
   platform::UniqueFd null_fd;
   if (request.null_stdio) {
@@ -67,8 +74,7 @@ absl::StatusOr<SpawnedChild> SpawnSelf(const SpawnRequest& request) {
   std::vector<std::string> argv_storage = request.argv;
   ChildPlan plan{request.exe_fd, {}, request.pass_fds, 3 + request.preserve_fds,
                  request.new_session, null_fd.get()};
-  for (std::string& arg : argv_storage) plan.argv.push_back(arg.data());
-  plan.argv.push_back(nullptr);
+  plan.argv = CStringArray(argv_storage);
 
   int pidfd = -1;
   struct clone_args args = {};

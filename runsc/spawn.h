@@ -12,6 +12,10 @@
 
 namespace runsc {
 
+// A null-terminated char* array over `strings` (for execve and friends);
+// valid while `strings` is alive and unchanged.
+std::vector<char*> CStringArray(std::vector<std::string>& strings);
+
 // A child started by SpawnSelf.
 struct SpawnedChild {
   pid_t pid = 0;

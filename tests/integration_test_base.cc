@@ -122,4 +122,12 @@ void IntegrationTest::ExpectOneLineError(const RunResult& result) {
   EXPECT_EQ(err.find('\n'), std::string::npos) << "error is not one line: " << result;
 }
 
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
 }  // namespace runsc::testing

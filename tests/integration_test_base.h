@@ -62,6 +62,9 @@ class IntegrationTest : public ::testing::TestWithParam<RuntimeConfig> {
   int counter_ = 0;
 };
 
+// The lines of `text` (a runtime's or payload's output).
+std::vector<std::string> Lines(const std::string& text);
+
 // Instantiates a TEST_P suite over RuntimesUnderTest().
 #define RUNSC_INSTANTIATE_FOR_RUNTIMES(suite)                                       \
   INSTANTIATE_TEST_SUITE_P(Runtimes, suite,                                        \

@@ -44,14 +44,6 @@ class SharedHostMount {
 };
 RUNSC_INSTANTIATE_FOR_RUNTIMES(MountsTest);
 
-// The lines of `text`.
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) lines.push_back(line);
-  return lines;
-}
 
 TEST_P(MountsTest, MqueueIsAPrivateInstance) {
   // The default bundle mounts mqueue on /dev/mqueue with nosuid,noexec,nodev.

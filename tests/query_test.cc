@@ -17,14 +17,6 @@ using nlohmann::json;
 class QueryTest : public IntegrationTest {};
 RUNSC_INSTANTIATE_FOR_RUNTIMES(QueryTest);
 
-// Splits `text` into lines.
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) lines.push_back(line);
-  return lines;
-}
 
 TEST_P(QueryTest, StateHasRuncsFieldsAcrossTheLifecycle) {
   BundleBuilder bundle = NewBundle();
