@@ -185,12 +185,15 @@ absl::Status Cgroup::AddProcess(pid_t pid) const {
   return absl::OkStatus();
 }
 
-absl::Status Cgroup::ApplyDeviceRule(bool allow, const std::string& rule) const {
-  if (devices_dir_.empty()) {
-    return absl::UnimplementedError(
-        "linux.resources.devices: device rules on cgroup v2 (eBPF) are not supported yet");
+absl::Status Cgroup::ApplyDeviceRule(bool allow, const std::string& rule) {
+  if (!devices_dir_.empty()) return WriteFile(devices_dir_ + (allow ? "/devices.allow" : "/devices.deny"), rule);
+  auto v2 = controller_dirs_.find("");
+  if (v2 == controller_dirs_.end()) {
+    return absl::FailedPreconditionError("linux.resources.devices: this host has no devices cgroup controller");
   }
-  return WriteFile(devices_dir_ + (allow ? "/devices.allow" : "/devices.deny"), rule);
+  ASSIGN_OR_RETURN(DeviceCgroupRule parsed, Annotate(ParseDeviceCgroupRule(allow, rule), "linux.resources.devices"));
+  v2_device_rules_.push_back(parsed);
+  return Annotate(SetDeviceFilter(v2->second, v2_device_rules_), "linux.resources.devices");
 }
 
 absl::StatusOr<std::vector<pid_t>> Cgroup::Processes() const {

@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
+#include "platform/cgroup_devices_bpf.h"
 #include "platform/cgroup_resources.h"
 
 namespace platform {
@@ -62,9 +63,12 @@ class Cgroup {
   std::string ControllerDir(const std::string& controller) const;
   // Moves `pid` into the cgroup in every hierarchy.
   absl::Status AddProcess(pid_t pid) const;
-  // Writes device rules ("a", "c 1:3 rwm", ...) in order; `allow` says which
-  // file. v1 only; on pure v2 (eBPF device programs) an Unimplemented error.
-  absl::Status ApplyDeviceRule(bool allow, const std::string& rule) const;
+  // Applies device rules ("a", "c 1:3 rwm", ...), one call per rule in order.
+  // v1: writes devices.allow or devices.deny (`allow`). v2 (no v1 devices
+  // hierarchy): adds the rule to those this object was given and replaces the
+  // cgroup's BPF device program with one enforcing them all (default deny,
+  // last matching rule wins; see cgroup_devices_bpf.h).
+  absl::Status ApplyDeviceRule(bool allow, const std::string& rule);
   // The pids in the cgroup (its cgroup.procs, including descendants' on v2).
   absl::StatusOr<std::vector<pid_t>> Processes() const;
   // Removes the directories this cgroup created, deepest first, waiting a
@@ -83,6 +87,7 @@ class Cgroup {
   std::vector<std::string> created_;  // dirs Create made, parents first
   std::map<std::string, std::string> controller_dirs_;  // v1 controller -> dir; "" -> the v2 dir
   std::string devices_dir_;           // the v1 devices hierarchy's dir, if any
+  std::vector<DeviceCgroupRule> v2_device_rules_;  // rules given so far, without a v1 devices dir
   std::string cpuset_dir_;            // the v1 cpuset hierarchy's dir, if any
   std::string cpuset_mount_;          // and that hierarchy's mount point + "/"
   std::string unified_mount_;         // the cgroup2 mount point (only after Resolve)
