@@ -1,0 +1,378 @@
+#include "platform/seccomp_notify.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "fmt/format.h"
+#include "platform/errors.h"
+#include "platform/remote_memory.h"
+#include "platform/status_macros.h"
+#include "spdlog/spdlog.h"
+
+namespace platform {
+namespace {
+
+constexpr uint64_t kWakeKey = 0;  // epoll key of the eventfd; listeners count from 1
+constexpr int kMaxEvents = 16;
+
+long Seccomp(unsigned op, unsigned flags, void* arg) { return syscall(SYS_seccomp, op, flags, arg); }
+
+// WAIT_KILLABLE_RECV, probed with one syscall: the kernel validates the flags
+// before it reads the program, so a known flag set fails with EFAULT on a
+// null program and an unknown one with EINVAL. Async-signal-safe.
+bool WaitKillableRecvSupported() {
+  long rc = Seccomp(SECCOMP_SET_MODE_FILTER,
+                    SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+                    nullptr);
+  return rc < 0 && errno == EFAULT;
+}
+
+// A listener to probe ioctls on: an allow-all filter loaded by a helper
+// thread that exits at once (filters and no_new_privs are per thread, so
+// nothing else in this process is filtered).
+absl::StatusOr<UniqueFd> ProbeListener() {
+  long rc = -1;
+  int err = 0;
+  std::thread([&] {
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+      err = errno;
+      return;
+    }
+    sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+    sock_fprog prog{1, &allow};
+    rc = Seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+    err = errno;
+  }).join();
+  if (rc < 0) return ErrnoError(err, "loading a probe filter with a listener");
+  return UniqueFd(static_cast<int>(rc));
+}
+
+absl::StatusOr<NotifyFeatures> ProbeNotifyFeatures() {
+  uint32_t action = SECCOMP_RET_USER_NOTIF;
+  if (Seccomp(SECCOMP_GET_ACTION_AVAIL, 0, &action) != 0) {
+    return absl::FailedPreconditionError(fmt::format(
+        "this kernel lacks seccomp user notification (SECCOMP_RET_USER_NOTIF, Linux >= 5.0): {}",
+        strerror(errno)));
+  }
+  NotifyFeatures features;
+  features.wait_killable_recv = WaitKillableRecvSupported();
+  ASSIGN_OR_RETURN(UniqueFd listener, Annotate(ProbeListener(), "probing seccomp user notification"));
+  // Flags are validated before the source fd: EBADF means SEND is known.
+  seccomp_notif_addfd addfd{};
+  addfd.flags = SECCOMP_ADDFD_FLAG_SEND;
+  addfd.srcfd = static_cast<uint32_t>(-1);
+  features.addfd_send = RealNotifyIoctls().AddFd(listener.get(), &addfd) < 0 && errno == EBADF;
+  if (!features.addfd_send) {
+    return absl::FailedPreconditionError(fmt::format(
+        "this kernel lacks SECCOMP_ADDFD_FLAG_SEND (Linux >= 5.14): ADDFD probe: {}", strerror(errno)));
+  }
+  features.sync_wake_up =
+      RealNotifyIoctls().SetFlags(listener.get(), SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0;
+  return features;
+}
+
+}  // namespace
+
+absl::StatusOr<NotifyFeatures> DetectNotifyFeatures() {
+  static const absl::StatusOr<NotifyFeatures>* const features =
+      new absl::StatusOr<NotifyFeatures>(ProbeNotifyFeatures());
+  return *features;
+}
+
+absl::StatusOr<UniqueFd> LoadFilterWithListener(const std::vector<sock_filter>& program,
+                                                unsigned extra_flags) {
+  unsigned flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | extra_flags;
+  if (flags & SECCOMP_FILTER_FLAG_TSYNC) flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+  if (WaitKillableRecvSupported()) flags |= SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+  sock_fprog prog{static_cast<unsigned short>(program.size()), const_cast<sock_filter*>(program.data())};
+  long rc = Seccomp(SECCOMP_SET_MODE_FILTER, flags, &prog);
+  if (rc < 0) return LastError("seccomp: loading the filter with a listener");
+  return UniqueFd(static_cast<int>(rc));
+}
+
+absl::StatusOr<std::unique_ptr<SeccompNotifyPlatform>> SeccompNotifyPlatform::Create(
+    SeccompNotifyOptions options) {
+  ASSIGN_OR_RETURN(NotifSizes sizes, GetNotifSizes());
+  UniqueFd epoll(epoll_create1(EPOLL_CLOEXEC));
+  if (!epoll.valid()) return LastError("epoll_create1");
+  UniqueFd wake(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!wake.valid()) return LastError("eventfd");
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.u64 = kWakeKey;
+  if (epoll_ctl(epoll.get(), EPOLL_CTL_ADD, wake.get(), &event) != 0) return LastError("epoll_ctl");
+  NotifyIoctls& ioctls = options.ioctls != nullptr ? *options.ioctls : RealNotifyIoctls();
+  return std::unique_ptr<SeccompNotifyPlatform>(new SeccompNotifyPlatform(
+      ioctls, sizes, std::max(1, options.workers), std::move(epoll), std::move(wake)));
+}
+
+SeccompNotifyPlatform::SeccompNotifyPlatform(NotifyIoctls& ioctls, NotifSizes sizes, int workers,
+                                             UniqueFd epoll, UniqueFd wake)
+    : ioctls_(ioctls),
+      sizes_(sizes),
+      worker_count_(workers),
+      epoll_(std::move(epoll)),
+      wake_(std::move(wake)) {}
+
+SeccompNotifyPlatform::~SeccompNotifyPlatform() { Stop(); }
+
+absl::Status SeccompNotifyPlatform::Start(CallHandler* handler) {
+  if (handler == nullptr) return absl::InvalidArgumentError("seccomp-notify: no call handler");
+  std::lock_guard<std::mutex> state(state_mutex_);
+  if (started_ || stopped_) {
+    return absl::FailedPreconditionError("seccomp-notify: already started or stopped");
+  }
+  handler_ = handler;
+  started_ = true;
+  event_thread_ = std::thread(&SeccompNotifyPlatform::EventLoop, this);
+  for (int i = 0; i < worker_count_; ++i) {
+    workers_.emplace_back(&SeccompNotifyPlatform::WorkerLoop, this);
+  }
+  return absl::OkStatus();
+}
+
+void SeccompNotifyPlatform::SetSyncWakeUp(int fd) {
+  if (sync_wake_up_.load() == 0) return;
+  if (ioctls_.SetFlags(fd, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0) {
+    sync_wake_up_ = 1;
+  } else if (errno == EINVAL || errno == ENOTTY) {
+    spdlog::debug("seccomp-notify: no SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP on this kernel");
+    sync_wake_up_ = 0;
+  } else {
+    spdlog::warn("seccomp-notify: setting SYNC_WAKE_UP on listener {}: {}", fd, strerror(errno));
+  }
+}
+
+absl::Status SeccompNotifyPlatform::AddListener(UniqueFd listener) {
+  if (!listener.valid()) return absl::InvalidArgumentError("seccomp-notify: no listener fd");
+  SetSyncWakeUp(listener.get());
+  std::lock_guard<std::mutex> lock(listeners_mutex_);
+  if (closed_) return absl::FailedPreconditionError("seccomp-notify: stopped");
+  uint64_t key = next_key_++;
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.u64 = key;
+  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, listener.get(), &event) != 0) {
+    return LastError("seccomp-notify: adding a listener to epoll");
+  }
+  spdlog::debug("seccomp-notify: listener {} added (key {})", listener.get(), key);
+  listeners_[key] = std::make_shared<Listener>(Listener{key, std::move(listener)});
+  return absl::OkStatus();
+}
+
+size_t SeccompNotifyPlatform::ListenerCount() const {
+  std::lock_guard<std::mutex> lock(listeners_mutex_);
+  return listeners_.size();
+}
+
+std::shared_ptr<SeccompNotifyPlatform::Listener> SeccompNotifyPlatform::FindListener(
+    uint64_t key) const {
+  std::lock_guard<std::mutex> lock(listeners_mutex_);
+  auto it = listeners_.find(key);
+  return it == listeners_.end() ? nullptr : it->second;
+}
+
+void SeccompNotifyPlatform::DropListener(uint64_t key, const char* why) {
+  std::lock_guard<std::mutex> lock(listeners_mutex_);
+  auto it = listeners_.find(key);
+  if (it == listeners_.end()) return;
+  epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, it->second->fd.get(), nullptr);
+  spdlog::debug("seccomp-notify: listener {} dropped: {}", it->second->fd.get(), why);
+  // The fd closes when the last worker answering on it lets go.
+  listeners_.erase(it);
+}
+
+void SeccompNotifyPlatform::EventLoop() {
+  std::vector<uint64_t> buffer((sizes_.notif + sizeof(uint64_t) - 1) / sizeof(uint64_t));
+  epoll_event events[kMaxEvents];
+  while (!stopping_) {
+    int n = epoll_wait(epoll_.get(), events, kMaxEvents, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      // Fail closed: without the loop nobody answers, so close every
+      // listener and let the kernel answer ENOSYS.
+      spdlog::error("seccomp-notify: epoll_wait: {}; closing every listener", strerror(errno));
+      std::lock_guard<std::mutex> lock(listeners_mutex_);
+      listeners_.clear();
+      return;
+    }
+    for (int i = 0; i < n && !stopping_; ++i) {
+      uint64_t key = events[i].data.u64;
+      if (key == kWakeKey) {
+        uint64_t count;
+        while (read(wake_.get(), &count, sizeof(count)) > 0) {
+        }
+        continue;
+      }
+      std::shared_ptr<Listener> listener = FindListener(key);
+      if (listener == nullptr) continue;
+      if (events[i].events & EPOLLIN) {
+        ReceiveOne(listener, buffer);
+      } else if (events[i].events & (EPOLLHUP | EPOLLERR)) {
+        DropListener(key, "all its processes are gone");
+      }
+    }
+  }
+}
+
+void SeccompNotifyPlatform::ReceiveOne(const std::shared_ptr<Listener>& listener,
+                                       std::vector<uint64_t>& buffer) {
+  // The kernel wants a zeroed buffer, at least as large as its own struct.
+  auto* notif = reinterpret_cast<seccomp_notif*>(buffer.data());
+  while (true) {
+    memset(buffer.data(), 0, buffer.size() * sizeof(uint64_t));
+    if (ioctls_.Recv(listener->fd.get(), notif) == 0) break;
+    int err = errno;
+    if (err == EINTR) {
+      if (stopping_) return;
+      continue;
+    }
+    if (err == ENOENT) {
+      spdlog::debug("seccomp-notify: a trapped thread died before we read its call");
+      return;
+    }
+    spdlog::error("seccomp-notify: receiving on listener {}: {}; dropping it", listener->fd.get(),
+                  strerror(err));
+    DropListener(listener->key, "receive failed");
+    return;
+  }
+  TrappedCall call;
+  call.id = notif->id;
+  call.tid = static_cast<pid_t>(notif->pid);
+  call.arch = notif->data.arch;
+  call.nr = notif->data.nr;
+  for (size_t i = 0; i < call.args.size(); ++i) call.args[i] = notif->data.args[i];
+  call.instruction_pointer = notif->data.instruction_pointer;
+  spdlog::trace("seccomp-notify: call {:#x}: thread {} syscall {}", call.id, call.tid, call.nr);
+  {
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    queue_.push_back(Work{listener, call});
+  }
+  queue_cv_.notify_one();
+}
+
+void SeccompNotifyPlatform::WorkerLoop() {
+  while (true) {
+    std::optional<Work> work;
+    {
+      std::unique_lock<std::mutex> lock(queue_mutex_);
+      queue_cv_.wait(lock, [this] { return queue_closed_ || !queue_.empty(); });
+      if (queue_closed_) return;
+      work.emplace(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    Answer(*work);
+  }
+}
+
+void SeccompNotifyPlatform::Answer(Work& work) {
+  TrappedCallMemory memory(ioctls_, work.listener->fd.get(), work.call.id, work.call.tid);
+  CallResult result = handler_->Handle(work.call, memory);
+  // Security rule 1: once a memory access found the call gone, whatever the
+  // handler decided rests on nothing; in particular it must not CONTINUE.
+  if (memory.call_gone()) {
+    spdlog::debug("seccomp-notify: call {:#x} gone; answer {} dropped", work.call.id,
+                  result.DebugString());
+    return;
+  }
+  Reply(work, std::move(result));
+}
+
+void SeccompNotifyPlatform::Reply(const Work& work, CallResult result) {
+  spdlog::trace("seccomp-notify: call {:#x}: {}", work.call.id, result.DebugString());
+  switch (result.kind()) {
+    case CallResult::Kind::kValue:
+      return Send(work, result.value(), 0, 0);
+    case CallResult::Kind::kError:
+      if (result.error() < 1 || result.error() > 4095) {
+        spdlog::error("seccomp-notify: call {:#x}: handler answered errno {}; answering ENOSYS",
+                      work.call.id, result.error());
+        return Send(work, 0, -ENOSYS, 0);
+      }
+      return Send(work, 0, -result.error(), 0);
+    case CallResult::Kind::kContinue:
+      return Send(work, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+    case CallResult::Kind::kInjectFd:
+      return InjectFd(work, std::move(result));
+  }
+}
+
+void SeccompNotifyPlatform::InjectFd(const Work& work, CallResult result) {
+  UniqueFd fd = result.TakeFd();
+  // Invariant (security rule 4): the handler chose this fd for this call; its
+  // copy reaches only the thread of notification `id`, atomically with the
+  // reply (ADDFD_FLAG_SEND), and ours closes when `fd` goes out of scope.
+  seccomp_notif_addfd addfd{};
+  addfd.id = work.call.id;
+  addfd.flags = SECCOMP_ADDFD_FLAG_SEND;
+  addfd.srcfd = static_cast<uint32_t>(fd.get());
+  addfd.newfd_flags = result.cloexec() ? O_CLOEXEC : 0;
+  if (ioctls_.AddFd(work.listener->fd.get(), &addfd) >= 0) return;
+  int err = errno;
+  if (err == ENOENT) {
+    spdlog::debug("seccomp-notify: call {:#x} gone before its fd was injected", work.call.id);
+    return;
+  }
+  // Not answered yet: the caller gets the error (EMFILE in the target, ...).
+  spdlog::warn("seccomp-notify: call {:#x}: injecting fd {}: {}", work.call.id, fd.get(),
+               strerror(err));
+  Send(work, 0, -err, 0);
+}
+
+void SeccompNotifyPlatform::Send(const Work& work, int64_t val, int error, uint32_t flags) {
+  std::vector<uint64_t> buffer((sizes_.resp + sizeof(uint64_t) - 1) / sizeof(uint64_t));
+  auto* resp = reinterpret_cast<seccomp_notif_resp*>(buffer.data());
+  resp->id = work.call.id;
+  resp->val = val;
+  resp->error = error;
+  resp->flags = flags;
+  if (ioctls_.Send(work.listener->fd.get(), resp) == 0) return;
+  int err = errno;
+  if (err == ENOENT) {  // killed, or interrupted by a signal: normal
+    spdlog::debug("seccomp-notify: call {:#x} gone before its answer", work.call.id);
+    return;
+  }
+  spdlog::error("seccomp-notify: call {:#x}: answering: {}", work.call.id, strerror(err));
+  if (error == -ENOSYS && flags == 0) return;
+  Send(work, 0, -ENOSYS, 0);  // never leave the caller waiting
+}
+
+void SeccompNotifyPlatform::Stop() {
+  std::lock_guard<std::mutex> state(state_mutex_);
+  if (stopped_) return;
+  stopped_ = true;
+  stopping_ = true;
+  uint64_t one = 1;
+  if (write(wake_.get(), &one, sizeof(one)) < 0) {
+    spdlog::warn("seccomp-notify: waking the event thread: {}", strerror(errno));
+  }
+  if (event_thread_.joinable()) event_thread_.join();
+  size_t dropped = 0;
+  {
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    queue_closed_ = true;
+    dropped = queue_.size();
+    queue_.clear();
+  }
+  queue_cv_.notify_all();
+  for (std::thread& worker : workers_) worker.join();
+  workers_.clear();
+  std::lock_guard<std::mutex> lock(listeners_mutex_);
+  closed_ = true;
+  // Closing the listeners makes the kernel answer ENOSYS to the queued
+  // calls and every later one (fail closed).
+  listeners_.clear();
+  if (dropped > 0) spdlog::debug("seccomp-notify: stopped with {} calls unanswered", dropped);
+}
+
+}  // namespace platform

@@ -1,0 +1,656 @@
+#include "platform/seccomp_notify.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fmt/format.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "platform/child_test_util.h"
+#include "platform/remote_memory.h"
+#include "platform/status_matchers.h"
+#include "platform/unix_socket.h"
+
+namespace platform {
+namespace {
+
+using ::platform::testing::IsOk;
+using ::platform::testing::StatusIs;
+using ::testing::_;
+using ::testing::Return;
+using ::testing::SetErrnoAndReturn;
+using namespace std::chrono_literals;
+
+constexpr auto kTimeout = 10s;
+
+// Counts events; waits for a number of them, bounded.
+class Events {
+ public:
+  void Notify() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++count_;
+    cv_.notify_all();
+  }
+  bool WaitFor(int count, std::chrono::milliseconds timeout = kTimeout) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return cv_.wait_for(lock, timeout, [&] { return count_ >= count; });
+  }
+  int count() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return count_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  int count_ = 0;
+};
+
+// A handler that runs `fn` and counts the calls.
+class FunctionHandler : public CallHandler {
+ public:
+  explicit FunctionHandler(std::function<CallResult(const TrappedCall&, RemoteMemory&)> fn)
+      : fn_(std::move(fn)) {}
+  CallResult Handle(const TrappedCall& call, RemoteMemory& memory) override {
+    CallResult result = fn_(call, memory);
+    handled.Notify();
+    return result;
+  }
+  Events handled;
+
+ private:
+  std::function<CallResult(const TrappedCall&, RemoteMemory&)> fn_;
+};
+
+// ---------------------------------------------------------------------------
+// Real kernel, real listeners.
+
+// Traps uname, getppid and dup (x86_64); allows everything else.
+std::vector<sock_filter> TestProgram() {
+  return {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_uname, 3, 0),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 2, 0),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_dup, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+  };
+}
+
+// Everything read from `fd` until EOF, or nullopt after `timeout`.
+std::optional<std::string> ReadAll(int fd, std::chrono::milliseconds timeout = kTimeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string out;
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    pollfd pfd{fd, POLLIN, 0};
+    if (poll(&pfd, 1, static_cast<int>(left.count())) <= 0) continue;
+    char buffer[512];
+    ssize_t n = read(fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return out;
+    out.append(buffer, n);
+  }
+}
+
+// True once `pid` has exited (and was reaped) within `timeout`.
+bool WaitExit(pid_t pid, std::chrono::milliseconds timeout = kTimeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (waitpid(pid, nullptr, WNOHANG) == pid) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return false;
+}
+
+// Polls `condition` until it holds or `timeout` passes.
+bool Eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = kTimeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return condition();
+}
+
+// A forked child under TestProgram; its listener is ours. Killed and reaped
+// on destruction if still there.
+struct TrappedChild {
+  pid_t pid = -1;
+  UniqueFd listener;
+  UniqueFd report;  // the child's report, until EOF
+
+  ~TrappedChild() {
+    if (pid > 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+  }
+  // The report, then waits for the child to exit.
+  std::optional<std::string> Finish() {
+    std::optional<std::string> out = ReadAll(report.get());
+    if (out.has_value() && WaitExit(pid)) pid = -1;
+    return out;
+  }
+};
+
+// Forks a child that sets no_new_privs, loads TestProgram with
+// LoadFilterWithListener, passes the listener to us and runs `body`, whose
+// string is its report.
+void ForkTrapped(const std::function<std::string()>& body, TrappedChild& child) {
+  int sockets[2];
+  int pipe_fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets), 0);
+  ASSERT_EQ(pipe2(pipe_fds, O_CLOEXEC), 0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    close(sockets[0]);
+    close(pipe_fds[0]);
+    std::string report;
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+      report = "no_new_privs failed";
+    } else if (absl::StatusOr<UniqueFd> listener = LoadFilterWithListener(TestProgram(), 0);
+               !listener.ok()) {
+      report = listener.status().ToString();
+    } else if (absl::Status sent = SendFd(sockets[1], listener->get(), "listener"); !sent.ok()) {
+      report = sent.ToString();
+    } else {
+      listener->reset();
+      close(sockets[1]);
+      report = body();
+    }
+    if (write(pipe_fds[1], report.data(), report.size()) < 0) _exit(2);
+    _exit(0);
+  }
+  close(sockets[1]);
+  close(pipe_fds[1]);
+  child.pid = pid;
+  child.report = UniqueFd(pipe_fds[0]);
+  UniqueFd socket(sockets[0]);
+  absl::StatusOr<UniqueFd> listener = ReceiveFd(socket.get());
+  ASSERT_THAT(listener, IsOk()) << "child said: " << ReadAll(child.report.get()).value_or("?");
+  child.listener = std::move(*listener);
+}
+
+std::unique_ptr<SeccompNotifyPlatform> NewPlatform(SeccompNotifyOptions options = {}) {
+  absl::StatusOr<std::unique_ptr<SeccompNotifyPlatform>> platform =
+      SeccompNotifyPlatform::Create(options);
+  EXPECT_THAT(platform, IsOk());
+  return platform.ok() ? std::move(*platform) : nullptr;
+}
+
+TEST(SeccompNotifyTest, AnswersWithValuesAndWritesResultsIntoTheCaller) {
+  TrappedChild child;
+  ASSERT_NO_FATAL_FAILURE(ForkTrapped(
+      [] {
+        utsname name{};
+        int rc = uname(&name);
+        long parent = syscall(SYS_getppid);
+        return fmt::format("uname={} nodename={} getppid={}", rc, name.nodename, parent);
+      },
+      child));
+  FunctionHandler handler([](const TrappedCall& call, RemoteMemory& memory) {
+    if (call.nr == SYS_getppid) return CallResult::Value(4242);
+    if (call.nr != SYS_uname) return CallResult::Error(ENOSYS);
+    utsname name{};
+    strcpy(name.sysname, "Linux");
+    strcpy(name.nodename, "sandboxed");
+    absl::Status written = memory.Write(call.args[0], &name, sizeof(name));
+    if (!written.ok()) return CallResult::Error(WorkloadErrno(written));
+    return CallResult::Value(0);
+  });
+  auto platform = NewPlatform();
+  ASSERT_NE(platform, nullptr);
+  ASSERT_THAT(platform->AddListener(std::move(child.listener)), IsOk());
+  EXPECT_EQ(platform->ListenerCount(), 1u);
+  ASSERT_THAT(platform->Start(&handler), IsOk());
+  EXPECT_EQ(child.Finish(), "uname=0 nodename=sandboxed getppid=4242");
+  EXPECT_EQ(handler.handled.count(), 2);
+  // The child is gone and reaped: its listener reports POLLHUP.
+  EXPECT_TRUE(Eventually([&] { return platform->ListenerCount() == 0; }));
+}
+
+TEST(SeccompNotifyTest, InjectsAFdAtomicallyWithTheAnswer) {
+  TrappedChild child;
+  ASSERT_NO_FATAL_FAILURE(ForkTrapped(
+      [] {
+        int fd = static_cast<int>(syscall(SYS_dup, 999));
+        if (fd < 0) return fmt::format("dup: {}", strerror(errno));
+        char buffer[64] = {};
+        ssize_t n = read(fd, buffer, sizeof(buffer) - 1);
+        int flags = fcntl(fd, F_GETFD);
+        errno = 0;
+        long bad = syscall(SYS_dup, 998);  // the handler injects no fd
+        return fmt::format("read={} data={} cloexec={} bad={} {}", n, buffer,
+                           (flags & FD_CLOEXEC) != 0, bad, strerror(errno));
+      },
+      child));
+  // Made after the fork: the child can only have it by injection.
+  int pipe_fds[2];
+  ASSERT_EQ(pipe2(pipe_fds, O_CLOEXEC), 0);
+  UniqueFd read_end(pipe_fds[0]);
+  ASSERT_EQ(write(pipe_fds[1], "injected", 8), 8);
+  close(pipe_fds[1]);
+  FunctionHandler handler([&](const TrappedCall& call, RemoteMemory&) {
+    if (call.nr != SYS_dup) return CallResult::Error(ENOSYS);
+    if (call.args[0] == 998) return CallResult::InjectFd(UniqueFd(), false);
+    return CallResult::InjectFd(UniqueFd(dup(read_end.get())), /*cloexec=*/true);
+  });
+  auto platform = NewPlatform();
+  ASSERT_NE(platform, nullptr);
+  ASSERT_THAT(platform->AddListener(std::move(child.listener)), IsOk());
+  ASSERT_THAT(platform->Start(&handler), IsOk());
+  EXPECT_EQ(child.Finish(), "read=8 data=injected cloexec=true bad=-1 Bad file descriptor");
+}
+
+TEST(SeccompNotifyTest, ATargetKilledDuringItsCallIsDroppedQuietly) {
+  TrappedChild child;
+  ASSERT_NO_FATAL_FAILURE(ForkTrapped(
+      [] { return fmt::format("getppid={}", syscall(SYS_getppid)); }, child));
+  Events entered;
+  Events release;
+  absl::Status read_after_death;
+  FunctionHandler handler([&](const TrappedCall& call, RemoteMemory& memory) {
+    entered.Notify();
+    release.WaitFor(1);
+    char byte;
+    read_after_death = memory.Read(call.instruction_pointer, &byte, 1);
+    return CallResult::Value(1);
+  });
+  auto platform = NewPlatform();
+  ASSERT_NE(platform, nullptr);
+  ASSERT_THAT(platform->AddListener(std::move(child.listener)), IsOk());
+  ASSERT_THAT(platform->Start(&handler), IsOk());
+  ASSERT_TRUE(entered.WaitFor(1));
+  EXPECT_EQ(platform->ListenerCount(), 1u);
+  ASSERT_EQ(kill(child.pid, SIGKILL), 0);
+  ASSERT_TRUE(WaitExit(child.pid));
+  child.pid = -1;
+  release.Notify();
+  ASSERT_TRUE(handler.handled.WaitFor(1));
+  EXPECT_TRUE(IsCallGone(read_after_death)) << read_after_death;
+  EXPECT_TRUE(Eventually([&] { return platform->ListenerCount() == 0; }));
+  platform->Stop();
+}
+
+TEST(SeccompNotifyTest, ManyThreadsHammeringATrappedCallAreAllAnswered) {
+  TrappedChild child;
+  ASSERT_NO_FATAL_FAILURE(ForkTrapped(
+      [] {
+        std::atomic<long> good{0};
+        std::atomic<long> bad{0};
+        auto deadline = std::chrono::steady_clock::now() + 2s;
+        std::vector<std::thread> threads;
+        for (int i = 0; i < 8; ++i) {
+          threads.emplace_back([&] {
+            while (std::chrono::steady_clock::now() < deadline) {
+              (syscall(SYS_getppid) == 4242 ? good : bad)++;
+            }
+          });
+        }
+        for (std::thread& thread : threads) thread.join();
+        return fmt::format("{} {}", good.load(), bad.load());
+      },
+      child));
+  std::atomic<long> handled{0};
+  FunctionHandler handler([&](const TrappedCall& call, RemoteMemory&) {
+    if (call.nr != SYS_getppid) return CallResult::Error(ENOSYS);
+    handled++;
+    return CallResult::Value(4242);
+  });
+  auto platform = NewPlatform();
+  ASSERT_NE(platform, nullptr);
+  ASSERT_THAT(platform->AddListener(std::move(child.listener)), IsOk());
+  ASSERT_THAT(platform->Start(&handler), IsOk());
+  std::optional<std::string> report = child.Finish();
+  ASSERT_TRUE(report.has_value()) << "the child hung";
+  long good = 0;
+  long bad = -1;
+  ASSERT_EQ(sscanf(report->c_str(), "%ld %ld", &good, &bad), 2) << *report;
+  EXPECT_EQ(bad, 0);
+  EXPECT_GT(good, 100);
+  EXPECT_EQ(handled.load(), good);
+  RecordProperty("trapped_calls_in_2s", std::to_string(good));
+}
+
+TEST(SeccompNotifyTest, StopClosesListenersSoTheKernelAnswersEnosys) {
+  TrappedChild child;
+  ASSERT_NO_FATAL_FAILURE(ForkTrapped(
+      [] {
+        long rc = syscall(SYS_getppid);
+        return fmt::format("getppid={} {}", rc, strerror(errno));
+      },
+      child));
+  auto platform = NewPlatform();
+  ASSERT_NE(platform, nullptr);
+  ASSERT_THAT(platform->AddListener(std::move(child.listener)), IsOk());
+  platform->Stop();  // never started: the call is never answered by us
+  EXPECT_EQ(platform->ListenerCount(), 0u);
+  EXPECT_EQ(child.Finish(), "getppid=-1 Function not implemented");
+  EXPECT_THAT(platform->AddListener(UniqueFd(eventfd(0, EFD_CLOEXEC))),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "seccomp-notify: stopped"));
+  FunctionHandler handler([](const TrappedCall&, RemoteMemory&) { return CallResult::Value(0); });
+  EXPECT_THAT(platform->Start(&handler), StatusIs(absl::StatusCode::kFailedPrecondition, _));
+  platform->Stop();  // idempotent
+}
+
+TEST(SeccompNotifyTest, LoadFilterWithListenerAddsTsyncEsrchForTsync) {
+  // The kernel refuses TSYNC with NEW_LISTENER unless TSYNC_ESRCH is set too.
+  ::platform::testing::ExpectInChild(
+      []() -> std::string {
+        CHILD_EXPECT(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0);
+        absl::StatusOr<UniqueFd> listener =
+            LoadFilterWithListener(TestProgram(), SECCOMP_FILTER_FLAG_TSYNC);
+        CHILD_EXPECT_OK(listener);
+        CHILD_EXPECT(listener->valid());
+        CHILD_EXPECT(fcntl(listener->get(), F_GETFD) == FD_CLOEXEC);
+        return "";
+      },
+      0);
+}
+
+TEST(SeccompNotifyTest, DetectsTheFeaturesOfThisKernel) {
+  absl::StatusOr<NotifyFeatures> features = DetectNotifyFeatures();
+  ASSERT_THAT(features, IsOk());
+  utsname name{};
+  ASSERT_EQ(uname(&name), 0);
+  int major = 0;
+  int minor = 0;
+  ASSERT_EQ(sscanf(name.release, "%d.%d", &major, &minor), 2);
+  auto at_least = [&](int a, int b) { return major > a || (major == a && minor >= b); };
+  EXPECT_TRUE(features->addfd_send);
+  EXPECT_EQ(features->wait_killable_recv, at_least(5, 19)) << name.release;
+  EXPECT_EQ(features->sync_wake_up, at_least(6, 6)) << name.release;
+}
+
+TEST(CreatePlatformTest, KnowsSeccompNotifyAndNamesTheOthers) {
+  absl::StatusOr<std::unique_ptr<Platform>> platform = CreatePlatform("seccomp-notify");
+  ASSERT_THAT(platform, IsOk());
+  EXPECT_EQ((*platform)->Name(), "seccomp-notify");
+  EXPECT_EQ((*platform)->ListenerCount(), 0u);
+  EXPECT_THAT(CreatePlatform("ptrace"), StatusIs(absl::StatusCode::kInvalidArgument,
+                                                 "--platform ptrace: not implemented yet"));
+  EXPECT_THAT(CreatePlatform("x"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "--platform \"x\": unknown platform (known: seccomp-notify, ptrace)"));
+}
+
+TEST(CallResultTest, DescribesItself) {
+  EXPECT_EQ(CallResult::Value(-3).DebugString(), "value -3");
+  EXPECT_EQ(CallResult::Error(ENOENT).DebugString(), "error ENOENT");
+  EXPECT_EQ(CallResult::Continue().DebugString(), "continue");
+  CallResult inject = CallResult::InjectFd(UniqueFd(dup(0)), true);
+  EXPECT_EQ(inject.kind(), CallResult::Kind::kInjectFd);
+  EXPECT_TRUE(inject.cloexec());
+  EXPECT_TRUE(inject.fd().valid());
+}
+
+// ---------------------------------------------------------------------------
+// The seam: kernel answers injected with gmock. The "listener" is a
+// semaphore eventfd, readable while it has notifications for us; each Recv
+// takes one.
+
+class MockNotifyIoctls : public NotifyIoctls {
+ public:
+  MOCK_METHOD(int, Recv, (int, seccomp_notif*), (override));
+  MOCK_METHOD(int, Send, (int, const seccomp_notif_resp*), (override));
+  MOCK_METHOD(int, IdValid, (int, uint64_t), (override));
+  MOCK_METHOD(int, AddFd, (int, const seccomp_notif_addfd*), (override));
+  MOCK_METHOD(int, SetFlags, (int, uint64_t), (override));
+};
+
+struct SentAnswer {
+  uint64_t id;
+  int64_t val;
+  int32_t error;
+  uint32_t flags;
+};
+
+class SeamTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    EXPECT_CALL(ioctls_, SetFlags(_, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP)).WillRepeatedly(Return(0));
+    platform_ = NewPlatform({.ioctls = &ioctls_, .workers = 2});
+    ASSERT_NE(platform_, nullptr);
+    listener_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK | EFD_SEMAPHORE);
+    ASSERT_GE(listener_, 0);
+    ASSERT_THAT(platform_->AddListener(UniqueFd(listener_)), IsOk());
+  }
+  void TearDown() override {
+    if (platform_ != nullptr) platform_->Stop();
+  }
+
+  // Makes `n` notifications pending.
+  void Pend(uint64_t n) { ASSERT_EQ(write(listener_, &n, sizeof(n)), 8); }
+
+  // A Recv action: takes one pending notification and delivers `id` (a
+  // getppid by this process), or fails with `err` (after taking it when
+  // `take`).
+  static auto Deliver(uint64_t id) {
+    return [id](int fd, seccomp_notif* notif) {
+      uint64_t one;
+      if (read(fd, &one, sizeof(one)) != sizeof(one)) return -1;
+      notif->id = id;
+      notif->pid = static_cast<uint32_t>(getpid());
+      notif->data.nr = SYS_getppid;
+      notif->data.arch = AUDIT_ARCH_X86_64;
+      notif->data.args[0] = 0xabc;
+      return 0;
+    };
+  }
+  static auto Fail(int err, bool take) {
+    return [err, take](int fd, seccomp_notif*) {
+      uint64_t one;
+      if (take && read(fd, &one, sizeof(one)) != sizeof(one)) return -1;
+      errno = err;
+      return -1;
+    };
+  }
+  // A Send action recording the answer, then returning `rc` with `err`.
+  auto Record(int rc = 0, int err = 0) {
+    return [this, rc, err](int, const seccomp_notif_resp* resp) {
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        sent_.push_back({resp->id, resp->val, resp->error, resp->flags});
+      }
+      sends_.Notify();
+      errno = err;
+      return rc;
+    };
+  }
+  std::vector<SentAnswer> Sent() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return sent_;
+  }
+
+  MockNotifyIoctls ioctls_;  // outlives platform_
+  std::unique_ptr<SeccompNotifyPlatform> platform_;
+  int listener_ = -1;  // owned by platform_
+  std::mutex mutex_;
+  std::vector<SentAnswer> sent_;
+  Events sends_;
+};
+
+CallResult Answer4242(const TrappedCall&, RemoteMemory&) { return CallResult::Value(4242); }
+
+TEST_F(SeamTest, RecvEintrIsRetriedAndTheCallHandledOnce) {
+  ::testing::InSequence sequence;
+  EXPECT_CALL(ioctls_, Recv(listener_, _)).WillOnce(Fail(EINTR, false)).WillOnce(Deliver(7));
+  EXPECT_CALL(ioctls_, Send(listener_, _)).WillOnce(Record());
+  FunctionHandler handler(Answer4242);
+  ASSERT_THAT(platform_->Start(&handler), IsOk());
+  Pend(1);
+  ASSERT_TRUE(sends_.WaitFor(1));
+  platform_->Stop();
+  EXPECT_EQ(handler.handled.count(), 1);
+  ASSERT_EQ(Sent().size(), 1u);
+  EXPECT_EQ(Sent()[0].id, 7u);
+  EXPECT_EQ(Sent()[0].val, 4242);
+  EXPECT_EQ(Sent()[0].error, 0);
+  EXPECT_EQ(Sent()[0].flags, 0u);
+}
+
+TEST_F(SeamTest, RecvEnoentIsSkippedAndTheLoopGoesOn) {
+  ::testing::InSequence sequence;
+  EXPECT_CALL(ioctls_, Recv(listener_, _)).WillOnce(Fail(ENOENT, true)).WillOnce(Deliver(8));
+  EXPECT_CALL(ioctls_, Send(listener_, _)).WillOnce(Record());
+  std::vector<uint64_t> ids;
+  FunctionHandler handler([&](const TrappedCall& call, RemoteMemory&) {
+    ids.push_back(call.id);
+    EXPECT_EQ(call.tid, getpid());
+    EXPECT_EQ(call.nr, SYS_getppid);
+    EXPECT_EQ(call.arch, AUDIT_ARCH_X86_64);
+    EXPECT_EQ(call.args[0], 0xabcu);
+    return CallResult::Error(EPERM);
+  });
+  ASSERT_THAT(platform_->Start(&handler), IsOk());
+  Pend(2);
+  ASSERT_TRUE(sends_.WaitFor(1));
+  platform_->Stop();
+  EXPECT_EQ(ids, std::vector<uint64_t>{8});
+  ASSERT_EQ(Sent().size(), 1u);
+  EXPECT_EQ(Sent()[0].error, -EPERM);
+}
+
+TEST_F(SeamTest, SendEnoentIsNormalAndNothingElseIsSent) {
+  EXPECT_CALL(ioctls_, Recv(listener_, _)).WillOnce(Deliver(9)).WillOnce(Deliver(10));
+  EXPECT_CALL(ioctls_, Send(listener_, _)).WillOnce(Record(-1, ENOENT)).WillOnce(Record());
+  FunctionHandler handler(Answer4242);
+  ASSERT_THAT(platform_->Start(&handler), IsOk());
+  Pend(1);
+  ASSERT_TRUE(sends_.WaitFor(1));
+  Pend(1);  // the loop still serves the listener
+  ASSERT_TRUE(sends_.WaitFor(2));
+  platform_->Stop();
+  EXPECT_EQ(handler.handled.count(), 2);
+  EXPECT_EQ(Sent().size(), 2u);
+  EXPECT_EQ(platform_->ListenerCount(), 0u);  // closed by Stop
+}
+
+TEST_F(SeamTest, ARefusedAnswerIsReplacedByEnosys) {
+  EXPECT_CALL(ioctls_, Recv(listener_, _)).WillOnce(Deliver(11));
+  EXPECT_CALL(ioctls_, Send(listener_, _)).WillOnce(Record(-1, EINVAL)).WillOnce(Record());
+  FunctionHandler handler([](const TrappedCall&, RemoteMemory&) { return CallResult::Continue(); });
+  ASSERT_THAT(platform_->Start(&handler), IsOk());
+  Pend(1);
+  ASSERT_TRUE(sends_.WaitFor(2));
+  platform_->Stop();
+  ASSERT_EQ(Sent().size(), 2u);
+  EXPECT_EQ(Sent()[0].flags, static_cast<uint32_t>(SECCOMP_USER_NOTIF_FLAG_CONTINUE));
+  EXPECT_EQ(Sent()[1].error, -ENOSYS);
+  EXPECT_EQ(Sent()[1].flags, 0u);
+}
+
+TEST_F(SeamTest, AnOutOfRangeErrnoIsAnsweredWithEnosys) {
+  EXPECT_CALL(ioctls_, Recv(listener_, _)).WillOnce(Deliver(12));
+  EXPECT_CALL(ioctls_, Send(listener_, _)).WillOnce(Record());
+  FunctionHandler handler([](const TrappedCall&, RemoteMemory&) { return CallResult::Error(0); });
+  ASSERT_THAT(platform_->Start(&handler), IsOk());
+  Pend(1);
+  ASSERT_TRUE(sends_.WaitFor(1));
+  platform_->Stop();
+  EXPECT_EQ(Sent()[0].error, -ENOSYS);
+}
+
+TEST_F(SeamTest, AGoneCallFoundByAMemoryReadGetsNoAnswerAtAll) {
+  EXPECT_CALL(ioctls_, Recv(listener_, _)).WillOnce(Deliver(13));
+  EXPECT_CALL(ioctls_, IdValid(listener_, 13)).WillOnce(SetErrnoAndReturn(ENOENT, -1));
+  EXPECT_CALL(ioctls_, Send(_, _)).Times(0);
+  EXPECT_CALL(ioctls_, AddFd(_, _)).Times(0);
+  static const char kPath[] = "/etc/passwd";
+  absl::Status read;
+  FunctionHandler handler([&](const TrappedCall&, RemoteMemory& memory) {
+    char path[sizeof(kPath)];
+    read = memory.Read(reinterpret_cast<uint64_t>(kPath), path, sizeof(path));
+    // A careless handler: Continue regardless. The platform must not send it.
+    return CallResult::Continue();
+  });
+  ASSERT_THAT(platform_->Start(&handler), IsOk());
+  Pend(1);
+  ASSERT_TRUE(handler.handled.WaitFor(1));
+  platform_->Stop();
+  EXPECT_TRUE(IsCallGone(read)) << read;
+}
+
+TEST_F(SeamTest, InjectFdUsesAddfdSendAndAnswersItsFailure) {
+  EXPECT_CALL(ioctls_, Recv(listener_, _)).WillOnce(Deliver(14));
+  seccomp_notif_addfd seen{};
+  EXPECT_CALL(ioctls_, AddFd(listener_, _))
+      .WillOnce([&](int, const seccomp_notif_addfd* addfd) {
+        seen = *addfd;
+        errno = EMFILE;  // the target is out of fds
+        return -1;
+      });
+  EXPECT_CALL(ioctls_, Send(listener_, _)).WillOnce(Record());
+  FunctionHandler handler([](const TrappedCall&, RemoteMemory&) {
+    return CallResult::InjectFd(UniqueFd(dup(0)), true);
+  });
+  ASSERT_THAT(platform_->Start(&handler), IsOk());
+  Pend(1);
+  ASSERT_TRUE(sends_.WaitFor(1));
+  platform_->Stop();
+  EXPECT_EQ(seen.id, 14u);
+  EXPECT_EQ(seen.flags, static_cast<uint32_t>(SECCOMP_ADDFD_FLAG_SEND));
+  EXPECT_EQ(seen.newfd_flags, static_cast<uint32_t>(O_CLOEXEC));
+  EXPECT_EQ(seen.newfd, 0u);
+  EXPECT_EQ(Sent()[0].id, 14u);
+  EXPECT_EQ(Sent()[0].error, -EMFILE);
+}
+
+TEST_F(SeamTest, SyncWakeUpIsTriedOnceWhenTheKernelLacksIt) {
+  MockNotifyIoctls ioctls;
+  EXPECT_CALL(ioctls, SetFlags(_, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP))
+      .WillOnce(SetErrnoAndReturn(EINVAL, -1));
+  auto platform = NewPlatform({.ioctls = &ioctls, .workers = 1});
+  ASSERT_NE(platform, nullptr);
+  ASSERT_THAT(platform->AddListener(UniqueFd(eventfd(0, EFD_CLOEXEC))), IsOk());
+  ASSERT_THAT(platform->AddListener(UniqueFd(eventfd(0, EFD_CLOEXEC))), IsOk());
+  EXPECT_EQ(platform->ListenerCount(), 2u);
+  EXPECT_THAT(platform->AddListener(UniqueFd()), StatusIs(absl::StatusCode::kInvalidArgument, _));
+}
+
+TEST_F(SeamTest, AListenerThatHangsUpIsDropped) {
+  // A pipe's read end reports POLLHUP once its write end closes, as a seccomp
+  // listener does once its processes are gone.
+  int fds[2];
+  ASSERT_EQ(pipe2(fds, O_CLOEXEC), 0);
+  ASSERT_THAT(platform_->AddListener(UniqueFd(fds[0])), IsOk());
+  FunctionHandler handler(Answer4242);
+  ASSERT_THAT(platform_->Start(&handler), IsOk());
+  EXPECT_EQ(platform_->ListenerCount(), 2u);
+  close(fds[1]);
+  EXPECT_TRUE(Eventually([&] { return platform_->ListenerCount() == 1; }));
+}
+
+}  // namespace
+}  // namespace platform
