@@ -341,17 +341,25 @@ absl::StatusOr<std::optional<OciSeccompProfile>> ParseOciSeccomp(const json& pro
   return out;
 }
 
+absl::StatusOr<std::vector<sock_filter>> ExportSeccompBpf(void* ctx) {
+  ASSIGN_OR_RETURN(std::string bpf, ExportToString([&](int fd) { return seccomp_export_bpf(ctx, fd); }, "filter"));
+  std::vector<sock_filter> program(bpf.size() / sizeof(sock_filter));
+  memcpy(program.data(), bpf.data(), program.size() * sizeof(sock_filter));
+  if (program.size() > BPF_MAXINSNS) {
+    return absl::InvalidArgumentError(fmt::format("seccomp: the filter has {} instructions, more than the kernel's {}",
+                                                  program.size(), BPF_MAXINSNS));
+  }
+  return program;
+}
+
+absl::StatusOr<std::string> ExportSeccompPfc(void* ctx) {
+  return ExportToString([&](int fd) { return seccomp_export_pfc(ctx, fd); }, "filter as text");
+}
+
 absl::StatusOr<CompiledSeccomp> CompileOciSeccomp(const OciSeccompProfile& profile) {
   ASSIGN_OR_RETURN(Filter ctx, BuildFilter(profile));
-  ASSIGN_OR_RETURN(std::string bpf,
-                   ExportToString([&](int fd) { return seccomp_export_bpf(ctx.get(), fd); }, "filter"));
   CompiledSeccomp compiled;
-  compiled.program.resize(bpf.size() / sizeof(sock_filter));
-  memcpy(compiled.program.data(), bpf.data(), compiled.program.size() * sizeof(sock_filter));
-  if (compiled.program.size() > BPF_MAXINSNS) {
-    return absl::InvalidArgumentError(fmt::format("seccomp: the filter has {} instructions, more than the kernel's {}",
-                                                  compiled.program.size(), BPF_MAXINSNS));
-  }
+  ASSIGN_OR_RETURN(compiled.program, ExportSeccompBpf(ctx.get()));
   compiled.flags = profile.flags;
   if (profile.NeedsListener()) {
     compiled.flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
@@ -366,7 +374,7 @@ absl::StatusOr<CompiledSeccomp> CompileOciSeccomp(const OciSeccompProfile& profi
 
 absl::StatusOr<std::string> ExportOciSeccompPfc(const OciSeccompProfile& profile) {
   ASSIGN_OR_RETURN(Filter ctx, BuildFilter(profile));
-  return ExportToString([&](int fd) { return seccomp_export_pfc(ctx.get(), fd); }, "filter as text");
+  return ExportSeccompPfc(ctx.get());
 }
 
 absl::StatusOr<UniqueFd> LoadSeccompProgram(const CompiledSeccomp& compiled) {

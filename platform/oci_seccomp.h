@@ -75,6 +75,13 @@ struct CompiledSeccomp {
 // conditions on distinct args form one rule, several on one arg one rule each.
 absl::StatusOr<CompiledSeccomp> CompileOciSeccomp(const OciSeccompProfile& profile);
 
+// Exports the libseccomp filter `ctx` (a scmp_filter_ctx) as a BPF program,
+// refusing one longer than the kernel's BPF_MAXINSNS.
+absl::StatusOr<std::vector<sock_filter>> ExportSeccompBpf(void* ctx);
+
+// The libseccomp pseudo-filter-code text of the filter `ctx` (a scmp_filter_ctx).
+absl::StatusOr<std::string> ExportSeccompPfc(void* ctx);
+
 // The linux.seccomp part of the OCI features document: the actions,
 // operators, architectures and flags this compiler accepts.
 nlohmann::json OciSeccompFeatures();

@@ -1,0 +1,134 @@
+// The one syscall table (DESIGN.md, "What happens to each system call"):
+// for every system call of the native ABI, what the workload's seccomp filter
+// does with it. The filter (workload_filter.h), `runsc syscalls` and
+// docs/syscalls.md are all generated from it.
+//
+// Rows name syscalls; numbers are resolved per architecture (libseccomp, plus
+// a small table of syscalls newer than libseccomp 2.5.4), so a port to
+// aarch64 reuses the rows and only the syscalls that exist there get numbers.
+#ifndef RUNSC_SENTRY_SYSCALL_TABLE_H_
+#define RUNSC_SENTRY_SYSCALL_TABLE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace sentry {
+
+// Whether broker rows are sent to the gofer. The gofer does not exist yet:
+// until it lands, every broker row is compiled as passthrough (ALLOW). Flip
+// this (or Policy::set_broker_to_gofer) to trap them with USER_NOTIF.
+inline constexpr bool kBrokerToGofer = false;
+
+// What the workload's filter does with a call (DESIGN.md's four rows).
+enum class Disposition {
+  kPassthrough,  // SCMP_ACT_ALLOW: the host kernel runs it natively
+  kBroker,       // SCMP_ACT_NOTIFY -> sentry -> gofer (passthrough until the gofer lands)
+  kEmulate,      // SCMP_ACT_NOTIFY -> sentry answers
+  kDeny,         // SCMP_ACT_ERRNO(errno), in the kernel
+};
+
+// How much of the Linux behaviour the workload gets.
+enum class Support {
+  kFull,     // as on Linux
+  kPartial,  // some arguments refused, or answers reflect the container
+  kNone,     // always fails
+};
+
+// One comparison of a register argument: (arg[index] & mask) == value, on
+// the full 64-bit register (libseccomp's SCMP_CMP_MASKED_EQ). Masks of
+// 0xffffffff compare the low 32 bits only, which is what the kernel sees of
+// an `int` or `unsigned int` argument. Pointers cannot be checked (their
+// target is memory another thread can rewrite); only their being NULL can.
+struct ArgMatch {
+  unsigned index = 0;
+  uint64_t mask = 0;
+  uint64_t value = 0;
+  // True to match when (arg & mask) != value instead (SCMP_CMP_NE, mask all ones).
+  bool negate = false;
+};
+
+// A register-argument rule: when every match holds (AND), the call gets
+// `disposition` (and `errno_value` for kDeny).
+struct ArgRule {
+  std::vector<ArgMatch> when;
+  Disposition disposition = Disposition::kPassthrough;
+  int errno_value = 0;
+};
+
+// One row of the table.
+//
+// Invariant (tested): when `rules` is not empty, exactly one of its
+// dispositions applies to any argument values (rules with different
+// dispositions never overlap, and together they cover every value), since
+// libseccomp merges overlapping rules instead of ordering them.
+struct SyscallEntry {
+  std::string name;
+  int number = -1;  // native number; -1 when the syscall does not exist on this architecture
+  Disposition disposition = Disposition::kPassthrough;  // the row's headline
+  int errno_value = 0;  // kDeny: the errno returned; 0 otherwise
+  std::vector<ArgRule> rules;  // empty: `disposition` applies to every call
+  std::string conditions;      // `rules` in words, for people
+  Support support = Support::kFull;
+  std::string note;
+};
+
+// The table, in syscall-number order (x86_64). Built once; thread-safe.
+const std::vector<SyscallEntry>& SyscallTable();
+
+// The row named `name`, or nullptr.
+const SyscallEntry* FindSyscall(std::string_view name);
+
+// The row with native number `number`, or nullptr.
+const SyscallEntry* FindSyscall(int number);
+
+// The number of `name` on libseccomp's architecture `arch` (SCMP_ARCH_*;
+// 0 for the native one), or nullopt when it has none there.
+std::optional<int> SyscallNumber(std::string_view name, uint32_t arch = 0);
+
+// The name of native syscall `number`, or "syscall_<number>" for the strace
+// decoder when it is not in the table.
+std::string SyscallName(int number);
+
+// "passthrough", "broker", "emulate", "deny".
+std::string_view DispositionName(Disposition disposition);
+
+// "full", "partial", "none".
+std::string_view SupportName(Support support);
+
+// The disposition named `name` (as DispositionName), or nullopt.
+std::optional<Disposition> ParseDisposition(std::string_view name);
+
+// The rows the workload's filter is built from: the table, with rows moved
+// by `--policy` (later) and the broker switch. Copyable; not thread-safe.
+class Policy {
+ public:
+  // The default policy: the table as it is.
+  Policy();
+
+  // Moves syscall `name` to `disposition` for every argument value (its
+  // register rules are dropped). `errno_value` is for kDeny (0: EPERM) and
+  // must be 0 otherwise. Errors: InvalidArgument
+  // `policy: unknown syscall "foo"`, or a bad errno.
+  absl::Status Override(std::string_view name, Disposition disposition, int errno_value = 0);
+
+  // The rows, in table order.
+  const std::vector<SyscallEntry>& entries() const { return entries_; }
+
+  // Whether broker rows trap to the sentry (true) or run natively (false,
+  // the default until the gofer lands: kBrokerToGofer).
+  bool broker_to_gofer() const { return broker_to_gofer_; }
+  void set_broker_to_gofer(bool on) { broker_to_gofer_ = on; }
+
+ private:
+  std::vector<SyscallEntry> entries_;
+  bool broker_to_gofer_ = kBrokerToGofer;
+};
+
+}  // namespace sentry
+
+#endif  // RUNSC_SENTRY_SYSCALL_TABLE_H_

@@ -1,0 +1,104 @@
+#include "sentry/workload_filter.h"
+
+#include <seccomp.h>
+
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+#include "fmt/format.h"
+#include "platform/errors.h"
+#include "platform/status_macros.h"
+
+namespace sentry {
+namespace {
+
+struct FilterDeleter {
+  void operator()(void* ctx) const { seccomp_release(ctx); }
+};
+using Filter = std::unique_ptr<void, FilterDeleter>;
+
+absl::Status AddRule(scmp_filter_ctx ctx, const SyscallEntry& entry, uint32_t action,
+                     const std::vector<scmp_arg_cmp>& conditions) {
+  if (action == kWorkloadDefaultAction) return absl::OkStatus();  // the default does it (libseccomp refuses it)
+  int rc = seccomp_rule_add_exact_array(ctx, action, entry.number, conditions.size(), conditions.data());
+  if (rc != 0) return platform::ErrnoError(-rc, fmt::format("seccomp: adding a rule for syscall \"{}\"", entry.name));
+  return absl::OkStatus();
+}
+
+std::vector<scmp_arg_cmp> Conditions(const ArgRule& rule) {
+  std::vector<scmp_arg_cmp> conditions;
+  for (const ArgMatch& match : rule.when) {
+    if (match.negate) {
+      conditions.push_back({match.index, SCMP_CMP_NE, match.value, 0});
+    } else {
+      conditions.push_back({match.index, SCMP_CMP_MASKED_EQ, match.mask, match.value});
+    }
+  }
+  return conditions;
+}
+
+// Adds the rules of one row: one unconditional rule when every argument
+// value gets the same action, else one rule per ArgRule.
+absl::Status AddEntry(scmp_filter_ctx ctx, const SyscallEntry& entry, bool broker_to_gofer) {
+  const uint32_t headline = SeccompAction(entry.disposition, entry.errno_value, broker_to_gofer);
+  if (entry.rules.empty()) return AddRule(ctx, entry, headline, {});
+  std::vector<uint32_t> actions;
+  for (const ArgRule& rule : entry.rules) actions.push_back(SeccompAction(rule.disposition, rule.errno_value, broker_to_gofer));
+  if (std::all_of(actions.begin(), actions.end(), [&](uint32_t a) { return a == actions.front(); })) {
+    return AddRule(ctx, entry, actions.front(), {});
+  }
+  for (size_t i = 0; i < entry.rules.size(); ++i) {
+    RETURN_IF_ERROR(AddRule(ctx, entry, actions[i], Conditions(entry.rules[i])));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Filter> BuildFilter(const Policy& policy) {
+  Filter ctx(seccomp_init(kWorkloadDefaultAction));
+  if (ctx == nullptr) return absl::InternalError("seccomp: cannot create a filter");
+  // We load the program ourselves (platform); libseccomp must not set NNP.
+  seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0);
+  seccomp_attr_set(ctx.get(), SCMP_FLTATR_API_SYSRAWRC, 1);
+  // i386 (int 0x80) and x32 calls: kill the process (see the header).
+  int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+  if (rc != 0) return platform::ErrnoError(-rc, "seccomp: setting the bad-architecture action");
+  // A binary tree of syscall numbers instead of a linear chain of ~370.
+  seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
+  for (const SyscallEntry& entry : policy.entries()) {
+    if (entry.number < 0) continue;  // not a syscall of this architecture
+    RETURN_IF_ERROR(AddEntry(ctx.get(), entry, policy.broker_to_gofer()));
+  }
+  return ctx;
+}
+
+}  // namespace
+
+uint32_t SeccompAction(Disposition disposition, int errno_value, bool broker_to_gofer) {
+  switch (disposition) {
+    case Disposition::kPassthrough:
+      return SCMP_ACT_ALLOW;
+    case Disposition::kBroker:
+      return broker_to_gofer ? SCMP_ACT_NOTIFY : SCMP_ACT_ALLOW;
+    case Disposition::kEmulate:
+      return SCMP_ACT_NOTIFY;
+    case Disposition::kDeny:
+      return SCMP_ACT_ERRNO(static_cast<uint32_t>(errno_value));
+  }
+  return kWorkloadDefaultAction;
+}
+
+absl::StatusOr<platform::CompiledSeccomp> CompileWorkloadFilter(const Policy& policy) {
+  ASSIGN_OR_RETURN(Filter ctx, BuildFilter(policy));
+  platform::CompiledSeccomp compiled;
+  ASSIGN_OR_RETURN(compiled.program, platform::ExportSeccompBpf(ctx.get()));
+  compiled.flags = SECCOMP_FILTER_FLAG_NEW_LISTENER;
+  return compiled;
+}
+
+absl::StatusOr<std::string> ExportWorkloadFilterPfc(const Policy& policy) {
+  ASSIGN_OR_RETURN(Filter ctx, BuildFilter(policy));
+  return platform::ExportSeccompPfc(ctx.get());
+}
+
+}  // namespace sentry

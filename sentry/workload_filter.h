@@ -1,0 +1,46 @@
+// The workload's seccomp filter, generated from the syscall table
+// (syscall_table.h) through a Policy.
+//
+// Shape (libseccomp, exported as BPF and loaded by the platform):
+// - default action ERRNO(ENOSYS): a syscall the table does not know is one
+//   this runtime has not reviewed, and ENOSYS is what "not in this kernel"
+//   looks like to libraries, which then fall back;
+// - native architecture only, bad-architecture action KILL_PROCESS: on
+//   x86_64 an `int 0x80` (i386 ABI) or x32 call would otherwise reach the
+//   kernel under other numbers, bypassing every rule; killing the whole
+//   process (SIGSYS) is what libseccomp, Docker and gVisor do;
+// - passthrough: ALLOW; deny: ERRNO(errno); emulate, and broker once the
+//   gofer lands: USER_NOTIF. Rows whose action equals the default get no rule.
+#ifndef RUNSC_SENTRY_WORKLOAD_FILTER_H_
+#define RUNSC_SENTRY_WORKLOAD_FILTER_H_
+
+#include <linux/seccomp.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "platform/oci_seccomp.h"
+#include "sentry/syscall_table.h"
+
+namespace sentry {
+
+// The filter's action for syscalls the table does not list: ERRNO(ENOSYS).
+inline constexpr uint32_t kWorkloadDefaultAction = SECCOMP_RET_ERRNO | ENOSYS;
+
+// The seccomp return action (SCMP_ACT_*) for a row or rule: ALLOW, ERRNO,
+// or USER_NOTIF (broker rows only when `broker_to_gofer`).
+uint32_t SeccompAction(Disposition disposition, int errno_value, bool broker_to_gofer);
+
+// Compiles `policy` into the workload's BPF program. The flags carry
+// SECCOMP_FILTER_FLAG_NEW_LISTENER: the sentry always serves a listener
+// (the loader adds WAIT_KILLABLE_RECV and the like).
+absl::StatusOr<platform::CompiledSeccomp> CompileWorkloadFilter(const Policy& policy);
+
+// libseccomp's pseudo filter code of the same filter, for debugging and tests.
+absl::StatusOr<std::string> ExportWorkloadFilterPfc(const Policy& policy);
+
+}  // namespace sentry
+
+#endif  // RUNSC_SENTRY_WORKLOAD_FILTER_H_
