@@ -161,6 +161,10 @@ void AddQueryCommands(CLI::App& app, Parsed& p, Action& action) {
 
   auto* features = app.add_subcommand("features", "print the OCI features document");
   features->callback([&] { action = [&] { return FeaturesCommand(); }; });
+
+  auto* syscalls = app.add_subcommand("syscalls", "print the syscall table (the compatibility list)");
+  syscalls->add_option("--format,-f", p.format, "table, csv, json or markdown");
+  syscalls->callback([&] { action = [&] { return SyscallsCommand(p.format); }; });
 }
 
 // Internal commands: runsc re-executes itself as these (DESIGN.md).

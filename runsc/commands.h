@@ -63,6 +63,8 @@ absl::StatusOr<int> EventsCommand(const GlobalOptions& global, const std::string
 
 absl::StatusOr<int> SpecCommand(const std::string& bundle, bool rootless);
 absl::StatusOr<int> FeaturesCommand();
+// Prints the syscall table (`format`: table, csv, json or markdown).
+absl::StatusOr<int> SyscallsCommand(const std::string& format);
 
 }  // namespace runsc
 
