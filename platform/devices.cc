@@ -3,6 +3,7 @@
 // act on one path component in a parent fd that MkdirAllInRoot resolved
 // beneath the rootfs).
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -65,7 +66,43 @@ absl::Status LinkInDev(int dev_fd, const char* name, const char* target) {
   return absl::OkStatus();
 }
 
+// The host node at `device.path`, checked to be the device the spec names.
+absl::StatusOr<UniqueFd> OpenHostDevice(const DeviceNode& device, mode_t file_type) {
+  UniqueFd host(open(device.path.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  if (!host.valid()) return LastError(fmt::format("opening the host's {}", device.path));
+  struct stat st;
+  if (fstat(host.get(), &st) != 0) return LastError(fmt::format("stat of the host's {}", device.path));
+  if ((st.st_mode & S_IFMT) != file_type || major(st.st_rdev) != device.major ||
+      minor(st.st_rdev) != device.minor) {
+    return absl::FailedPreconditionError(
+        fmt::format("the host's {} is not device {} {}:{}, so it cannot be bind-mounted into a user namespace",
+                    device.path, device.type, device.major, device.minor));
+  }
+  return host;
+}
+
 }  // namespace
+
+absl::Status BindDevice(int root_fd, const DeviceNode& device) {
+  const std::string context = fmt::format("binding device {}", device.path);
+  ASSIGN_OR_RETURN(mode_t file_type, Annotate(FileTypeOf(device.type), context));
+  ASSIGN_OR_RETURN(UniqueFd host, Annotate(OpenHostDevice(device, file_type), context));
+  ASSIGN_OR_RETURN(internal::ParentAndBase split, Annotate(internal::SplitParent(device.path), context));
+  ASSIGN_OR_RETURN(UniqueFd parent, Annotate(MkdirAllInRoot(root_fd, split.parent, 0755), context));
+  const char* name = split.base.c_str();
+  if (unlinkat(parent.get(), name, 0) != 0 && errno != ENOENT) {
+    return LastError(fmt::format("{}: removing the existing entry", context));
+  }
+  // O_EXCL|O_NOFOLLOW: the mount point is the file made here, in a parent
+  // resolved beneath the rootfs; the bind goes through both fds.
+  UniqueFd target(openat(parent.get(), name, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0600));
+  if (!target.valid()) return LastError(fmt::format("{}: creating the mount point", context));
+  if (mount(internal::ProcFdPath(host.get()).c_str(), internal::ProcFdPath(target.get()).c_str(), nullptr, MS_BIND,
+            nullptr) != 0) {
+    return LastError(context);
+  }
+  return absl::OkStatus();
+}
 
 absl::Status CreateDevice(int root_fd, const DeviceNode& device) {
   const std::string context = fmt::format("creating device {}", device.path);
@@ -88,11 +125,11 @@ absl::Status CreateDevice(int root_fd, const DeviceNode& device) {
   return absl::OkStatus();
 }
 
-absl::Status CreateDefaultDevices(int root_fd) {
+absl::Status CreateDefaultDevices(int root_fd, bool bind_from_host) {
   for (const DefaultDevice& device : kDefaultDevices) {
     DeviceNode node{fmt::format("/dev/{}", device.name), 'c', device.major, device.minor, 0666, 0,
                     0};
-    RETURN_IF_ERROR(CreateDevice(root_fd, node));
+    RETURN_IF_ERROR(bind_from_host ? BindDevice(root_fd, node) : CreateDevice(root_fd, node));
   }
   ASSIGN_OR_RETURN(UniqueFd dev, MkdirAllInRoot(root_fd, "/dev", 0755));
   for (const auto& [name, target] : kDevSymlinks) {

@@ -59,8 +59,9 @@ absl::Status MountInRoot(int root_fd, std::string_view destination, const MountR
 // The default device nodes every container gets (null, zero, full, random,
 // urandom, tty), made with mknodat under the rootfs's /dev, plus the /dev
 // symlinks (fd, stdin, stdout, stderr, ptmx -> pts/ptmx, core when
-// /proc/kcore exists).
-absl::Status CreateDefaultDevices(int root_fd);
+// /proc/kcore exists). With `bind_from_host` (a user namespace) the nodes
+// are the host's, bind-mounted (BindDevice).
+absl::Status CreateDefaultDevices(int root_fd, bool bind_from_host);
 
 // One device node to create (linux.devices[]); type is 'c', 'b' or 'p'.
 struct DeviceNode {
@@ -73,6 +74,11 @@ struct DeviceNode {
 
 // Creates `device` fd-relative (an existing node at the path is replaced).
 absl::Status CreateDevice(int root_fd, const DeviceNode& device);
+
+// In a user namespace, where mknod is refused: bind-mounts the host's node at
+// `device.path` (the same path on the host, as runc does) onto an empty file
+// made beneath the rootfs. The host node must be the device the spec names.
+absl::Status BindDevice(int root_fd, const DeviceNode& device);
 
 // maskedPaths entry: binds /dev/null over a file, an empty read-only tmpfs
 // over a directory; a missing path is not an error (as in runc).

@@ -328,7 +328,7 @@ std::string CheckDevice(const std::string& path, mode_t type, unsigned major_num
 TEST_F(RootfsTest, DefaultDevicesAndSymlinks) {
   InChild([&]() -> std::string {
               umask(022);  // must not narrow the 0666 modes
-              CHILD_EXPECT_OK(CreateDefaultDevices(root_fd_));
+              CHILD_EXPECT_OK(CreateDefaultDevices(root_fd_, false));
               std::string dev = rootfs_ + "/dev/";
               for (auto [name, major_number, minor_number] :
                    {std::tuple{"null", 1u, 3u}, {"zero", 1u, 5u}, {"full", 1u, 7u},
@@ -345,8 +345,42 @@ TEST_F(RootfsTest, DefaultDevicesAndSymlinks) {
               if (access("/proc/kcore", F_OK) == 0) {
                 CHILD_EXPECT(fs::read_symlink(dev + "core") == "/proc/kcore");
               }
-              CHILD_EXPECT_OK(CreateDefaultDevices(root_fd_));  // again: replaces, no error
+              CHILD_EXPECT_OK(CreateDefaultDevices(root_fd_, false));  // again: replaces, no error
               return "";
+            });
+}
+
+TEST_F(RootfsTest, BindDeviceMountsTheHostNode) {
+  InChild([&]() -> std::string {
+              CHILD_EXPECT_OK(CreateDefaultDevices(root_fd_, true));
+              for (auto [name, minor_number] : {std::pair{"null", 3u}, {"zero", 5u}, {"urandom", 9u}}) {
+                struct stat info {};
+                std::string path = rootfs_ + "/dev/" + name;
+                CHILD_EXPECT(stat(path.c_str(), &info) == 0);
+                CHILD_EXPECT(S_ISCHR(info.st_mode) && major(info.st_rdev) == 1 && minor(info.st_rdev) == minor_number);
+                CHILD_EXPECT(FindMount(path).has_value());
+              }
+              return CheckHostUntouched();
+            });
+}
+
+TEST_F(RootfsTest, BindDeviceRefusesAHostNodeThatIsNotTheNamedDevice) {
+  InChild([&]() -> std::string {
+              absl::Status status = BindDevice(root_fd_, {"/dev/null", 'c', 1, 5, 0666});
+              CHILD_EXPECT(absl::IsFailedPrecondition(status));
+              CHILD_EXPECT(std::string(status.message()).find("is not device c 1:5") != std::string::npos);
+              CHILD_EXPECT(!BindDevice(root_fd_, {"/dev/no-such-device", 'c', 1, 3, 0666}).ok());
+              CHILD_EXPECT(!FindMount(rootfs_ + "/dev/null").has_value());
+              return "";
+            });
+}
+
+TEST_F(RootfsTest, AttackBindDeviceThroughDevSymlinkToHostDir) {
+  fs::create_symlink(host_, rootfs_ + "/dev");
+  InChild([&]() -> std::string {
+              CHILD_EXPECT_OK(BindDevice(root_fd_, {"/dev/null", 'c', 1, 3, 0666}));
+              CHILD_EXPECT(FindMount(Inside(host_) + "/null").has_value());
+              return CheckHostUntouched();
             });
 }
 
@@ -370,7 +404,7 @@ TEST_F(RootfsTest, CreateDeviceMakesEachTypeAndReplaces) {
 
 TEST_F(RootfsTest, AttackDevSymlinkToHostDir) {
   fs::create_symlink(host_, rootfs_ + "/dev");
-  ASSERT_THAT(CreateDefaultDevices(root_fd_), IsOk());
+  ASSERT_THAT(CreateDefaultDevices(root_fd_, false), IsOk());
   EXPECT_EQ(CheckDevice(Inside(host_) + "/null", S_IFCHR, 1, 3, 0666), "");
   EXPECT_EQ(CheckHostUntouched(), "");
   // A device path that is itself a symlink to a host file: the link is replaced.

@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -55,7 +56,8 @@ absl::StatusOr<InitConfig> ReceiveConfig(int sync_fd) {
 // so that its root is the container's cgroup.
 absl::Status EnterNamespaces(const Spec& spec) {
   for (const Namespace& ns : spec.linux.namespaces) {
-    if (ns.clone_flag == CLONE_NEWPID) continue;
+    // The user namespace is made or joined by SpawnSelf (spawn.h), before the others.
+    if (ns.clone_flag == CLONE_NEWPID || ns.clone_flag == CLONE_NEWUSER) continue;
     if (ns.path.empty()) {
       if (ns.clone_flag == CLONE_NEWCGROUP && unshare(CLONE_NEWCGROUP) != 0) {
         return LastError("creating the cgroup namespace");
@@ -66,6 +68,36 @@ absl::Status EnterNamespaces(const Spec& spec) {
     if (!fd.valid()) return LastError(fmt::format("opening {} namespace {}", ns.type, ns.path));
     if (setns(fd.get(), ns.clone_flag) != 0) {
       return LastError(fmt::format("joining {} namespace {}", ns.type, ns.path));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// "0 100000 65536; ..." (uid_map lines on one line).
+std::string Describe(const std::vector<IdMapping>& mappings) {
+  std::string text = platform::FormatIdMap(mappings);
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  std::replace(text.begin(), text.end(), '\n', ';');
+  return text;
+}
+
+bool SameMappings(const std::vector<IdMapping>& a, const std::vector<IdMapping>& b) {
+  auto same = [](const IdMapping& x, const IdMapping& y) {
+    return x.container_id == y.container_id && x.host_id == y.host_id && x.size == y.size;
+  };
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), same);
+}
+
+// A user namespace joined by path keeps its mappings; those the spec gives
+// (runc 1.1 requires them) must be that namespace's, read from inside it.
+absl::Status CheckJoinedUserNamespaceMappings(const Spec& spec) {
+  if (spec.linux.CreatesUserNamespace() || spec.linux.uid_mappings.empty()) return absl::OkStatus();
+  for (auto [file, field, wanted] : {std::tuple{"uid_map", "uidMappings", &spec.linux.uid_mappings},
+                                     std::tuple{"gid_map", "gidMappings", &spec.linux.gid_mappings}}) {
+    ASSIGN_OR_RETURN(std::vector<IdMapping> actual, platform::ReadIdMappings(fmt::format("/proc/self/{}", file)));
+    if (!SameMappings(actual, *wanted)) {
+      return absl::InvalidArgumentError(fmt::format("config.json: linux.{}: \"{}\" is not the joined user namespace's \"{}\"",
+                                                    field, Describe(*wanted), Describe(actual)));
     }
   }
   return absl::OkStatus();
@@ -83,13 +115,16 @@ bool BindsDev(const Spec& spec) {
   return false;
 }
 
+// In a user namespace mknod is refused: the host's nodes are bind-mounted.
 absl::Status CreateDevices(int root_fd, const Spec& spec) {
-  if (!BindsDev(spec)) RETURN_IF_ERROR(platform::CreateDefaultDevices(root_fd));
+  const bool bind = spec.linux.HasNamespace("user");
+  if (!BindsDev(spec)) RETURN_IF_ERROR(platform::CreateDefaultDevices(root_fd, bind));
   for (const Device& device : spec.linux.devices) {
     platform::DeviceNode node{device.path, device.type == 'u' ? 'c' : device.type,
                               static_cast<uint32_t>(device.major), static_cast<uint32_t>(device.minor),
                               device.file_mode.value_or(0666), device.uid.value_or(0), device.gid.value_or(0)};
-    RETURN_IF_ERROR_CTX(platform::CreateDevice(root_fd, node), fmt::format("linux.devices {}", device.path));
+    RETURN_IF_ERROR_CTX(bind ? platform::BindDevice(root_fd, node) : platform::CreateDevice(root_fd, node),
+                        fmt::format("linux.devices {}", device.path));
   }
   return absl::OkStatus();
 }
@@ -271,6 +306,7 @@ absl::Status RunCreateHooks(const Spec& spec, const InitConfig& config, int sync
 }
 
 absl::StatusOr<Prepared> SetUpContainer(const Spec& spec, const InitConfig& config, const InitFds& fds) {
+  RETURN_IF_ERROR(CheckJoinedUserNamespaceMappings(spec));
   RETURN_IF_ERROR(EnterNamespaces(spec));
   RETURN_IF_ERROR(PrepareRootfs(spec));
   RETURN_IF_ERROR(SetIdentity(spec, config));

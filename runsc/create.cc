@@ -129,6 +129,14 @@ absl::StatusOr<std::pair<SpawnedChild, UniqueFd>> SpawnInit(const Spec& spec, co
     request.pass_fds.push_back(console_fd);
     request.argv.insert(request.argv.end(), {"--console-fd", std::to_string(ChildFd(request, 2))});
   }
+  request.uid_mappings = spec.linux.uid_mappings;
+  request.gid_mappings = spec.linux.gid_mappings;
+  UniqueFd userns;
+  if (const Namespace* user = spec.linux.FindNamespace("user"); user != nullptr && !user->path.empty()) {
+    userns.reset(open(user->path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!userns.valid()) return LastError(fmt::format("linux.namespaces: opening user namespace {}", user->path));
+    request.join_userns_fd = userns.get();
+  }
   PidNamespaceForChildren pid_ns;
   RETURN_IF_ERROR(EnterPidNamespaceForChildren(spec, pid_ns));
   ASSIGN_OR_RETURN(SpawnedChild child, SpawnSelf(request));

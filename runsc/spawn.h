@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "platform/unique_fd.h"
+#include "platform/userns.h"
 
 namespace runsc {
 
@@ -33,6 +34,14 @@ struct SpawnRequest {
   int preserve_fds = 0;
   bool new_session = false;  // setsid() (the sentry is a daemon)
   bool null_stdio = false;   // stdin/stdout/stderr on /dev/null
+  // A new user namespace (CLONE_NEWUSER in clone_flags): its maps, written
+  // by SpawnSelf while the child waits; the child then execs as its root.
+  std::vector<platform::IdMapping> uid_mappings, gid_mappings;
+  // Joining a user namespace by path instead: an fd of it. The child joins
+  // it first and then makes the other namespaces, so that they belong to it;
+  // that takes a second clone (CLONE_PARENT: the process that becomes the
+  // container is still our child). The child execs as that namespace's root.
+  int join_userns_fd = -1;
 };
 
 // The fd number the child sees for pass_fds[index].

@@ -545,7 +545,7 @@ absl::StatusOr<Namespace> ParseNamespace(const Node& node) {
   if (ns.clone_flag == 0) {
     return node["type"].Error(fmt::format("unknown namespace type \"{}\"", ns.type));
   }
-  if (ns.type == "user" || ns.type == "time") {
+  if (ns.type == "time") {
     return node["type"].NotSupported(fmt::format("\"{}\" namespace ", ns.type));
   }
   ASSIGN_OR_RETURN(ns.path, node["path"].String());
@@ -769,7 +769,7 @@ absl::Status ParseResources(const Node& node, Linux& linux) {
 }
 
 absl::Status RejectUnsupportedLinuxFields(const Node& node) {
-  for (const char* key : {"uidMappings", "gidMappings", "intelRdt", "personality",
+  for (const char* key : {"intelRdt", "personality",
                           "mountLabel", "timeOffsets"}) {
     RETURN_IF_ERROR(node[key].RejectIfSet());
   }
@@ -798,12 +798,24 @@ absl::Status CheckRootfsPropagation(const Node& node, const std::string& value) 
   return node.Error(fmt::format("unknown propagation \"{}\"", value));
 }
 
+absl::StatusOr<IdMapping> ParseIdMapping(const Node& node) {
+  RETURN_IF_ERROR(node.ExpectObject());
+  IdMapping mapping;
+  ASSIGN_OR_RETURN(mapping.container_id, node["containerID"].RequiredInt<uint32_t>());
+  ASSIGN_OR_RETURN(mapping.host_id, node["hostID"].RequiredInt<uint32_t>());
+  ASSIGN_OR_RETURN(mapping.size, node["size"].RequiredInt<uint32_t>());
+  if (mapping.size == 0) return node["size"].Error("must be at least 1");
+  return mapping;
+}
+
 absl::StatusOr<Linux> ParseLinux(const Node& node) {
   RETURN_IF_ERROR(node.ExpectObject());
   RETURN_IF_ERROR(RejectUnsupportedLinuxFields(node));
   Linux linux;
   ASSIGN_OR_RETURN(linux.namespaces, ParseNamespaces(node["namespaces"]));
   ASSIGN_OR_RETURN(linux.devices, ParseArray<Device>(node["devices"], ParseDevice));
+  ASSIGN_OR_RETURN(linux.uid_mappings, ParseArray<IdMapping>(node["uidMappings"], ParseIdMapping));
+  ASSIGN_OR_RETURN(linux.gid_mappings, ParseArray<IdMapping>(node["gidMappings"], ParseIdMapping));
   RETURN_IF_ERROR(ParseResources(node["resources"], linux));
   ASSIGN_OR_RETURN(linux.cgroups_path, node["cgroupsPath"].String());
   ASSIGN_OR_RETURN(linux.sysctl, node["sysctl"].StringMap());
@@ -843,7 +855,50 @@ absl::Status CheckSysctl(const Node& node, const std::string& key, const Linux& 
   return node.Error(fmt::format("sysctl \"{}\" is not in a separate kernel namespace", key));
 }
 
+// runc's rules: a new user namespace needs both mappings (the kernel allows
+// one write of each and nothing works unmapped); mappings without a user
+// namespace would be silently ignored, so they are an error (runc 1.1
+// ignores them). A joined user namespace keeps its own mappings; runc 1.1
+// requires them in the spec anyway, so they are accepted there and the init
+// checks they are the namespace's (as runc 1.2 does).
+absl::Status CheckUserNamespace(const Node& linux_node, const Linux& linux) {
+  const Namespace* user = linux.FindNamespace("user");
+  if (user == nullptr) {
+    constexpr std::string_view kWhy = "set, but there is no user namespace in linux.namespaces";
+    if (!linux.uid_mappings.empty()) return linux_node["uidMappings"].Error(kWhy);
+    if (!linux.gid_mappings.empty()) return linux_node["gidMappings"].Error(kWhy);
+    return absl::OkStatus();
+  }
+  if (!user->path.empty() && linux.uid_mappings.empty() && linux.gid_mappings.empty()) return absl::OkStatus();
+  const char* why = user->path.empty() ? "required with a new user namespace"
+                                       : "required with the other one (both or neither with a joined user namespace)";
+  if (linux.uid_mappings.empty()) return linux_node["uidMappings"].Error(why);
+  if (linux.gid_mappings.empty()) return linux_node["gidMappings"].Error(why);
+  return absl::OkStatus();
+}
+
+// In a user namespace the process's ids must be mapped, or setuid fails
+// deep in the init with EINVAL: say which id instead.
+absl::Status CheckUserIsMapped(const Node& user_node, const Spec& spec) {
+  if (spec.linux.uid_mappings.empty()) return absl::OkStatus();
+  const User& user = spec.process.user;
+  if (platform::HostIdOf(spec.linux.uid_mappings, user.uid) < 0) {
+    return user_node["uid"].Error(fmt::format("{} is not mapped by linux.uidMappings", user.uid));
+  }
+  std::vector<uint32_t> gids = user.additional_gids;
+  gids.insert(gids.begin(), user.gid);
+  for (uint32_t gid : gids) {
+    if (platform::HostIdOf(spec.linux.gid_mappings, gid) < 0) {
+      return user_node[gid == user.gid ? "gid" : "additionalGids"].Error(
+          fmt::format("{} is not mapped by linux.gidMappings", gid));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckNamespaceNeeds(const Node& doc, const Spec& spec) {
+  RETURN_IF_ERROR(CheckUserNamespace(doc["linux"], spec.linux));
+  RETURN_IF_ERROR(CheckUserIsMapped(doc["process"]["user"], spec));
   if (!spec.linux.HasNamespace("mount")) {
     return doc["linux"]["namespaces"].Error("a mount namespace is required");
   }
@@ -881,6 +936,11 @@ absl::Status SyntaxError(const std::string& text, const nlohmann::json::parse_er
 bool Mount::is_bind() const { return type == "bind" || (flags & MS_BIND) != 0; }
 
 bool Linux::HasNamespace(const std::string& type) const { return FindNamespace(type) != nullptr; }
+
+bool Linux::CreatesUserNamespace() const {
+  const Namespace* user = FindNamespace("user");
+  return user != nullptr && user->path.empty();
+}
 
 const Namespace* Linux::FindNamespace(const std::string& type) const {
   for (const Namespace& ns : namespaces) {

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 #include "runsc/hooks.h"
+#include "platform/userns.h"
 #include "platform/cgroup_resources.h"
 
 namespace runsc {
@@ -87,6 +88,9 @@ struct Device {
   std::optional<uint32_t> uid, gid;
 };
 
+// linux.uidMappings[] / gidMappings[] entry.
+using IdMapping = platform::IdMapping;
+
 // linux.resources.devices[] entry (device cgroup rule).
 struct DeviceRule {
   bool allow = false;
@@ -99,6 +103,8 @@ struct DeviceRule {
 struct Linux {
   std::vector<Namespace> namespaces;
   std::vector<Device> devices;
+  // Set only with a new user namespace (checked by ParseSpec).
+  std::vector<IdMapping> uid_mappings, gid_mappings;
   std::vector<DeviceRule> device_rules;  // linux.resources.devices
   platform::CgroupResources resources;   // the rest of linux.resources
   std::string cgroups_path;
@@ -110,6 +116,8 @@ struct Linux {
   // linux.seccomp as written (null when absent), validated by ParseSpec;
   // compiled by platform::PendingOciSeccomp in the container process.
   nlohmann::json seccomp;
+  // True when the container gets a user namespace of its own (not joined).
+  bool CreatesUserNamespace() const;
   // True if a namespace of this type is listed (new or joined).
   bool HasNamespace(const std::string& type) const;
   // The entry of this type, or nullptr.

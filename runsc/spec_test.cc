@@ -119,8 +119,55 @@ TEST(DefaultSpecTest, RoundTripsThroughParseSpec) {
   EXPECT_EQ(spec->linux.readonly_paths.size(), 5u);
 }
 
-TEST(DefaultSpecTest, RootlessIsRejectedAtUidMappings) {
-  EXPECT_THAT(ParseStatus(DefaultSpec(true)), NotSupportedAt("linux.uidMappings"));
+TEST(DefaultSpecTest, RootlessParsesWithItsMappings) {
+  absl::StatusOr<Spec> spec = ParseSpec(DefaultSpec(true), kBundle);
+  ASSERT_THAT(spec, IsOk());
+  EXPECT_TRUE(spec->linux.CreatesUserNamespace());
+  ASSERT_EQ(spec->linux.uid_mappings.size(), 1u);
+  EXPECT_EQ(spec->linux.uid_mappings[0].host_id, geteuid());
+  EXPECT_EQ(spec->linux.uid_mappings[0].size, 1u);
+  ASSERT_EQ(spec->linux.gid_mappings.size(), 1u);
+  EXPECT_EQ(spec->linux.gid_mappings[0].host_id, getegid());
+}
+
+TEST(UserNamespaceSpecTest, NewUserNamespaceNeedsBothMappings) {
+  json doc = DefaultSpec(true);
+  doc["linux"].erase("gidMappings");
+  EXPECT_THAT(ParseStatus(doc), StatusIs(absl::StatusCode::kInvalidArgument,
+                                         HasSubstr("linux.gidMappings: required with a new user namespace")));
+  doc["linux"].erase("uidMappings");
+  EXPECT_THAT(ParseStatus(doc), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("linux.uidMappings")));
+}
+
+TEST(UserNamespaceSpecTest, MappingsWithoutUserNamespaceAreAnError) {
+  json doc = DefaultSpec(true);
+  doc["linux"]["namespaces"].erase(4);  // user
+  EXPECT_THAT(ParseStatus(doc), StatusIs(absl::StatusCode::kInvalidArgument,
+                                         HasSubstr("linux.uidMappings: set, but there is no user namespace")));
+}
+
+TEST(UserNamespaceSpecTest, AJoinedUserNamespaceTakesBothMappingsOrNeither) {
+  json doc = DefaultSpec(true);
+  doc["linux"]["namespaces"][4]["path"] = "/proc/1/ns/user";
+  EXPECT_THAT(ParseStatus(doc), IsOk());
+  doc["linux"].erase("gidMappings");
+  EXPECT_THAT(ParseStatus(doc), StatusIs(absl::StatusCode::kInvalidArgument,
+                                         HasSubstr("linux.gidMappings: required with the other one")));
+  doc["linux"].erase("uidMappings");
+  EXPECT_THAT(ParseStatus(doc), IsOk());
+}
+
+TEST(UserNamespaceSpecTest, MappingFieldsAreChecked) {
+  json doc = DefaultSpec(true);
+  doc["linux"]["uidMappings"][0]["size"] = 0;
+  EXPECT_THAT(ParseStatus(doc), StatusIs(absl::StatusCode::kInvalidArgument,
+                                         HasSubstr("linux.uidMappings[0].size: must be at least 1")));
+  doc["linux"]["uidMappings"][0].erase("size");
+  EXPECT_THAT(ParseStatus(doc), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("linux.uidMappings[0].size")));
+  doc["linux"]["uidMappings"][0]["size"] = 1;
+  doc["linux"]["uidMappings"][0]["hostID"] = -1;
+  EXPECT_THAT(ParseStatus(doc), StatusIs(absl::StatusCode::kInvalidArgument,
+                                         HasSubstr("linux.uidMappings[0].hostID")));
 }
 
 TEST(DefaultSpecTest, RootlessWithoutUserNamespaceParses) {
@@ -367,12 +414,6 @@ TEST_P(UnsupportedTest, IsRejectedNamingTheField) {
 INSTANTIATE_TEST_SUITE_P(
     Fields, UnsupportedTest,
     ::testing::Values(
-        UnsupportedCase{"/linux/uidMappings",
-                        {{{"containerID", 0}, {"hostID", 1}, {"size", 1}}},
-                        "linux.uidMappings"},
-        UnsupportedCase{"/linux/gidMappings",
-                        {{{"containerID", 0}, {"hostID", 1}, {"size", 1}}},
-                        "linux.gidMappings"},
         UnsupportedCase{
             "/linux/resources/rdma", {{"mlx", {{"hcaHandles", 1}}}}, "linux.resources.rdma"},
         UnsupportedCase{"/linux/intelRdt", {{"closID", "x"}}, "linux.intelRdt"},
@@ -384,7 +425,6 @@ INSTANTIATE_TEST_SUITE_P(
         UnsupportedCase{
             "/process/ioPriority", {{"class", "IOPRIO_CLASS_IDLE"}}, "process.ioPriority"},
         UnsupportedCase{"/process/scheduler", {{"policy", "SCHED_FIFO"}}, "process.scheduler"},
-        UnsupportedCase{"/linux/namespaces/1", {{"type", "user"}}, "linux.namespaces[1].type"},
         UnsupportedCase{"/linux/namespaces/1", {{"type", "time"}}, "linux.namespaces[1].type"},
         UnsupportedCase{"/mounts",
                         {{{"destination", "/m"}, {"type", "tmpfs"}, {"options", {"nodev", "rro"}}}},
