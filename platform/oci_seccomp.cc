@@ -430,6 +430,7 @@ absl::StatusOr<PendingOciSeccomp> PendingOciSeccomp::Prepare(const json& profile
   if (!parsed) return pending;
   ASSIGN_OR_RETURN(pending.compiled_, CompileOciSeccomp(*parsed));
   if (!parsed->NeedsListener()) return pending;
+  pending.takes_listener_ = true;
   // Our pid as the host sees it: /proc is still the host's here.
   char link[32] = {};
   if (readlink("/proc/self", link, sizeof(link) - 1) <= 0) return LastError("seccomp: reading /proc/self");

@@ -136,8 +136,13 @@ class PendingOciSeccomp {
   // True when there is a filter that Install() has not loaded yet.
   bool pending() const { return compiled_.has_value(); }
 
+  // True when the profile has SCMP_ACT_NOTIFY rules: its filter takes the
+  // one listener the kernel allows a task.
+  bool takes_listener() const { return takes_listener_; }
+
  private:
   std::optional<CompiledSeccomp> compiled_;
+  bool takes_listener_ = false;
   UniqueFd agent_;
   nlohmann::json message_;
 };

@@ -10,6 +10,7 @@
 #include "runsc/commands.h"
 #include "runsc/container_init.h"
 #include "runsc/exec.h"
+#include "runsc/watchdog.h"
 #include "sentry/sentry.h"
 #include "spdlog/sinks/null_sink.h"
 #include "spdlog/spdlog.h"
@@ -43,6 +44,7 @@ struct Parsed {
   bool stats = false;
   InitFds init;
   sentry::SentryOptions boot;
+  WatchdogOptions watchdog;
   std::string id, signal = "SIGTERM", format = "table", bundle;
   std::vector<std::string> extra;
   bool all = false, force = false, quiet = false, rootless = false, internal = false;
@@ -174,6 +176,7 @@ void AddInternalCommands(CLI::App& app, Parsed& p, Action& action) {
   init->add_option("--fifo-fd", p.init.fifo);
   init->add_option("--target-pidfd", p.init.target_pidfd);
   init->add_option("--console-fd", p.init.console);
+  init->add_option("--sentry-fd", p.init.sentry)->required();
   init->add_option("--preserve-fds", p.init.preserve_fds);
   init->callback([&] {
     p.internal = true;
@@ -184,7 +187,15 @@ void AddInternalCommands(CLI::App& app, Parsed& p, Action& action) {
   boot->add_option("--id", p.boot.container_id)->required();
   boot->add_option("--init-pidfd", p.boot.init_pidfd)->required();
   boot->add_option("--ready-fd", p.boot.ready_fd)->required();
+  boot->add_option("--init-channel-fd", p.boot.init_channel_fd)->required();
   boot->callback([&] { action = [&]() -> absl::StatusOr<int> { return sentry::RunSentry(p.boot); }; });
+
+  auto* watchdog = app.add_subcommand("watchdog", "")->group("");
+  watchdog->add_option("--id", p.watchdog.id)->required();
+  watchdog->add_option("--init-pidfd", p.watchdog.init_pidfd)->required();
+  watchdog->add_option("--sentry-pidfd", p.watchdog.sentry_pidfd)->required();
+  watchdog->add_option("--cgroup", p.watchdog.cgroup)->required();
+  watchdog->callback([&] { action = [&]() -> absl::StatusOr<int> { return RunWatchdog(p.watchdog); }; });
 }
 
 void AddGlobalFlags(CLI::App& app, Parsed& p) {
@@ -193,6 +204,10 @@ void AddGlobalFlags(CLI::App& app, Parsed& p) {
   app.add_option("--log-format", p.global.log.format, "text or json");
   app.add_flag("--debug", p.global.log.debug, "log debug messages");
   app.add_flag("--systemd-cgroup", p.global.systemd_cgroup, "use systemd to manage cgroups");
+  app.add_option("--platform", p.global.sandbox.platform, "how trapped calls reach the sentry: seccomp-notify (default), ptrace");
+  app.add_flag("--strace", p.global.sandbox.strace, "log every trapped call (name, args, result, time) at debug level");
+  app.add_option("--audit-log", p.global.sandbox.audit_log, "write every emulated/brokered/denied call as JSON lines to FILE");
+  app.add_option("--kernel-release", p.global.sandbox.kernel_release, "the kernel release uname shows in the container");
   app.set_version_flag("--version,-v", fmt::format("runsc version {}\nspec: {}", kVersion, kSpecVersion));
 }
 

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "platform/logging.h"
+#include "sentry/config.h"
 #include "runsc/container.h"
 
 namespace runsc {
@@ -18,6 +19,7 @@ struct GlobalOptions {
   std::string root = "/run/runsc";
   platform::LogOptions log;
   bool systemd_cgroup = false;
+  sentry::SandboxConfig sandbox;  // --platform, --strace, --audit-log, --kernel-release
 };
 
 // `runsc run`: create + start, then (unless detached) wait, forwarding

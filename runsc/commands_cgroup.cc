@@ -23,6 +23,7 @@
 #include "platform/errors.h"
 #include "platform/status_macros.h"
 #include "runsc/commands.h"
+#include "sentry/control_server.h"
 #include "runsc/container.h"
 #include "runsc/spec.h"
 #include "spdlog/spdlog.h"
@@ -177,8 +178,16 @@ void PrintEvent(const std::string& type, const std::string& id, const nlohmann::
   std::cout << event.dump() << std::endl;
 }
 
-absl::Status PrintStats(const Loaded& loaded) {
+// runc's stats, plus "sentry": the sentry's counts of trapped calls per
+// disposition and per syscall (absent if the sentry cannot be reached).
+absl::Status PrintStats(const Loaded& loaded, const std::string& root) {
   ASSIGN_OR_RETURN(nlohmann::ordered_json stats, platform::ReadCgroupStats(loaded.cgroup));
+  absl::StatusOr<nlohmann::json> sentry = sentry::QueryStats(fmt::format("{}/{}/sentry.sock", root, loaded.state.id));
+  if (sentry.ok()) {
+    stats["sentry"] = *sentry;
+  } else {
+    spdlog::debug("events: no sentry stats: {}", std::string(sentry.status().message()));
+  }
   PrintEvent("stats", loaded.state.id, &stats);
   return absl::OkStatus();
 }
@@ -237,7 +246,7 @@ absl::StatusOr<int> EventsCommand(const GlobalOptions& global, const std::string
   ASSIGN_OR_RETURN(Loaded loaded, Load(global, id));
   if (loaded.status == Status::kStopped) return NotRunning(id);
   if (stats) {
-    RETURN_IF_ERROR(PrintStats(loaded));
+    RETURN_IF_ERROR(PrintStats(loaded, global.root));
     return 0;
   }
   ASSIGN_OR_RETURN(platform::UniqueFd init, OpenContainerInit(loaded.state));
@@ -251,7 +260,7 @@ absl::StatusOr<int> EventsCommand(const GlobalOptions& global, const std::string
     if (ready > 0 && (fds[0].revents & POLLIN)) ReportOoms(oom, loaded, id);
     if (ready > 0 && (fds[1].revents & POLLIN)) break;  // the init is gone: the container stopped
     if (std::chrono::steady_clock::now() >= next) {
-      absl::Status printed = PrintStats(loaded);
+      absl::Status printed = PrintStats(loaded, global.root);
       if (!printed.ok()) spdlog::error("events: {}", std::string(printed.message()));
       next += period;
     }

@@ -25,7 +25,7 @@ absl::Status DeleteById(const StateStore& store, const std::string& id) {
 
 absl::StatusOr<int> CreateCommand(const GlobalOptions& global, const CreateOptions& options) {
   StateStore store(global.root);
-  RETURN_IF_ERROR(CreateContainer(store, options, global.log).status());
+  RETURN_IF_ERROR(CreateContainer(store, options, global.log, global.sandbox).status());
   return 0;
 }
 
@@ -39,7 +39,7 @@ absl::StatusOr<int> RunCommand(const GlobalOptions& global, const RunOptions& op
   ASSIGN_OR_RETURN(platform::UniqueFd signals, BlockSignals());
   CreateOptions create = options.create;
   create.foreground = !options.detach;
-  ASSIGN_OR_RETURN(CreatedContainer init, CreateContainer(store, create, global.log));
+  ASSIGN_OR_RETURN(CreatedContainer init, CreateContainer(store, create, global.log, global.sandbox));
   if (absl::Status started = StartById(store, options.create.id); !started.ok()) {
     (void)DeleteById(store, options.create.id);
     return started;

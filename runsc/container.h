@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "platform/logging.h"
+#include "sentry/config.h"
 #include "platform/unique_fd.h"
 #include "runsc/state.h"
 
@@ -35,11 +36,11 @@ struct CreatedContainer {
   platform::UniqueFd console_master;  // foreground with process.terminal only
 };
 
-// Creates the container: state dir, cgroup, init (waiting for start) and
-// sentry. Returns once the container is `created`. On failure nothing is
+// Creates the container: state dir, cgroup, init (waiting for start),
+// sentry (with `sandbox`'s options) and its watchdog. Returns once the container is `created`. On failure nothing is
 // left behind: no state dir, cgroup, mount or process.
 absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const CreateOptions& options,
-                                                 const platform::LogOptions& log);
+                                                 const platform::LogOptions& log, const sentry::SandboxConfig& sandbox);
 
 // Starts a created container (opens the exec fifo so the init execs the
 // workload). Error naming the state otherwise.

@@ -24,6 +24,7 @@
 #include "platform/sync_channel.h"
 #include "platform/unique_fd.h"
 #include "platform/unix_socket.h"
+#include "runsc/sandbox_filter.h"
 #include "runsc/spawn.h"
 #include "runsc/spec.h"
 
@@ -254,7 +255,14 @@ struct Prepared {
   UniqueFd host_proc;
   std::vector<std::string> warnings;
   platform::PendingOciSeccomp seccomp;  // linux.seccomp, compiled before pivot_root
+  PendingSandboxFilter sandbox;         // ours, installed right after it
 };
+
+// The OCI profile, then the sandbox's filter (sandbox_filter.h).
+absl::Status InstallFilters(Prepared& prepared) {
+  RETURN_IF_ERROR(prepared.seccomp.Install());
+  return prepared.sandbox.Install();
+}
 
 // process.terminal: a pty from the container's own devpts becomes our
 // controlling terminal and stdio; its master goes to the console socket
@@ -286,8 +294,9 @@ absl::Status PrepareProcess(const Spec& spec, const InitFds& fds, Prepared& prep
   AddHome(prepared.env, spec.process.user.uid);
   ASSIGN_OR_RETURN(prepared.executable,
                    platform::LookPath(spec.process.args[0], EnvValue(prepared.env, "PATH")));
+  ASSIGN_OR_RETURN(prepared.sandbox, PendingSandboxFilter::Prepare(!prepared.seccomp.takes_listener(), fds.sentry));
   // Without no_new_privs a filter needs CAP_SYS_ADMIN: load it before the caps drop (runc).
-  if (!spec.process.no_new_privileges) RETURN_IF_ERROR(prepared.seccomp.Install());
+  if (!spec.process.no_new_privileges) RETURN_IF_ERROR(InstallFilters(prepared));
   ASSIGN_OR_RETURN(prepared.warnings, ApplyProcessAttributes(spec.process));
   return absl::OkStatus();
 }
@@ -386,7 +395,7 @@ int RunContainerInit(const InitFds& fds) {
   std::vector<char*> argv = CStringArray(args);
   std::vector<char*> envp = CStringArray(prepared->env);
   // With no_new_privs the profile goes in last, so it cannot block our own setup.
-  if (absl::Status seccomp = prepared->seccomp.Install(); !seccomp.ok()) {
+  if (absl::Status seccomp = InstallFilters(*prepared); !seccomp.ok()) {
     fmt::print(stderr, "runsc init: {}\n", std::string(seccomp.message()));
     return 1;
   }

@@ -13,6 +13,7 @@ struct InitFds {
   int fifo = -1;  // create: O_PATH fd of <state dir>/exec.fifo
   int target_pidfd = -1;  // exec: pidfd of the container's init, whose namespaces to join
   int console = -1;       // process.terminal: socket to send the pty master on
+  int sentry = -1;        // socket to the sentry: the sandbox filter's listener goes there
   int preserve_fds = 0;
 };
 

@@ -25,6 +25,7 @@
 #include "runsc/spawn.h"
 #include "spdlog/spdlog.h"
 #include "runsc/spec.h"
+#include "sentry/config.h"
 
 namespace runsc {
 namespace {
@@ -94,6 +95,12 @@ absl::StatusOr<platform::Cgroup> SetUpCgroup(const Spec& spec, const std::string
   return cgroup;
 }
 
+// A uts namespace made for the container (not joined, not the host's).
+bool UtsIsOwn(const Spec& spec) {
+  const Namespace* uts = spec.linux.FindNamespace("uts");
+  return uts != nullptr && uts->path.empty();
+}
+
 int CloneFlags(const Spec& spec) {
   int flags = 0;
   for (const Namespace& ns : spec.linux.namespaces) {
@@ -114,7 +121,7 @@ absl::Status EnterPidNamespaceForChildren(const Spec& spec, PidNamespaceForChild
 }
 
 absl::StatusOr<std::pair<SpawnedChild, UniqueFd>> SpawnInit(const Spec& spec, const CreateOptions& options,
-                                                             int exe_fd, int fifo_fd, int console_fd) {
+                                                             int exe_fd, int fifo_fd, int console_fd, int sentry_fd) {
   int sync[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) != 0) return LastError("socketpair");
   UniqueFd ours(sync[0]), theirs(sync[1]);
@@ -122,12 +129,13 @@ absl::StatusOr<std::pair<SpawnedChild, UniqueFd>> SpawnInit(const Spec& spec, co
   request.exe_fd = exe_fd;
   request.clone_flags = CloneFlags(spec);
   request.preserve_fds = options.preserve_fds;
-  request.pass_fds = {theirs.get(), fifo_fd};
+  request.pass_fds = {theirs.get(), fifo_fd, sentry_fd};
   request.argv = {"runsc", "init", "--sync-fd", std::to_string(ChildFd(request, 0)), "--fifo-fd",
-                  std::to_string(ChildFd(request, 1)), "--preserve-fds", std::to_string(options.preserve_fds)};
+                  std::to_string(ChildFd(request, 1)), "--sentry-fd", std::to_string(ChildFd(request, 2)),
+                  "--preserve-fds", std::to_string(options.preserve_fds)};
   if (console_fd >= 0) {
     request.pass_fds.push_back(console_fd);
-    request.argv.insert(request.argv.end(), {"--console-fd", std::to_string(ChildFd(request, 2))});
+    request.argv.insert(request.argv.end(), {"--console-fd", std::to_string(ChildFd(request, 3))});
   }
   request.uid_mappings = spec.linux.uid_mappings;
   request.gid_mappings = spec.linux.gid_mappings;
@@ -193,28 +201,62 @@ std::vector<std::string> GlobalLogArgs(const platform::LogOptions& log) {
   return args;
 }
 
-// Starts the sentry daemon and waits for it to report ready.
-absl::StatusOr<pid_t> SpawnSentry(int exe_fd, int init_pidfd, const std::string& id, const platform::LogOptions& log) {
+// What runsc create hands the sentry and the watchdog.
+struct SandboxStart {
+  int exe_fd = -1;
+  int init_pidfd = -1;
+  int init_channel = -1;  // the sentry's end of the init's listener channel
+  sentry::SandboxConfig config;
+  sentry::ContainerView view;
+};
+
+void KillChild(const SpawnedChild& child) {
+  syscall(SYS_pidfd_send_signal, child.pidfd.get(), SIGKILL, nullptr, 0);
+  waitpid(child.pid, nullptr, 0);
+}
+
+// Starts the sentry daemon, sends it its config and waits until it serves.
+absl::StatusOr<SpawnedChild> SpawnSentry(const SandboxStart& start, const platform::LogOptions& log) {
   int ready[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ready) != 0) return LastError("socketpair");
   UniqueFd ours(ready[0]), theirs(ready[1]);
   SpawnRequest request;
-  request.exe_fd = exe_fd;
-  request.pass_fds = {init_pidfd, theirs.get()};
+  request.exe_fd = start.exe_fd;
+  request.pass_fds = {start.init_pidfd, theirs.get(), start.init_channel};
   request.new_session = true;
   request.null_stdio = true;
   request.argv = {"runsc"};
   for (std::string& arg : GlobalLogArgs(log)) request.argv.push_back(arg);
-  request.argv.insert(request.argv.end(), {"boot", "--id", id, "--init-pidfd", std::to_string(ChildFd(request, 0)),
-                                           "--ready-fd", std::to_string(ChildFd(request, 1))});
+  request.argv.insert(request.argv.end(), {"boot", "--id", start.view.id, "--init-pidfd", std::to_string(ChildFd(request, 0)),
+                                           "--ready-fd", std::to_string(ChildFd(request, 1)), "--init-channel-fd",
+                                           std::to_string(ChildFd(request, 2))});
   ASSIGN_OR_RETURN(SpawnedChild sentry, SpawnSelf(request));
   theirs.reset();
-  absl::StatusOr<nlohmann::json> reply = platform::ReceiveMessage(ours.get());
+  absl::Status sent = platform::SendMessage(ours.get(), {{"sandbox", start.config.ToJson()}, {"container", start.view.ToJson()}});
+  absl::StatusOr<nlohmann::json> reply = sent.ok() ? platform::ReceiveMessage(ours.get()) : sent;
   if (!reply.ok() || !reply->contains("ok")) {
-    syscall(SYS_pidfd_send_signal, sentry.pidfd.get(), SIGKILL, nullptr, 0);
+    KillChild(sentry);
+    if (reply.ok() && reply->contains("error")) {
+      return absl::InternalError(fmt::format("the sentry failed to start: {}", reply->at("error").get<std::string>()));
+    }
     return absl::InternalError("the sentry failed to start (see the log)");
   }
-  return sentry.pid;
+  return sentry;
+}
+
+// Starts the watchdog that stops the container if the sentry dies (watchdog.h).
+absl::StatusOr<SpawnedChild> SpawnWatchdog(const SandboxStart& start, int sentry_pidfd, const platform::LogOptions& log) {
+  SpawnRequest request;
+  request.exe_fd = start.exe_fd;
+  request.pass_fds = {start.init_pidfd, sentry_pidfd};
+  request.new_session = true;
+  request.null_stdio = true;
+  request.argv = {"runsc"};
+  for (std::string& arg : GlobalLogArgs(log)) request.argv.push_back(arg);
+  request.argv.insert(request.argv.end(), {"watchdog", "--id", start.view.id, "--init-pidfd",
+                                           std::to_string(ChildFd(request, 0)), "--sentry-pidfd",
+                                           std::to_string(ChildFd(request, 1)), "--cgroup", start.view.cgroup.dump()});
+  return SpawnSelf(request);
 }
 
 absl::StatusOr<ContainerState> RecordState(const Spec& spec, const std::string& bundle, const std::string& id,
@@ -241,8 +283,9 @@ absl::StatusOr<ContainerState> RecordState(const Spec& spec, const std::string& 
 }  // namespace
 
 absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const CreateOptions& options,
-                                                 const platform::LogOptions& log) {
+                                                 const platform::LogOptions& log, const sentry::SandboxConfig& sandbox) {
   RETURN_IF_ERROR(ValidateContainerId(options.id));
+  RETURN_IF_ERROR(sandbox.Validate());
   ASSIGN_OR_RETURN(std::string bundle, AbsoluteBundle(options.bundle));
   ASSIGN_OR_RETURN(Spec spec, LoadSpec(bundle));
   RETURN_IF_ERROR(CheckSupported(spec, options));
@@ -257,9 +300,14 @@ absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const 
   ASSIGN_OR_RETURN(UniqueFd exe, platform::SealedSelfExe());
   ASSIGN_OR_RETURN(ConsoleChannel console,
                    OpenConsoleChannel(spec.process.terminal, options.console_socket, options.foreground));
-  ASSIGN_OR_RETURN(auto init_and_sync, SpawnInit(spec, options, exe.get(), fifo.get(), console.theirs.get()));
+  int channel[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, channel) != 0) return LastError("socketpair");
+  UniqueFd sentry_end(channel[0]), init_end(channel[1]);
+  ASSIGN_OR_RETURN(auto init_and_sync,
+                   SpawnInit(spec, options, exe.get(), fifo.get(), console.theirs.get(), init_end.get()));
   auto& [init, sync] = init_and_sync;
   console.theirs.reset();
+  init_end.reset();
   rollback.SetInit(init.pid, init.pidfd.get());
   RETURN_IF_ERROR(cgroup.AddProcess(init.pid));
   RETURN_IF_ERROR(ConfigureInit(sync.get(), spec, options, bundle, init.pid));
@@ -267,7 +315,15 @@ absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const 
   if (console.ours.valid()) {
     ASSIGN_OR_RETURN(master, platform::Annotate(platform::ReceiveFd(console.ours.get()), "receiving the pty"));
   }
-  ASSIGN_OR_RETURN(pid_t sentry, SpawnSentry(exe.get(), init.pidfd.get(), options.id, log));
+  SandboxStart start{exe.get(), init.pidfd.get(), sentry_end.get(), sandbox,
+                     {options.id, init.pid, cgroup.ToJson(), UtsIsOwn(spec), dir.path() + "/sentry.sock"}};
+  ASSIGN_OR_RETURN(SpawnedChild sentry_process, SpawnSentry(start, log));
+  absl::StatusOr<SpawnedChild> watchdog = SpawnWatchdog(start, sentry_process.pidfd.get(), log);
+  if (!watchdog.ok()) {
+    KillChild(sentry_process);
+    return watchdog.status();
+  }
+  const pid_t sentry = sentry_process.pid;
   ASSIGN_OR_RETURN(ContainerState state, RecordState(spec, bundle, options.id, init.pid, sentry, cgroup));
   RETURN_IF_ERROR(dir.Save(state));
   if (!options.pid_file.empty()) RETURN_IF_ERROR(WritePidFile(options.pid_file, init.pid));

@@ -74,7 +74,19 @@ struct ExecTarget {
   ContainerState state;
   UniqueFd init_pidfd;
   nlohmann::json doc;
+  UniqueFd sentry;  // a connection to the sentry's control socket
 };
+
+// The new process's filter hands its listener over this connection. No
+// sentry, no exec: the process would run with every trapped call ENOSYS.
+absl::StatusOr<UniqueFd> ConnectToSentry(const ContainerDir& dir, const std::string& id) {
+  absl::StatusOr<UniqueFd> connection = platform::ConnectUnix(dir.path() + "/sentry.sock");
+  if (!connection.ok()) {
+    return absl::FailedPreconditionError(fmt::format("cannot exec in container {}: its sentry is not running ({})", id,
+                                                     std::string(connection.status().message())));
+  }
+  return connection;
+}
 
 // Loads the container under its lock; the lock is not held while the
 // process runs (a long exec must not block kill or delete).
@@ -88,7 +100,8 @@ absl::StatusOr<ExecTarget> LoadTarget(const GlobalOptions& global, const ExecOpt
   }
   ASSIGN_OR_RETURN(nlohmann::json doc, ExecDocument(state, options));
   ASSIGN_OR_RETURN(UniqueFd init, OpenContainerInit(state));
-  return ExecTarget{std::move(state), std::move(init), std::move(doc)};
+  ASSIGN_OR_RETURN(UniqueFd sentry, ConnectToSentry(dir, options.id));
+  return ExecTarget{std::move(state), std::move(init), std::move(doc), std::move(sentry)};
 }
 
 absl::StatusOr<std::pair<SpawnedChild, UniqueFd>> SpawnExec(const ExecTarget& target, int preserve_fds,
@@ -100,12 +113,13 @@ absl::StatusOr<std::pair<SpawnedChild, UniqueFd>> SpawnExec(const ExecTarget& ta
   SpawnRequest request;
   request.exe_fd = exe.get();
   request.preserve_fds = preserve_fds;
-  request.pass_fds = {theirs.get(), target.init_pidfd.get()};
+  request.pass_fds = {theirs.get(), target.init_pidfd.get(), target.sentry.get()};
   request.argv = {"runsc", "init", "--sync-fd", std::to_string(ChildFd(request, 0)), "--target-pidfd",
-                  std::to_string(ChildFd(request, 1)), "--preserve-fds", std::to_string(preserve_fds)};
+                  std::to_string(ChildFd(request, 1)), "--sentry-fd", std::to_string(ChildFd(request, 2)),
+                  "--preserve-fds", std::to_string(preserve_fds)};
   if (console_fd >= 0) {
     request.pass_fds.push_back(console_fd);
-    request.argv.insert(request.argv.end(), {"--console-fd", std::to_string(ChildFd(request, 2))});
+    request.argv.insert(request.argv.end(), {"--console-fd", std::to_string(ChildFd(request, 3))});
   }
   PidNamespaceForChildren pid_ns;
   RETURN_IF_ERROR_CTX(pid_ns.Enter(target.init_pidfd.get()), "exec");

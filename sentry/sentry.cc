@@ -2,10 +2,26 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <thread>
+
+#include "fmt/format.h"
+#include "platform/cgroups.h"
+#include "platform/errors.h"
+#include "platform/platform.h"
+#include "platform/status_macros.h"
 #include "platform/sync_channel.h"
+#include "sentry/call_log.h"
+#include "sentry/config.h"
+#include "sentry/control_server.h"
+#include "sentry/dispatcher.h"
+#include "sentry/emulation.h"
+#include "sentry/sentry_filter.h"
 #include "spdlog/spdlog.h"
 
 namespace sentry {
@@ -18,19 +34,92 @@ void WaitForInitExit(int init_pidfd) {
   }
 }
 
+// Everything the sentry runs with, built before it confines itself.
+struct Sentry {
+  SandboxConfig config;
+  ContainerView view;
+  Policy policy;
+  std::unique_ptr<Emulator> emulator;
+  std::unique_ptr<CallLog> log;
+  std::unique_ptr<Dispatcher> dispatcher;
+  std::unique_ptr<platform::Platform> platform;
+  std::unique_ptr<ControlServer> control;
+};
+
+// uname reads the uts namespace of its caller: the sentry moves into the
+// container's (new, joined or the host's), so a sethostname inside shows in
+// the next uname.
+absl::Status JoinUtsNamespace(int init_pidfd) {
+  if (setns(init_pidfd, CLONE_NEWUTS) != 0) return platform::LastError("joining the container's uts namespace");
+  return absl::OkStatus();
+}
+
+absl::Status Build(const SentryOptions& options, const nlohmann::json& message, Sentry& sentry) {
+  ASSIGN_OR_RETURN(sentry.config, SandboxConfig::FromJson(message.at("sandbox")));
+  ASSIGN_OR_RETURN(sentry.view, ContainerView::FromJson(message.at("container")));
+  RETURN_IF_ERROR(sentry.config.Validate());
+  RETURN_IF_ERROR(JoinUtsNamespace(options.init_pidfd));
+  std::optional<platform::Cgroup> cgroup;
+  if (absl::StatusOr<platform::Cgroup> parsed = platform::Cgroup::FromJson(sentry.view.cgroup); parsed.ok()) {
+    cgroup = std::move(*parsed);
+  }
+  sentry.emulator = std::make_unique<Emulator>(sentry.config, sentry.view, std::move(cgroup));
+  ASSIGN_OR_RETURN(sentry.log, CallLog::Create(sentry.view.id, sentry.config.strace, sentry.config.audit_log));
+  sentry.policy.set_notify_denials(true);
+  sentry.dispatcher = std::make_unique<Dispatcher>(sentry.policy, *sentry.emulator, *sentry.log);
+  ASSIGN_OR_RETURN(sentry.platform, platform::CreatePlatform(sentry.config.platform));
+  platform::Platform* serving = sentry.platform.get();
+  CallLog* log = sentry.log.get();
+  ControlHandlers handlers{[serving](platform::UniqueFd fd) { return serving->AddListener(std::move(fd)); },
+                           [log] { return log->Stats(); }};
+  ASSIGN_OR_RETURN(sentry.control, ControlServer::Listen(sentry.view.control_path, handlers));
+  return absl::OkStatus();
+}
+
+// Serving threads start only after ConfineSentry, so that they inherit its
+// capability drop, no_new_privs and filter.
+absl::Status StartServing(Sentry& sentry, int init_channel_fd) {
+  RETURN_IF_ERROR(ConfineSentry());
+  RETURN_IF_ERROR(sentry.platform->Start(sentry.dispatcher.get()));
+  sentry.control->Start();
+  // The init's listener arrives over its own channel whenever `start` comes.
+  ControlServer* control = sentry.control.get();
+  std::thread([control, init_channel_fd] {
+    control->ServeConnection(init_channel_fd, /*bounded=*/false);
+    close(init_channel_fd);
+  }).detach();
+  return absl::OkStatus();
+}
+
+// After the init: exec'd processes outside a pid namespace may still be
+// trapped; serve them until the last listener hangs up.
+void ServeUntilNoListeners(const platform::Platform& platform) {
+  while (platform.ListenerCount() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+}
+
 }  // namespace
 
 int RunSentry(const SentryOptions& options) {
   prctl(PR_SET_NAME, "runsc-sentry");
-  spdlog::debug("sentry for container {} started", options.container_id);
-  absl::Status ready = platform::SendMessage(options.ready_fd, {{"ok", true}});
+  // A peer that hangs up (the init, once its listener is sent) must cost an
+  // EPIPE, not the sentry.
+  signal(SIGPIPE, SIG_IGN);
+  absl::StatusOr<nlohmann::json> message = platform::ReceiveMessage(options.ready_fd);
+  Sentry sentry;
+  absl::Status status = message.ok() ? Build(options, *message, sentry) : message.status();
+  if (status.ok()) status = StartServing(sentry, options.init_channel_fd);
+  nlohmann::json reply = status.ok() ? nlohmann::json{{"ok", true}}
+                                     : nlohmann::json{{"error", std::string(status.message())}};
+  absl::Status sent = platform::SendMessage(options.ready_fd, reply);
   close(options.ready_fd);
-  if (!ready.ok()) {
-    spdlog::error("sentry for container {}: reporting ready: {}", options.container_id,
-                  std::string(ready.message()));
+  if (!status.ok() || !sent.ok()) {
+    spdlog::error("sentry for container {}: {}", options.container_id,
+                  std::string((status.ok() ? sent : status).message()));
     return 1;
   }
+  spdlog::debug("sentry for container {} serving on {}", options.container_id, sentry.platform->Name());
   WaitForInitExit(options.init_pidfd);
+  ServeUntilNoListeners(*sentry.platform);
   spdlog::debug("sentry for container {}: the init exited; stopping", options.container_id);
   return 0;
 }

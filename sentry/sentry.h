@@ -1,8 +1,9 @@
 // The sentry: the container's supervisor daemon (`runsc boot`).
 //
-// For now it watches the container init through a pidfd and exits once the
-// init is gone; the interception issue adds the seccomp listeners and the
-// control socket to this same process.
+// It holds every seccomp listener of the container and answers the calls
+// the workload's filter traps (dispatcher.h), serves the control socket
+// (control_server.h), and exits once the container's init is gone and no
+// listener is left.
 #ifndef RUNSC_SENTRY_SENTRY_H_
 #define RUNSC_SENTRY_SENTRY_H_
 
@@ -13,8 +14,9 @@ namespace sentry {
 // The fds and identity `runsc boot` is given (explicit flags, DESIGN.md).
 struct SentryOptions {
   std::string container_id;
-  int init_pidfd = -1;  // pidfd of the container init
-  int ready_fd = -1;    // socket to runsc create: {"ok":true} once serving
+  int init_pidfd = -1;        // pidfd of the container init
+  int ready_fd = -1;          // socket to runsc create: config in, {"ok":true} out once serving
+  int init_channel_fd = -1;   // socket the init sends its listener on, just before it execs
 };
 
 // Runs the sentry until the container's init exits. Returns the exit code.

@@ -124,9 +124,26 @@ class Policy {
   bool broker_to_gofer() const { return broker_to_gofer_; }
   void set_broker_to_gofer(bool on) { broker_to_gofer_ = on; }
 
+  // Whether denials the sentry should see (every deny row but the ENOSYS
+  // ones: those are "not in this kernel" answers that libraries probe for,
+  // e.g. clone3 on every fork) trap to the sentry, which answers the same
+  // errno and counts and logs them. If the sentry is gone the kernel answers
+  // them ENOSYS: still refused. Off: ERRNO in the kernel, unseen.
+  bool notify_denials() const { return notify_denials_; }
+  void set_notify_denials(bool on) { notify_denials_ = on; }
+
+  // Whether the filter has a listener. The kernel allows one per task: when
+  // an OCI linux.seccomp profile with SCMP_ACT_NOTIFY took it, the filter is
+  // built without one: emulate rows run natively (in the container's own
+  // namespaces) and denials stay in the kernel.
+  bool listener() const { return listener_; }
+  void set_listener(bool on) { listener_ = on; }
+
  private:
   std::vector<SyscallEntry> entries_;
   bool broker_to_gofer_ = kBrokerToGofer;
+  bool notify_denials_ = false;
+  bool listener_ = true;
 };
 
 }  // namespace sentry

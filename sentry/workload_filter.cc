@@ -40,11 +40,11 @@ std::vector<scmp_arg_cmp> Conditions(const ArgRule& rule) {
 
 // Adds the rules of one row: one unconditional rule when every argument
 // value gets the same action, else one rule per ArgRule.
-absl::Status AddEntry(scmp_filter_ctx ctx, const SyscallEntry& entry, bool broker_to_gofer) {
-  const uint32_t headline = SeccompAction(entry.disposition, entry.errno_value, broker_to_gofer);
+absl::Status AddEntry(scmp_filter_ctx ctx, const SyscallEntry& entry, const Policy& policy) {
+  const uint32_t headline = SeccompAction(entry.disposition, entry.errno_value, policy);
   if (entry.rules.empty()) return AddRule(ctx, entry, headline, {});
   std::vector<uint32_t> actions;
-  for (const ArgRule& rule : entry.rules) actions.push_back(SeccompAction(rule.disposition, rule.errno_value, broker_to_gofer));
+  for (const ArgRule& rule : entry.rules) actions.push_back(SeccompAction(rule.disposition, rule.errno_value, policy));
   if (std::all_of(actions.begin(), actions.end(), [&](uint32_t a) { return a == actions.front(); })) {
     return AddRule(ctx, entry, actions.front(), {});
   }
@@ -67,7 +67,7 @@ absl::StatusOr<Filter> BuildFilter(const Policy& policy) {
   seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
   for (const SyscallEntry& entry : policy.entries()) {
     if (entry.number < 0) continue;  // not a syscall of this architecture
-    RETURN_IF_ERROR(AddEntry(ctx.get(), entry, policy.broker_to_gofer()));
+    RETURN_IF_ERROR(AddEntry(ctx.get(), entry, policy));
   }
   return ctx;
 }
@@ -88,11 +88,19 @@ uint32_t SeccompAction(Disposition disposition, int errno_value, bool broker_to_
   return kWorkloadDefaultAction;
 }
 
+uint32_t SeccompAction(Disposition disposition, int errno_value, const Policy& policy) {
+  if (!policy.listener()) {
+    return disposition == Disposition::kDeny ? SCMP_ACT_ERRNO(static_cast<uint32_t>(errno_value)) : SCMP_ACT_ALLOW;
+  }
+  if (disposition == Disposition::kDeny && policy.notify_denials() && errno_value != ENOSYS) return SCMP_ACT_NOTIFY;
+  return SeccompAction(disposition, errno_value, policy.broker_to_gofer());
+}
+
 absl::StatusOr<platform::CompiledSeccomp> CompileWorkloadFilter(const Policy& policy) {
   ASSIGN_OR_RETURN(Filter ctx, BuildFilter(policy));
   platform::CompiledSeccomp compiled;
   ASSIGN_OR_RETURN(compiled.program, platform::ExportSeccompBpf(ctx.get()));
-  compiled.flags = SECCOMP_FILTER_FLAG_NEW_LISTENER;
+  compiled.flags = policy.listener() ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
   return compiled;
 }
 

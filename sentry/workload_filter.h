@@ -33,6 +33,10 @@ inline constexpr uint32_t kWorkloadDefaultAction = SECCOMP_RET_ERRNO | ENOSYS;
 // or USER_NOTIF (broker rows only when `broker_to_gofer`).
 uint32_t SeccompAction(Disposition disposition, int errno_value, bool broker_to_gofer);
 
+// The action under `policy`'s switches (broker_to_gofer, notify_denials,
+// listener).
+uint32_t SeccompAction(Disposition disposition, int errno_value, const Policy& policy);
+
 // Compiles `policy` into the workload's BPF program. The flags carry
 // SECCOMP_FILTER_FLAG_NEW_LISTENER: the sentry always serves a listener
 // (the loader adds WAIT_KILLABLE_RECV and the like).

@@ -1,0 +1,44 @@
+// What the sentry is told: the sandbox options chosen on runsc's command line
+// (global flags, as gVisor's) and the container it supervises.
+#ifndef RUNSC_SENTRY_CONFIG_H_
+#define RUNSC_SENTRY_CONFIG_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
+
+namespace sentry {
+
+// runsc's sandbox flags: --platform, --strace, --audit-log, --kernel-release.
+struct SandboxConfig {
+  std::string platform = "seccomp-notify";
+  bool strace = false;         // one debug-log line per trapped call
+  std::string audit_log;       // JSON lines for every emulated/brokered/denied call ("" = none)
+  std::string kernel_release;  // uname's release in the container ("" = the host's)
+
+  // Checks the values before anything starts (an unknown --platform, a
+  // relative --audit-log). Errors name the flag.
+  absl::Status Validate() const;
+  nlohmann::json ToJson() const;
+  static absl::StatusOr<SandboxConfig> FromJson(const nlohmann::json& json);
+};
+
+// The container the sentry supervises, as runsc create knows it.
+struct ContainerView {
+  std::string id;
+  pid_t init_pid = 0;
+  nlohmann::json cgroup;      // platform::Cgroup::ToJson()
+  bool own_uts = false;       // the container has a uts namespace of its own
+  std::string control_path;   // the control socket's path (in the state dir)
+
+  nlohmann::json ToJson() const;
+  static absl::StatusOr<ContainerView> FromJson(const nlohmann::json& json);
+};
+
+}  // namespace sentry
+
+#endif  // RUNSC_SENTRY_CONFIG_H_

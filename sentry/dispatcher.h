@@ -1,0 +1,47 @@
+// The dispatcher: the sentry's CallHandler. It finds a trapped call's row in
+// the policy, decides its disposition from the row's register rules, and
+// answers: emulate -> Emulator, deny -> the row's errno, broker -> (the
+// gofer, once it exists). Every answer is recorded in the CallLog.
+#ifndef RUNSC_SENTRY_DISPATCHER_H_
+#define RUNSC_SENTRY_DISPATCHER_H_
+
+#include <array>
+#include <cstdint>
+#include <unordered_map>
+
+#include "platform/platform.h"
+#include "sentry/call_log.h"
+#include "sentry/emulation.h"
+#include "sentry/syscall_table.h"
+
+namespace sentry {
+
+// The disposition (and errno for kDeny) a row gives these arguments: the
+// first matching register rule's, else the row's headline.
+struct Decision {
+  Disposition disposition = Disposition::kDeny;
+  int errno_value = ENOSYS;
+};
+Decision Decide(const SyscallEntry& entry, const std::array<uint64_t, 6>& args);
+
+// Thread-safe: handlers run on the platform's workers.
+class Dispatcher : public platform::CallHandler {
+ public:
+  // All three must outlive the dispatcher.
+  Dispatcher(const Policy& policy, const Emulator& emulator, CallLog& log);
+
+  platform::CallResult Handle(const platform::TrappedCall& call, platform::RemoteMemory& memory) override;
+
+ private:
+  platform::CallResult Answer(const SyscallEntry* entry, const Decision& decision, const platform::TrappedCall& call,
+                              platform::RemoteMemory& memory);
+
+  const Policy& policy_;
+  const Emulator& emulator_;
+  CallLog& log_;
+  std::unordered_map<int, const SyscallEntry*> by_number_;
+};
+
+}  // namespace sentry
+
+#endif  // RUNSC_SENTRY_DISPATCHER_H_

@@ -1,0 +1,50 @@
+// The emulated calls (DESIGN.md's "emulate" row): answers that show the
+// container, not the host.
+#ifndef RUNSC_SENTRY_EMULATION_H_
+#define RUNSC_SENTRY_EMULATION_H_
+
+#include <sys/sysinfo.h>
+#include <sys/utsname.h>
+
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "platform/cgroups.h"
+#include "platform/platform.h"
+#include "sentry/config.h"
+
+namespace sentry {
+
+// Computes emulated answers. Thread-safe (handlers run on worker threads).
+class Emulator {
+ public:
+  // `cgroup` is the container's (for sysinfo); the sentry must already be in
+  // the container's uts namespace (uname reads it live, so a sethostname in
+  // the container shows).
+  Emulator(const SandboxConfig& config, const ContainerView& view, std::optional<platform::Cgroup> cgroup);
+
+  // uname(2): the kernel's answer in the container's uts namespace, with the
+  // configured release.
+  struct utsname Uname() const;
+  // sysinfo(2): memory from the cgroup's limit and usage, procs from its
+  // process count, uptime since the container's init started; the rest (load,
+  // swap, high memory) is the host's.
+  struct sysinfo Sysinfo() const;
+
+  // Handles one emulated call by name; nullopt when `name` is not emulated.
+  std::optional<platform::CallResult> Handle(const std::string& name, const platform::TrappedCall& call,
+                                             platform::RemoteMemory& memory) const;
+
+ private:
+  platform::CallResult WriteResult(platform::RemoteMemory& memory, uint64_t addr, const void* data,
+                                   size_t size) const;
+  SandboxConfig config_;
+  ContainerView view_;
+  std::optional<platform::Cgroup> cgroup_;
+  double init_started_ = 0;  // seconds after boot the container's init started
+};
+
+}  // namespace sentry
+
+#endif  // RUNSC_SENTRY_EMULATION_H_

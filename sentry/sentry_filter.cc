@@ -1,0 +1,62 @@
+#include "sentry/sentry_filter.h"
+
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
+
+#include <cstdlib>
+#include <memory>
+
+#include "fmt/format.h"
+#include "platform/errors.h"
+#include "platform/process_attrs.h"
+#include "platform/status_macros.h"
+
+namespace sentry {
+namespace {
+
+// What the sentry's threads call once serving: the event loop and workers
+// (epoll, eventfd, the seccomp-notify ioctls, futexes, thread start-up),
+// workload memory (process_vm_*, /proc/<tid>/mem), the control socket, the
+// cgroup and /proc files sysinfo reads, logging, and exit.
+constexpr const char* kAllowed[] = {
+    "access", "faccessat", "faccessat2", "read", "write", "readv", "writev", "pread64", "pwrite64", "close", "openat", "fstat", "newfstatat", "statx",
+    "lseek", "fcntl", "dup", "mmap", "munmap", "mprotect", "madvise", "mremap", "brk", "futex", "set_robust_list",
+    "rseq", "clone", "clone3", "exit", "exit_group", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait",
+    "eventfd2", "ioctl", "poll", "ppoll", "accept4", "recvmsg", "sendmsg", "recvfrom", "sendto", "getsockopt",
+    "setsockopt", "process_vm_readv", "process_vm_writev", "clock_gettime", "clock_nanosleep", "nanosleep",
+    "gettid", "getpid", "geteuid", "getuid", "tgkill", "rt_sigprocmask", "rt_sigaction", "rt_sigreturn",
+    "sched_yield", "sched_getaffinity", "getrandom", "uname", "sysinfo", "getdents64", "readlinkat", "unlink",
+    "unlinkat", "close_range", "waitid", "fsync", "fdatasync", "prctl", "gettimeofday", "restart_syscall",
+};
+
+struct Release {
+  void operator()(void* ctx) const { seccomp_release(ctx); }
+};
+
+absl::Status LoadAllowlist() {
+  std::unique_ptr<void, Release> ctx(seccomp_init(SCMP_ACT_KILL_PROCESS));
+  if (!ctx) return absl::InternalError("seccomp_init");
+  for (const char* name : kAllowed) {
+    int number = seccomp_syscall_resolve_name(name);
+    if (number == __NR_SCMP_ERROR) return absl::InternalError(fmt::format("unknown syscall {}", name));
+    int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, number, 0);
+    if (rc != 0) return platform::ErrnoError(-rc, fmt::format("allowing {}", name));
+  }
+  int rc = seccomp_load(ctx.get());
+  if (rc != 0) return platform::ErrnoError(-rc, "loading the sentry's filter");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ConfineSentry() {
+  const std::vector<int> keep = {CAP_SYS_PTRACE};
+  RETURN_IF_ERROR_CTX(platform::LimitBoundingSet(keep), "sentry capabilities");
+  RETURN_IF_ERROR_CTX(platform::ApplyCapabilities({keep, keep, {}, keep, {}}).status(), "sentry capabilities");
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return platform::LastError("no_new_privs");
+  return LoadAllowlist();
+}
+
+}  // namespace sentry

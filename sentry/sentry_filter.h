@@ -1,0 +1,19 @@
+// The sentry's own seccomp allowlist (DESIGN.md security rule 5).
+#ifndef RUNSC_SENTRY_SENTRY_FILTER_H_
+#define RUNSC_SENTRY_SENTRY_FILTER_H_
+
+#include "absl/status/status.h"
+
+namespace sentry {
+
+// Confines the calling thread and the threads it starts later: the sentry
+// keeps only CAP_SYS_PTRACE (to read and write the memory of workload
+// threads whose credentials differ from its own), sets no_new_privs, and
+// loads an allowlist of the syscalls it serves with; anything else kills it
+// (SIGSYS), and the watchdog then stops the container: fail closed.
+// Call once everything privileged is done and before any thread starts.
+absl::Status ConfineSentry();
+
+}  // namespace sentry
+
+#endif  // RUNSC_SENTRY_SENTRY_FILTER_H_
