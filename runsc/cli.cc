@@ -47,6 +47,7 @@ struct Parsed {
   WatchdogOptions watchdog;
   std::string id, signal = "SIGTERM", format = "table", bundle;
   std::vector<std::string> extra;
+  std::string policy_file;
   bool all = false, force = false, quiet = false, rootless = false, internal = false;
 };
 
@@ -208,6 +209,7 @@ void AddGlobalFlags(CLI::App& app, Parsed& p) {
   app.add_flag("--strace", p.global.sandbox.strace, "log every trapped call (name, args, result, time) at debug level");
   app.add_option("--audit-log", p.global.sandbox.audit_log, "write every emulated/brokered/denied call as JSON lines to FILE");
   app.add_option("--kernel-release", p.global.sandbox.kernel_release, "the kernel release uname shows in the container");
+  app.add_option("--policy", p.policy_file, "JSON moving syscalls between dispositions: {\"syscalls\": {\"name\": \"deny:EPERM\"}}");
   app.set_version_flag("--version,-v", fmt::format("runsc version {}\nspec: {}", kVersion, kSpecVersion));
 }
 
@@ -249,6 +251,12 @@ int RunCli(int argc, char** argv) {
   } else if (absl::Status logging = platform::SetupLogging(p.global.log); !logging.ok()) {
     ReportError(logging, false);
     return 1;
+  }
+  if (!p.policy_file.empty()) {
+    if (absl::Status loaded = p.global.sandbox.LoadPolicyFile(p.policy_file); !loaded.ok()) {
+      ReportError(loaded, !p.global.log.path.empty());
+      return 1;
+    }
   }
   if (p.global.systemd_cgroup) {
     ReportError(absl::UnimplementedError("--systemd-cgroup: the systemd cgroup driver is not supported"),

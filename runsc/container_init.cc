@@ -45,6 +45,7 @@ absl::StatusOr<InitConfig> ReceiveConfig(int sync_fd) {
     config.no_new_keyring = message.at("no_new_keyring");
     config.exec = message.value("exec", false);
     config.hook_state = message.value("hook_state", nlohmann::json::object());
+    config.sandbox = message.value("sandbox", nlohmann::json::object());
   } catch (const nlohmann::json::exception& error) {
     return absl::DataLossError(fmt::format("init config: {}", error.what()));
   }
@@ -285,7 +286,7 @@ absl::Status SetUpTerminal(const Spec& spec, int console) {
 
 // The part shared by the container's init and exec'd processes: from a
 // root that is already the container's to the moment before execve.
-absl::Status PrepareProcess(const Spec& spec, const InitFds& fds, Prepared& prepared) {
+absl::Status PrepareProcess(const Spec& spec, const InitConfig& config, const InitFds& fds, Prepared& prepared) {
   // Only stdio, the preserved fds and our own few survive exec.
   syscall(SYS_close_range, 3 + fds.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
   if (spec.process.terminal) RETURN_IF_ERROR_CTX(SetUpTerminal(spec, fds.console), "process.terminal");
@@ -294,7 +295,8 @@ absl::Status PrepareProcess(const Spec& spec, const InitFds& fds, Prepared& prep
   AddHome(prepared.env, spec.process.user.uid);
   ASSIGN_OR_RETURN(prepared.executable,
                    platform::LookPath(spec.process.args[0], EnvValue(prepared.env, "PATH")));
-  ASSIGN_OR_RETURN(prepared.sandbox, PendingSandboxFilter::Prepare(!prepared.seccomp.takes_listener(), fds.sentry));
+  ASSIGN_OR_RETURN(prepared.sandbox,
+                   PendingSandboxFilter::Prepare(config.sandbox, !prepared.seccomp.takes_listener(), fds.sentry));
   // Without no_new_privs a filter needs CAP_SYS_ADMIN: load it before the caps drop (runc).
   if (!spec.process.no_new_privileges) RETURN_IF_ERROR(InstallFilters(prepared));
   ASSIGN_OR_RETURN(prepared.warnings, ApplyProcessAttributes(spec.process));
@@ -327,7 +329,7 @@ absl::StatusOr<Prepared> SetUpContainer(const Spec& spec, const InitConfig& conf
       {spec.oci_version, config.id, "creating", config.bundle, spec.annotations}));
   RETURN_IF_ERROR(platform::EnterRootfs(spec.root_path, config.no_pivot));
   if (spec.root_readonly) RETURN_IF_ERROR_CTX(platform::RemountRootReadonly(), "root.readonly");
-  RETURN_IF_ERROR(PrepareProcess(spec, fds, prepared));
+  RETURN_IF_ERROR(PrepareProcess(spec, config, fds, prepared));
   return prepared;
 }
 
@@ -345,7 +347,7 @@ absl::StatusOr<Prepared> JoinContainer(const Spec& spec, const InitConfig& confi
   ASSIGN_OR_RETURN(prepared.seccomp, platform::PendingOciSeccomp::Prepare(spec.linux.seccomp,
       {spec.oci_version, config.id, "running", config.bundle, spec.annotations}));
   if (flags != 0 && setns(fds.target_pidfd, flags) != 0) return LastError("joining the container's namespaces");
-  RETURN_IF_ERROR(PrepareProcess(spec, fds, prepared));
+  RETURN_IF_ERROR(PrepareProcess(spec, config, fds, prepared));
   return prepared;
 }
 
@@ -362,7 +364,7 @@ absl::StatusOr<Prepared> SetUp(const InitConfig& config, const InitFds& fds) {
 nlohmann::json InitConfigToJson(const InitConfig& config) {
   return {{"id", config.id}, {"bundle", config.bundle}, {"spec", config.spec},
           {"no_pivot", config.no_pivot}, {"no_new_keyring", config.no_new_keyring}, {"exec", config.exec},
-          {"hook_state", config.hook_state}};
+          {"hook_state", config.hook_state}, {"sandbox", config.sandbox}};
 }
 
 int RunContainerInit(const InitFds& fds) {

@@ -30,6 +30,8 @@ struct InitConfig {
   bool exec = false;
   // The OCI state the create-time hooks get on stdin (status "creating").
   nlohmann::json hook_state;
+  // sentry::SandboxConfig::ToJson(): the policy the sandbox filter is built from.
+  nlohmann::json sandbox = nlohmann::json::object();
 };
 
 nlohmann::json InitConfigToJson(const InitConfig& config);

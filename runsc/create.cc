@@ -163,7 +163,7 @@ nlohmann::json CreatingState(const Spec& spec, const std::string& id, const std:
 // for the prestart and createRuntime hooks, which run here, in the
 // runtime's namespaces.
 absl::Status ConfigureInit(int sync_fd, const Spec& spec, const CreateOptions& options, const std::string& bundle,
-                           pid_t init) {
+                           pid_t init, const sentry::SandboxConfig& sandbox) {
   InitConfig config;
   config.id = options.id;
   config.bundle = bundle;
@@ -171,6 +171,7 @@ absl::Status ConfigureInit(int sync_fd, const Spec& spec, const CreateOptions& o
   config.no_pivot = options.no_pivot;
   config.no_new_keyring = options.no_new_keyring;
   config.hook_state = CreatingState(spec, options.id, bundle, init);
+  config.sandbox = sandbox.ToJson();
   RETURN_IF_ERROR(platform::SendMessage(sync_fd, InitConfigToJson(config)));
   while (true) {
     absl::StatusOr<nlohmann::json> reply = platform::ReceiveMessage(sync_fd);
@@ -310,7 +311,7 @@ absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const 
   init_end.reset();
   rollback.SetInit(init.pid, init.pidfd.get());
   RETURN_IF_ERROR(cgroup.AddProcess(init.pid));
-  RETURN_IF_ERROR(ConfigureInit(sync.get(), spec, options, bundle, init.pid));
+  RETURN_IF_ERROR(ConfigureInit(sync.get(), spec, options, bundle, init.pid, sandbox));
   UniqueFd master;
   if (console.ours.valid()) {
     ASSIGN_OR_RETURN(master, platform::Annotate(platform::ReceiveFd(console.ours.get()), "receiving the pty"));
@@ -325,6 +326,7 @@ absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const 
   }
   const pid_t sentry = sentry_process.pid;
   ASSIGN_OR_RETURN(ContainerState state, RecordState(spec, bundle, options.id, init.pid, sentry, cgroup));
+  state.sandbox = sandbox.ToJson();
   RETURN_IF_ERROR(dir.Save(state));
   if (!options.pid_file.empty()) RETURN_IF_ERROR(WritePidFile(options.pid_file, init.pid));
   rollback.Commit();

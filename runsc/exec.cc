@@ -139,6 +139,7 @@ absl::Status ConfigureExec(const ExecTarget& target, const SpawnedChild& child, 
     config.spec = target.doc;
     config.no_new_keyring = true;  // keep the container's session keyring
     config.exec = true;
+    config.sandbox = target.state.sandbox;
     RETURN_IF_ERROR(platform::SendMessage(sync_fd, InitConfigToJson(config)));
     ASSIGN_OR_RETURN(nlohmann::json reply, platform::ReceiveMessage(sync_fd));
     if (reply.contains("error")) return absl::FailedPreconditionError(reply["error"].get<std::string>());

@@ -9,13 +9,19 @@
 #include "platform/status_macros.h"
 #include "platform/sync_channel.h"
 #include "platform/unix_socket.h"
+#include "sentry/config.h"
 #include "sentry/syscall_table.h"
 #include "sentry/workload_filter.h"
 
 namespace runsc {
 
-absl::StatusOr<PendingSandboxFilter> PendingSandboxFilter::Prepare(bool with_listener, int sentry_channel) {
+absl::StatusOr<PendingSandboxFilter> PendingSandboxFilter::Prepare(const nlohmann::json& sandbox, bool with_listener,
+                                                                   int sentry_channel) {
   sentry::Policy policy;
+  if (!sandbox.empty()) {
+    ASSIGN_OR_RETURN(sentry::SandboxConfig config, sentry::SandboxConfig::FromJson(sandbox));
+    ASSIGN_OR_RETURN(policy, config.BuildPolicy());
+  }
   policy.set_notify_denials(true);
   policy.set_listener(with_listener);
   PendingSandboxFilter pending;

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
 #include "platform/oci_seccomp.h"
 #include "platform/unique_fd.h"
 
@@ -17,11 +18,13 @@ class PendingSandboxFilter {
  public:
   PendingSandboxFilter() = default;
 
-  // Compiles the workload filter. `sentry_channel` is a socket to the sentry
+  // Compiles the workload filter from the table and the policy of `sandbox`
+  // (sentry::SandboxConfig::ToJson()). `sentry_channel` is a socket to the sentry
   // (the channel runsc create made, or a connection to its control socket).
   // Without a listener (an OCI profile with SCMP_ACT_NOTIFY took the task's
   // only one) emulated calls run natively and denials stay in the kernel.
-  static absl::StatusOr<PendingSandboxFilter> Prepare(bool with_listener, int sentry_channel);
+  static absl::StatusOr<PendingSandboxFilter> Prepare(const nlohmann::json& sandbox, bool with_listener,
+                                                      int sentry_channel);
 
   // Loads the filter (once) and sends its listener to the sentry, without
   // waiting: the sentry may not run yet (runsc create starts it after the

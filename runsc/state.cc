@@ -117,6 +117,7 @@ absl::StatusOr<ContainerState> ContainerDir::Load() const {
     state.annotations = json.at("annotations").get<std::map<std::string, std::string>>();
     state.cgroup = json.at("cgroup");
     state.config = json.value("config", nlohmann::json::object());
+    state.sandbox = json.value("sandbox", nlohmann::json::object());
   } catch (const nlohmann::json::exception& error) {
     return absl::DataLossError(fmt::format("{}: {}", path, error.what()));
   }
@@ -129,7 +130,8 @@ absl::Status ContainerDir::Save(const ContainerState& state) const {
       {"rootfs", state.rootfs}, {"pid", state.pid}, {"pid_start_time", state.pid_start_time},
       {"sentry_pid", state.sentry_pid}, {"sentry_start_time", state.sentry_start_time},
       {"created", state.created}, {"owner_uid", state.owner_uid},
-      {"annotations", state.annotations}, {"cgroup", state.cgroup}, {"config", state.config}};
+      {"annotations", state.annotations}, {"cgroup", state.cgroup}, {"config", state.config},
+      {"sandbox", state.sandbox}};
   RETURN_IF_ERROR(WriteAndSync(lock_.get(), "state.json.tmp", json.dump(2)));
   if (renameat(lock_.get(), "state.json.tmp", lock_.get(), "state.json") != 0) {
     return LastError("renaming state.json.tmp");

@@ -32,6 +32,7 @@ struct ContainerState {
   std::map<std::string, std::string> annotations;
   nlohmann::json cgroup;  // platform::Cgroup::ToJson()
   nlohmann::json config;  // config.json as it was at create (exec's defaults)
+  nlohmann::json sandbox;  // sentry::SandboxConfig::ToJson() of create (exec uses the same policy)
 };
 
 // created, running, paused (its cgroup frozen) or stopped.

@@ -1,6 +1,12 @@
 #include "sentry/config.h"
 
+#include <string.h>
+
+#include <fstream>
+
 #include "fmt/format.h"
+#include "platform/platform.h"
+#include "platform/status_macros.h"
 
 namespace sentry {
 
@@ -13,11 +19,65 @@ absl::Status SandboxConfig::Validate() const {
   if (!audit_log.empty() && audit_log[0] != '/') {
     return absl::InvalidArgumentError(fmt::format("--audit-log \"{}\": must be an absolute path", audit_log));
   }
+  RETURN_IF_ERROR(BuildPolicy().status());
+  return platform::Annotate(platform::DetectNotifyFeatures().status(), "--platform seccomp-notify");
+}
+
+namespace {
+
+// "EACCES" -> 13; 0 when unknown.
+int ErrnoByName(const std::string& name) {
+  for (int err = 1; err < 134; ++err) {
+    const char* known = strerrorname_np(err);
+    if (known != nullptr && name == known) return err;
+  }
+  return 0;
+}
+
+absl::Status ApplyOverride(Policy& policy, const std::string& name, const std::string& value) {
+  std::string disposition_name = value.substr(0, value.find(':'));
+  std::optional<Disposition> disposition = ParseDisposition(disposition_name);
+  if (!disposition) {
+    return absl::InvalidArgumentError(fmt::format("policy: syscall \"{}\": unknown disposition \"{}\"", name, value));
+  }
+  int err = 0;
+  if (value.find(':') != std::string::npos) {
+    err = ErrnoByName(value.substr(value.find(':') + 1));
+    if (err == 0 || *disposition != Disposition::kDeny) {
+      return absl::InvalidArgumentError(fmt::format("policy: syscall \"{}\": bad errno in \"{}\"", name, value));
+    }
+  }
+  return policy.Override(name, *disposition, err);
+}
+
+}  // namespace
+
+absl::StatusOr<Policy> SandboxConfig::BuildPolicy() const {
+  Policy built;
+  if (policy.empty()) return built;
+  if (!policy.is_object() || !policy.contains("syscalls") || !policy["syscalls"].is_object()) {
+    return absl::InvalidArgumentError("policy: expected {\"syscalls\": {\"<name>\": \"<disposition>\"}}");
+  }
+  for (const auto& [name, value] : policy["syscalls"].items()) {
+    if (!value.is_string()) {
+      return absl::InvalidArgumentError(fmt::format("policy: syscall \"{}\": the disposition must be a string", name));
+    }
+    RETURN_IF_ERROR(ApplyOverride(built, name, value.get<std::string>()));
+  }
+  return built;
+}
+
+absl::Status SandboxConfig::LoadPolicyFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(fmt::format("--policy {}: cannot read it", path));
+  policy = nlohmann::json::parse(in, nullptr, false);
+  if (policy.is_discarded()) return absl::InvalidArgumentError(fmt::format("--policy {}: not valid JSON", path));
   return absl::OkStatus();
 }
 
 nlohmann::json SandboxConfig::ToJson() const {
-  return {{"platform", platform}, {"strace", strace}, {"audit_log", audit_log}, {"kernel_release", kernel_release}};
+  return {{"platform", platform}, {"strace", strace}, {"audit_log", audit_log}, {"kernel_release", kernel_release},
+          {"policy", policy}};
 }
 
 absl::StatusOr<SandboxConfig> SandboxConfig::FromJson(const nlohmann::json& json) {
@@ -27,6 +87,7 @@ absl::StatusOr<SandboxConfig> SandboxConfig::FromJson(const nlohmann::json& json
     config.strace = json.at("strace");
     config.audit_log = json.at("audit_log");
     config.kernel_release = json.at("kernel_release");
+    config.policy = json.value("policy", nlohmann::json::object());
     return config;
   } catch (const nlohmann::json::exception& error) {
     return absl::DataLossError(fmt::format("sandbox config: {}", error.what()));

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
+#include "sentry/syscall_table.h"
 
 namespace sentry {
 
@@ -19,10 +20,18 @@ struct SandboxConfig {
   bool strace = false;         // one debug-log line per trapped call
   std::string audit_log;       // JSON lines for every emulated/brokered/denied call ("" = none)
   std::string kernel_release;  // uname's release in the container ("" = the host's)
+  // --policy FILE's content: {"syscalls": {"<name>": "passthrough" | "emulate"
+  // | "broker" | "deny" | "deny:<ERRNO name>"}}, moving rows of the table.
+  nlohmann::json policy = nlohmann::json::object();
 
   // Checks the values before anything starts (an unknown --platform, a
-  // relative --audit-log). Errors name the flag.
+  // relative --audit-log, a policy naming an unknown syscall, a kernel
+  // without the seccomp features the platform needs). Errors name the flag.
   absl::Status Validate() const;
+  // The table with --policy applied.
+  absl::StatusOr<Policy> BuildPolicy() const;
+  // Reads --policy FILE into `policy`.
+  absl::Status LoadPolicyFile(const std::string& path);
   nlohmann::json ToJson() const;
   static absl::StatusOr<SandboxConfig> FromJson(const nlohmann::json& json);
 };

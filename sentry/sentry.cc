@@ -65,6 +65,7 @@ absl::Status Build(const SentryOptions& options, const nlohmann::json& message, 
   }
   sentry.emulator = std::make_unique<Emulator>(sentry.config, sentry.view, std::move(cgroup));
   ASSIGN_OR_RETURN(sentry.log, CallLog::Create(sentry.view.id, sentry.config.strace, sentry.config.audit_log));
+  ASSIGN_OR_RETURN(sentry.policy, sentry.config.BuildPolicy());
   sentry.policy.set_notify_denials(true);
   sentry.dispatcher = std::make_unique<Dispatcher>(sentry.policy, *sentry.emulator, *sentry.log);
   ASSIGN_OR_RETURN(sentry.platform, platform::CreatePlatform(sentry.config.platform));
