@@ -82,9 +82,10 @@ absl::StatusOr<platform::Cgroup> SetUpCgroup(const Spec& spec, const std::string
     (void)cgroup.Destroy();
     return status;
   }
-  // Without rules of its own a spec needs none written; on cgroup v2 the
-  // rules would need an eBPF program (the runc-surface issue).
-  if (spec.linux.device_rules.empty()) return cgroup;
+  // On v1, without rules of its own a spec needs none written (the hierarchy
+  // allows all). On pure v2 there is no inherited list: as runc, the
+  // container gets a default-deny eBPF program allowing the default devices.
+  if (spec.linux.device_rules.empty() && !cgroup.pure_v2()) return cgroup;
   for (const auto& [allow, rule] : DeviceCgroupRules(spec)) {
     absl::Status status = cgroup.ApplyDeviceRule(allow, rule);
     if (!status.ok()) {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "fmt/format.h"
 #include "spdlog/spdlog.h"
 
 namespace sentry {
@@ -28,8 +29,8 @@ Decision Decide(const SyscallEntry& entry, const std::array<uint64_t, 6>& args) 
   return {entry.disposition, entry.errno_value};
 }
 
-Dispatcher::Dispatcher(const Policy& policy, const Emulator& emulator, CallLog& log)
-    : policy_(policy), emulator_(emulator), log_(log) {
+Dispatcher::Dispatcher(const Policy& policy, const Emulator& emulator, CallLog& log, FatalHandler fatal)
+    : policy_(policy), emulator_(emulator), log_(log), fatal_(std::move(fatal)) {
   for (const SyscallEntry& entry : policy_.entries()) {
     if (entry.number >= 0) by_number_[entry.number] = &entry;
   }
@@ -57,7 +58,7 @@ CallResult Dispatcher::Answer(const SyscallEntry* entry, const Decision& decisio
       return CallResult::Error(decision.errno_value > 0 ? decision.errno_value : EPERM);
     case Disposition::kEmulate:
       if (auto result = emulator_.Handle(entry->name, call, memory)) return std::move(*result);
-      spdlog::error("sentry: no emulation for {}; refusing it", entry->name);
+      if (fatal_) fatal_(fmt::format("no emulation for {}", entry->name));
       return CallResult::Error(ENOSYS);
     case Disposition::kBroker:
       spdlog::error("sentry: {} trapped for the gofer, which does not exist yet; refusing it", entry->name);
@@ -65,7 +66,7 @@ CallResult Dispatcher::Answer(const SyscallEntry* entry, const Decision& decisio
     case Disposition::kPassthrough:
       break;
   }
-  spdlog::error("sentry: passthrough call {} was trapped; refusing it", entry ? entry->name : "?");
+  if (fatal_) fatal_(fmt::format("passthrough call {} was trapped", entry ? entry->name : "?"));
   return CallResult::Error(ENOSYS);
 }
 

@@ -7,6 +7,8 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <unordered_map>
 
 #include "platform/platform.h"
@@ -27,8 +29,13 @@ Decision Decide(const SyscallEntry& entry, const std::array<uint64_t, 6>& args);
 // Thread-safe: handlers run on the platform's workers.
 class Dispatcher : public platform::CallHandler {
  public:
-  // All three must outlive the dispatcher.
-  Dispatcher(const Policy& policy, const Emulator& emulator, CallLog& log);
+  // Called when the sentry finds itself inconsistent (a call trapped that the
+  // filter passes, an emulated row without emulation): the sentry stops the
+  // container rather than guess (fail closed). Must not return in production.
+  using FatalHandler = std::function<void(const std::string& reason)>;
+
+  // All three must outlive the dispatcher. Without `fatal` the call is just refused.
+  Dispatcher(const Policy& policy, const Emulator& emulator, CallLog& log, FatalHandler fatal = {});
 
   platform::CallResult Handle(const platform::TrappedCall& call, platform::RemoteMemory& memory) override;
 
@@ -39,6 +46,7 @@ class Dispatcher : public platform::CallHandler {
   const Policy& policy_;
   const Emulator& emulator_;
   CallLog& log_;
+  FatalHandler fatal_;
   std::unordered_map<int, const SyscallEntry*> by_number_;
 };
 

@@ -148,3 +148,28 @@ TEST(CallLogTest, FormatArgsDropsTrailingZeros) {
 
 }  // namespace
 }  // namespace sentry
+
+namespace sentry {
+namespace {
+
+TEST(DispatcherFatalTest, AnInconsistentSentryStopsTheContainer) {
+  SandboxConfig config;
+  ContainerView view;
+  view.init_pid = getpid();
+  Policy policy;
+  ASSERT_TRUE(policy.Override("getppid", Disposition::kEmulate).ok());
+  Emulator emulator(config, view, std::nullopt);
+  std::unique_ptr<CallLog> log = *CallLog::Create("test", false, "");
+  std::vector<std::string> reasons;
+  Dispatcher dispatcher(policy, emulator, *log, [&](const std::string& reason) { reasons.push_back(reason); });
+  MockMemory memory;
+  platform::TrappedCall call;
+  call.nr = SYS_getppid;
+  EXPECT_EQ(dispatcher.Handle(call, memory).kind(), platform::CallResult::Kind::kError);
+  call.nr = SYS_getpid;
+  EXPECT_EQ(dispatcher.Handle(call, memory).kind(), platform::CallResult::Kind::kError);
+  EXPECT_THAT(reasons, ::testing::ElementsAre("no emulation for getppid", "passthrough call getpid was trapped"));
+}
+
+}  // namespace
+}  // namespace sentry

@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -67,7 +68,17 @@ absl::Status Build(const SentryOptions& options, const nlohmann::json& message, 
   ASSIGN_OR_RETURN(sentry.log, CallLog::Create(sentry.view.id, sentry.config.strace, sentry.config.audit_log));
   ASSIGN_OR_RETURN(sentry.policy, sentry.config.BuildPolicy());
   sentry.policy.set_notify_denials(true);
-  sentry.dispatcher = std::make_unique<Dispatcher>(sentry.policy, *sentry.emulator, *sentry.log);
+  const int init_pidfd = options.init_pidfd;
+  const std::string id = sentry.view.id;
+  // Fail closed: kill the container's init (and with it its pid namespace),
+  // then exit; the watchdog kills whatever else is left.
+  auto fatal = [init_pidfd, id](const std::string& reason) {
+    spdlog::error("sentry for container {}: {}; stopping the container", id, reason);
+    spdlog::default_logger()->flush();
+    syscall(SYS_pidfd_send_signal, init_pidfd, SIGKILL, nullptr, 0);
+    _exit(1);
+  };
+  sentry.dispatcher = std::make_unique<Dispatcher>(sentry.policy, *sentry.emulator, *sentry.log, fatal);
   ASSIGN_OR_RETURN(sentry.platform, platform::CreatePlatform(sentry.config.platform));
   platform::Platform* serving = sentry.platform.get();
   CallLog* log = sentry.log.get();

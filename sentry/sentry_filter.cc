@@ -28,7 +28,7 @@ constexpr const char* kAllowed[] = {
     "setsockopt", "process_vm_readv", "process_vm_writev", "clock_gettime", "clock_nanosleep", "nanosleep",
     "gettid", "getpid", "geteuid", "getuid", "tgkill", "rt_sigprocmask", "rt_sigaction", "rt_sigreturn",
     "sched_yield", "sched_getaffinity", "getrandom", "uname", "sysinfo", "getdents64", "readlinkat", "unlink",
-    "unlinkat", "close_range", "waitid", "fsync", "fdatasync", "prctl", "gettimeofday", "restart_syscall",
+    "unlinkat", "close_range", "waitid", "fsync", "fdatasync", "prctl", "gettimeofday", "restart_syscall", "pidfd_send_signal",
 };
 
 struct Release {

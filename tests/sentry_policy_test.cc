@@ -1,0 +1,77 @@
+// Integration tests of --policy and of the sentry failing closed (runsc only: runc has no sentry).
+#include <signal.h>
+
+#include <fstream>
+#include <string>
+
+#include "fmt/format.h"
+#include "tests/integration_test_base.h"
+
+namespace runsc::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+class SentryPolicyTest : public IntegrationTest {
+ protected:
+  void SetUp() override {
+    IntegrationTest::SetUp();
+    if (!IsRunsc()) GTEST_SKIP() << "--policy and the sentry are runsc's; runc has neither";
+  }
+  std::string WritePolicy(const std::string& text) {
+    std::string path = tmp() + "/policy.json";
+    std::ofstream(path) << text;
+    return path;
+  }
+};
+RUNSC_INSTANTIATE_FOR_RUNTIMES(SentryPolicyTest);
+
+TEST_P(SentryPolicyTest, APolicyDeniesWithItsErrno) {
+  std::string policy = WritePolicy(R"({"syscalls": {"getcwd": "deny:EACCES"}})");
+  BundleBuilder bundle = NewBundle();
+  bundle.Args({"/bin/payload", "cwd"});
+  ASSERT_TRUE(bundle.Write().ok());
+  RunResult result = rt().Run({"--policy", policy, "run", "--bundle", bundle.dir(), NewId()});
+  EXPECT_EQ(result.exit_code, 1) << result;
+  EXPECT_THAT(result.out + result.err, HasSubstr("EACCES")) << result;
+}
+
+TEST_P(SentryPolicyTest, APolicyNamingAnUnknownSyscallFailsBeforeAnythingStarts) {
+  std::string policy = WritePolicy(R"({"syscalls": {"no_such_call": "deny"}})");
+  BundleBuilder bundle = NewBundle();
+  ASSERT_TRUE(bundle.Write().ok());
+  RunResult result = rt().Run({"--policy", policy, "create", "--bundle", bundle.dir(), NewId()});
+  ExpectOneLineError(result);
+  EXPECT_THAT(result.err, HasSubstr("policy: unknown syscall \"no_such_call\"")) << result;
+  ExpectNothingLeft();
+}
+
+TEST_P(SentryPolicyTest, AMalformedPolicyIsRefused) {
+  std::string policy = WritePolicy(R"({"syscalls": {"getpid": "sometimes"}})");
+  BundleBuilder bundle = NewBundle();
+  ASSERT_TRUE(bundle.Write().ok());
+  RunResult result = rt().Run({"--policy", policy, "create", "--bundle", bundle.dir(), NewId()});
+  ExpectOneLineError(result);
+  EXPECT_THAT(result.err, HasSubstr("unknown disposition \"sometimes\"")) << result;
+  ExpectNothingLeft();
+}
+
+// Moving a syscall to "emulate" without an emulation makes the sentry inconsistent: it stops the
+// container with a logged reason instead of guessing an answer.
+TEST_P(SentryPolicyTest, AnInconsistentSentryStopsTheContainerWithALoggedReason) {
+  std::string policy = WritePolicy(R"({"syscalls": {"getppid": "emulate"}})");
+  std::string log = tmp() + "/runsc.log";
+  BundleBuilder bundle = NewBundle();
+  bundle.Args({"/bin/payload", "ppid"});
+  ASSERT_TRUE(bundle.Write().ok());
+  RunResult result = rt().Run({"--log", log, "--policy", policy, "run", "--bundle", bundle.dir(), NewId()});
+  EXPECT_EQ(result.exit_code, 128 + SIGKILL) << result;
+  EXPECT_EQ(result.out, "") << result;  // never answered
+  std::ifstream in(log);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_THAT(text, HasSubstr("no emulation for getppid; stopping the container")) << text;
+  ExpectNothingLeft();
+}
+
+}  // namespace
+}  // namespace runsc::testing
