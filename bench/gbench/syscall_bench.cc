@@ -1,0 +1,242 @@
+// syscall_bench: Google Benchmark programs for the cost of one system call per disposition of the
+// sentry's syscall table, run natively, under runc and under runsc by bench/lib/gbench.sh:
+//   BM_Getpid          passthrough (the filter allows it; the kernel answers)
+//   BM_Uname           emulated (USER_NOTIF -> sentry answers with the container's view)
+//   BM_DeniedKeyctl    denied (keyctl with an invalid operation; runsc: the sentry answers EPERM)
+//   BM_Stat, BM_Read4k passthrough file calls (stat of a rootfs file, 4 KiB pread from page cache)
+//   BM_NotifRoundTrip  the floor of every trapped call: getppid trapped by this program's own
+//                      USER_NOTIF filter and answered by another of its threads. Inside runsc the
+//                      sentry's filter already holds the task's listener and the kernel refuses a
+//                      second one (EBUSY), so it reports an error there and runs natively/under runc.
+// BM_NotifRoundTrip must stay registered last: its filter stays on the main thread for the rest
+// of the process (one BPF program on every later call), so nothing may be measured after it.
+//
+// Usage: runsc-gbench-syscall [--dir=DIR] [Google Benchmark flags]; DIR (default /tmp) holds the
+// 1 MiB file the stat/read rows use (made before timing).
+#include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+std::string g_dir = "/tmp";  // --dir
+
+constexpr size_t kFileSize = 1 << 20;
+constexpr size_t kBlock = 4096;
+
+std::string RoFilePath() { return g_dir + "/runsc-gbench-ro"; }
+
+// Makes the 1 MiB file (idempotent) and returns an open read-only fd, or -errno.
+int OpenRoFile() {
+  const std::string path = RoFilePath();
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) return fd;
+  fd = open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return -errno;
+  std::vector<char> block(kBlock, 'x');
+  for (size_t off = 0; off < kFileSize; off += kBlock) {
+    if (write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size())) {
+      int err = errno;
+      close(fd);
+      return -err;
+    }
+  }
+  close(fd);
+  fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  return fd < 0 ? -errno : fd;
+}
+
+std::string ErrnoText(const char* what, int err) {
+  return std::string(what) + ": " + strerror(err);
+}
+
+// Passthrough: the cheapest call there is, raw (glibc does not cache getpid any more, but the
+// raw syscall makes that explicit).
+void BM_Getpid(benchmark::State& state) {
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(syscall(SYS_getpid));
+  }
+}
+BENCHMARK(BM_Getpid);
+
+// Emulated under runsc: the sentry answers with the container's hostname and release.
+void BM_Uname(benchmark::State& state) {
+  struct utsname u;
+  if (uname(&u) != 0) {
+    state.SkipWithError(ErrnoText("uname", errno).c_str());
+    return;
+  }
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(uname(&u));
+    benchmark::ClobberMemory();
+  }
+}
+BENCHMARK(BM_Uname);
+
+// keyctl with an invalid operation: EOPNOTSUPP natively and under runc (no seccomp profile in
+// the bench's config), EPERM from the sentry under runsc. Any success is an error.
+void BM_DeniedKeyctl(benchmark::State& state) {
+  errno = 0;
+  if (syscall(SYS_keyctl, -1, 0, 0, 0, 0) != -1) {
+    state.SkipWithError("keyctl(-1) succeeded");
+    return;
+  }
+  state.SetLabel(strerrorname_np(errno) ? strerrorname_np(errno) : "?");
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(syscall(SYS_keyctl, -1, 0, 0, 0, 0));
+  }
+}
+BENCHMARK(BM_DeniedKeyctl);
+
+void BM_Stat(benchmark::State& state) {
+  int fd = OpenRoFile();
+  if (fd < 0) {
+    state.SkipWithError(ErrnoText("create the file", -fd).c_str());
+    return;
+  }
+  close(fd);
+  const std::string path = RoFilePath();
+  struct stat st;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(stat(path.c_str(), &st));
+    benchmark::ClobberMemory();
+  }
+}
+BENCHMARK(BM_Stat);
+
+// 4 KiB pread walking a 1 MiB file that is in the page cache (it was just written and read).
+void BM_Read4k(benchmark::State& state) {
+  int fd = OpenRoFile();
+  if (fd < 0) {
+    state.SkipWithError(ErrnoText("create the file", -fd).c_str());
+    return;
+  }
+  std::vector<char> buf(kBlock);
+  for (size_t off = 0; off < kFileSize; off += kBlock) {
+    if (pread(fd, buf.data(), kBlock, static_cast<off_t>(off)) < 0) break;  // warm the cache
+  }
+  size_t i = 0;
+  for (auto _ : state) {
+    ssize_t n = pread(fd, buf.data(), kBlock, static_cast<off_t>((i++ % (kFileSize / kBlock)) * kBlock));
+    if (n != static_cast<ssize_t>(kBlock)) {
+      state.SkipWithError(ErrnoText("pread", errno).c_str());
+      break;
+    }
+    benchmark::ClobberMemory();
+  }
+  close(fd);
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * kBlock);
+}
+BENCHMARK(BM_Read4k);
+
+// The bare USER_NOTIF round trip. A responder thread, started before the filter (so the filter
+// never reaches it), answers every notification with 42; the main thread then installs (no
+// TSYNC) a filter that sends getppid to the listener. One operation: kernel -> listener ->
+// responder -> SECCOMP_IOCTL_NOTIF_SEND -> kernel. Installed once, on the first run.
+constexpr long kNotifAnswer = 42;
+int g_listener = -1;        // >= 0 once installed
+std::string g_notif_error;  // why it could not be installed
+
+void Respond(int fd) {
+  struct seccomp_notif req;
+  struct seccomp_notif_resp resp;
+  for (;;) {
+    memset(&req, 0, sizeof(req));
+    if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
+      if (errno == EINTR || errno == ENOENT) continue;
+      return;
+    }
+    memset(&resp, 0, sizeof(resp));
+    resp.id = req.id;
+    resp.val = kNotifAnswer;
+    ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+  }
+}
+
+void InstallNotifFilter() {
+  static bool tried = false;
+  if (tried) return;
+  tried = true;
+  struct sock_filter code[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog prog = {static_cast<unsigned short>(sizeof(code) / sizeof(code[0])), code};
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC) < 0) {
+    g_notif_error = ErrnoText("pipe", errno);
+    return;
+  }
+  // The responder waits for the listener fd on the pipe: it must exist before the filter.
+  std::thread([rd = pipefd[0]] {
+    int fd = -1;
+    if (read(rd, &fd, sizeof(fd)) == sizeof(fd) && fd >= 0) Respond(fd);
+    close(rd);
+  }).detach();
+  int fd = -1;
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+    g_notif_error = ErrnoText("PR_SET_NO_NEW_PRIVS", errno);
+  } else {
+    fd = static_cast<int>(
+        syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog));
+    if (fd < 0) {
+      g_notif_error = ErrnoText("seccomp(NEW_LISTENER) (inside runsc the sentry holds the listener)", errno);
+    }
+  }
+  if (write(pipefd[1], &fd, sizeof(fd)) != sizeof(fd) && fd >= 0) {
+    g_notif_error = ErrnoText("handshake", errno);
+    fd = -1;
+  }
+  close(pipefd[1]);
+  g_listener = fd;
+}
+
+void BM_NotifRoundTrip(benchmark::State& state) {
+  InstallNotifFilter();
+  if (g_listener < 0) {
+    state.SkipWithError(g_notif_error.c_str());
+    return;
+  }
+  for (auto _ : state) {
+    if (syscall(SYS_getppid) != kNotifAnswer) {
+      state.SkipWithError("getppid was not answered by the listener");
+      break;
+    }
+  }
+}
+BENCHMARK(BM_NotifRoundTrip);  // keep last (see the top of the file)
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  for (int i = 1; i < argc; i++) {
+    std::string arg = argv[i];
+    if (arg.rfind("--dir=", 0) == 0) {
+      g_dir = arg.substr(6);
+    } else {
+      fprintf(stderr, "runsc-gbench-syscall: unknown argument %s\n", argv[i]);
+      return 2;
+    }
+  }
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
