@@ -5,16 +5,21 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/keyctl.h>
 
@@ -281,11 +286,144 @@ static int RawSyscall(int argc, char** argv) {
   return printf("%ld\n", rc) < 0;
 }
 
+// Prints "totalram=<bytes> freeram=<bytes> procs=<n> uptime=<secs>" from sysinfo(2).
+static int PrintSysinfo(void) {
+  struct sysinfo info;
+  if (sysinfo(&info)) return Fail(errno);
+  unsigned long long unit = info.mem_unit ? info.mem_unit : 1;
+  return printf("totalram=%llu freeram=%llu procs=%u uptime=%ld\n",
+                (unsigned long long)info.totalram * unit, (unsigned long long)info.freeram * unit,
+                (unsigned)info.procs, (long)info.uptime) < 0;
+}
+
+// Prints "sysname release nodename" from uname(2).
+static int PrintUname(void) {
+  struct utsname uts;
+  if (uname(&uts)) return Fail(errno);
+  return printf("%s %s %s\n", uts.sysname, uts.release, uts.nodename) < 0;
+}
+
+// The errno name of `err` ("OK" for 0).
+static const char* ErrnoName(int err) {
+  if (err == 0) return "OK";
+  const char* name = strerrorname_np(err);
+  return name ? name : "EUNKNOWN";
+}
+
+// For each "NR:ERRNO_NAME", makes raw syscall NR with all-zero arguments in a forked child (so
+// that a call which the filter failed to stop cannot disturb the walk) and compares the errno's
+// name. Prints "nr=<nr> want=<name> got=<name|OK|SIG<n>>" per mismatch, then
+// "checked=<n> mismatches=<m>"; exits 0 only if there was no mismatch.
+static int DenyWalk(int argc, char** argv) {
+  int checked = 0, mismatches = 0;
+  for (int i = 2; i < argc; i++) {
+    char* colon = strchr(argv[i], ':');
+    if (!colon) return Fail(EINVAL);
+    long nr = atol(argv[i]);
+    const char* want = colon + 1;
+    pid_t child = fork();
+    if (child < 0) return Fail(errno);
+    if (child == 0) {
+      long rc = syscall(nr, 0L, 0L, 0L, 0L, 0L, 0L);
+      _exit(rc < 0 ? (errno & 0xff) : 0);
+    }
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0) {
+      if (errno != EINTR) return Fail(errno);
+    }
+    char got[32];
+    if (WIFSIGNALED(status)) {
+      snprintf(got, sizeof(got), "SIG%d", WTERMSIG(status));
+    } else {
+      snprintf(got, sizeof(got), "%s", ErrnoName(WEXITSTATUS(status)));
+    }
+    checked++;
+    if (strcmp(got, want)) {
+      mismatches++;
+      printf("nr=%ld want=%s got=%s\n", nr, want, got);
+    }
+  }
+  printf("checked=%d mismatches=%d\n", checked, mismatches);
+  return mismatches ? 1 : 0;
+}
+
+static atomic_int hammer_stop;
+static atomic_llong hammer_calls;
+static atomic_llong hammer_errors;
+static char hammer_nodename[sizeof(((struct utsname*)0)->nodename)];
+
+// Hammer thread: uname() until told to stop; the nodename must never change.
+static void* HammerUname(void* unused) {
+  (void)unused;
+  while (!atomic_load(&hammer_stop)) {
+    struct utsname uts;
+    if (uname(&uts) || strcmp(uts.nodename, hammer_nodename)) atomic_fetch_add(&hammer_errors, 1);
+    atomic_fetch_add(&hammer_calls, 1);
+  }
+  return NULL;
+}
+
+static double MonotonicSeconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+// Waits for `child` and counts an error unless it exited with status 0.
+static void HammerReap(pid_t child) {
+  int status = 0;
+  pid_t got;
+  while ((got = waitpid(child, &status, 0)) < 0 && errno == EINTR) {
+  }
+  if (got != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0) atomic_fetch_add(&hammer_errors, 1);
+}
+
+// THREADS threads call uname() in a loop while the main thread forks children that exec
+// "/bin/payload pid" (output to /dev/null) or just _exit, and reaps them; after SECS prints
+// "calls=<n> errors=<n>" and exits 0 only if there was no error.
+static int Hammer(const char* secs_arg, const char* threads_arg) {
+  double secs = atof(secs_arg);
+  int threads = threads_arg ? atoi(threads_arg) : 8;
+  if (threads < 1 || threads > 256) return Fail(EINVAL);
+  struct utsname uts;
+  if (uname(&uts)) return Fail(errno);
+  memcpy(hammer_nodename, uts.nodename, sizeof(hammer_nodename));
+  pthread_t tids[256];
+  for (int i = 0; i < threads; i++) {
+    int err = pthread_create(&tids[i], NULL, HammerUname, NULL);
+    if (err) return Fail(err);
+  }
+  double deadline = MonotonicSeconds() + secs;
+  for (unsigned long round = 0; MonotonicSeconds() < deadline; round++) {
+    pid_t child = fork();
+    if (child < 0) {
+      atomic_fetch_add(&hammer_errors, 1);
+      continue;
+    }
+    if (child == 0) {
+      if (round % 2) _exit(0);
+      int devnull = open("/dev/null", O_WRONLY);
+      if (devnull >= 0) dup2(devnull, 1);
+      char* const child_argv[] = {"/bin/payload", "pid", NULL};
+      char* const envp[] = {NULL};
+      execve("/bin/payload", child_argv, envp);
+      _exit(127);
+    }
+    HammerReap(child);
+  }
+  atomic_store(&hammer_stop, 1);
+  for (int i = 0; i < threads; i++) pthread_join(tids[i], NULL);
+  long long errors = atomic_load(&hammer_errors);
+  printf("calls=%lld errors=%lld\n", atomic_load(&hammer_calls), errors);
+  return errors ? 1 : 0;
+}
+
 static int Usage(void) {
   fprintf(stderr,
           "usage: payload hostname|domainname|pid|ppid|uid|status|umask|cwd|mountinfo|oom|"
           "ifaces|pids|fds|keyring|args...|exit N|readfd N|writefd N TEXT|mountprop PATH|write FILE|cat FILE|ls DIR|rlimit NAME|env NAME|"
-          "sleep SECS|stat PATH|mountopts PATH|sysctl KEY|exec PATH|mkdir DIR|syscall NR [ARGS...]|echo WORDS...\n");
+          "sleep SECS|stat PATH|mountopts PATH|sysctl KEY|exec PATH|mkdir DIR|syscall NR [ARGS...]|echo WORDS...|"
+          "sysinfo|uname|sethostname NAME|denywalk NR:ERRNO...|hammer SECS [THREADS]\n");
   return 2;
 }
 
@@ -324,6 +462,9 @@ int main(int argc, char** argv) {
     for (int i = 2; i < argc; i++) printf("%s\n", argv[i]);
     return 0;
   }
+  if (!strcmp(cmd, "sysinfo")) return PrintSysinfo();
+  if (!strcmp(cmd, "uname")) return PrintUname();
+  if (!strcmp(cmd, "denywalk")) return DenyWalk(argc, argv);
   if (!strcmp(cmd, "echo")) {
     for (int i = 2; i < argc; i++) printf("%s%s", argv[i], i + 1 < argc ? " " : "\n");
     return 0;
@@ -351,6 +492,11 @@ int main(int argc, char** argv) {
   if (!strcmp(cmd, "mountprop")) return PrintMountPropagation(arg);
   if (!strcmp(cmd, "exec")) return ExecFile(arg);
   if (!strcmp(cmd, "syscall")) return RawSyscall(argc, argv);
+  if (!strcmp(cmd, "sethostname")) {
+    if (sethostname(arg, strlen(arg))) return Fail(errno);
+    return printf("ok\n") < 0;
+  }
+  if (!strcmp(cmd, "hammer")) return Hammer(arg, argc > 3 ? argv[3] : NULL);
   if (!strcmp(cmd, "mkdir")) {
     if (mkdir(arg, 0755)) return Fail(errno);
     return printf("ok\n") < 0;
