@@ -51,11 +51,13 @@ RemoteMemory::~RemoteMemory() = default;
 CallHandler::~CallHandler() = default;
 Platform::~Platform() = default;
 
-absl::StatusOr<std::unique_ptr<Platform>> CreatePlatform(std::string_view name) {
+absl::StatusOr<std::unique_ptr<Platform>> CreatePlatform(std::string_view name, int handler_threads) {
   if (name == "seccomp-notify") {
     RETURN_IF_ERROR_CTX(DetectNotifyFeatures().status(), "--platform seccomp-notify");
+    SeccompNotifyOptions options;
+    options.workers = handler_threads;
     ASSIGN_OR_RETURN(std::unique_ptr<SeccompNotifyPlatform> platform,
-                     Annotate(SeccompNotifyPlatform::Create(), "--platform seccomp-notify"));
+                     Annotate(SeccompNotifyPlatform::Create(options), "--platform seccomp-notify"));
     return std::unique_ptr<Platform>(std::move(platform));
   }
   if (name == "ptrace") {

@@ -154,7 +154,9 @@ absl::StatusOr<UniqueFd> LoadFilterWithListener(const std::vector<sock_filter>& 
 // with DetectNotifyFeatures); "ptrace" is InvalidArgument "--platform ptrace:
 // not implemented yet"; anything else InvalidArgument
 // "--platform \"x\": unknown platform (known: seccomp-notify, ptrace)".
-absl::StatusOr<std::unique_ptr<Platform>> CreatePlatform(std::string_view name);
+// `handler_threads`: how many threads run the handler; 0 runs it on the
+// thread that receives the calls (for handlers that never block).
+absl::StatusOr<std::unique_ptr<Platform>> CreatePlatform(std::string_view name, int handler_threads = 3);
 
 }  // namespace platform
 

@@ -113,7 +113,7 @@ absl::StatusOr<std::unique_ptr<SeccompNotifyPlatform>> SeccompNotifyPlatform::Cr
   if (epoll_ctl(epoll.get(), EPOLL_CTL_ADD, wake.get(), &event) != 0) return LastError("epoll_ctl");
   NotifyIoctls& ioctls = options.ioctls != nullptr ? *options.ioctls : RealNotifyIoctls();
   return std::unique_ptr<SeccompNotifyPlatform>(new SeccompNotifyPlatform(
-      ioctls, sizes, std::max(1, options.workers), std::move(epoll), std::move(wake)));
+      ioctls, sizes, std::max(0, options.workers), std::move(epoll), std::move(wake)));
 }
 
 SeccompNotifyPlatform::SeccompNotifyPlatform(NotifyIoctls& ioctls, NotifSizes sizes, int workers,
@@ -254,6 +254,11 @@ void SeccompNotifyPlatform::ReceiveOne(const std::shared_ptr<Listener>& listener
   for (size_t i = 0; i < call.args.size(); ++i) call.args[i] = notif->data.args[i];
   call.instruction_pointer = notif->data.instruction_pointer;
   spdlog::trace("seccomp-notify: call {:#x}: thread {} syscall {}", call.id, call.tid, call.nr);
+  if (worker_count_ == 0) {
+    Work inline_work{listener, call};
+    Answer(inline_work);
+    return;
+  }
   {
     std::lock_guard<std::mutex> lock(queue_mutex_);
     queue_.push_back(Work{listener, call});

@@ -35,7 +35,9 @@ namespace platform {
 // Settings of a SeccompNotifyPlatform.
 struct SeccompNotifyOptions {
   NotifyIoctls* ioctls = nullptr;  // nullptr: the kernel's (RealNotifyIoctls)
-  int workers = 3;                 // handler threads, at least 1
+  // Handler threads; 0 answers every call on the event thread itself (no
+  // hand-off, no extra wake-up: one round trip), for handlers that never block.
+  int workers = 3;
 };
 
 class SeccompNotifyPlatform final : public Platform {

@@ -7,7 +7,8 @@
 
 namespace platform {
 
-// Returns a memfd holding a copy of /proc/self/exe, sealed against any
+// Returns a memfd holding a copy of /proc/self/exe (its loadable part: the
+// ELF and program headers and the segments, without debug info), sealed against any
 // change (F_SEAL_SEAL|SHRINK|GROW|WRITE|FUTURE_WRITE).
 //
 // Invariant (CVE-2019-5736): a process that runs inside the container before

@@ -79,7 +79,10 @@ absl::Status Build(const SentryOptions& options, const nlohmann::json& message, 
     _exit(1);
   };
   sentry.dispatcher = std::make_unique<Dispatcher>(sentry.policy, *sentry.emulator, *sentry.log, fatal);
-  ASSIGN_OR_RETURN(sentry.platform, platform::CreatePlatform(sentry.config.platform));
+  // Every handler answers at once (emulation, denial): answer on the receiving
+  // thread, one round trip per call. Brokered calls, which wait for the
+  // gofer, will need handler threads.
+  ASSIGN_OR_RETURN(sentry.platform, platform::CreatePlatform(sentry.config.platform, /*handler_threads=*/0));
   platform::Platform* serving = sentry.platform.get();
   CallLog* log = sentry.log.get();
   ControlHandlers handlers{[serving](platform::UniqueFd fd) { return serving->AddListener(std::move(fd)); },
