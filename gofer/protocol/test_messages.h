@@ -20,7 +20,7 @@ inline Dir RootDir() { return Dir{}; }
 // One request of every type (Hello first), mixing root and fd dirs.
 inline std::vector<Request> SampleRequests() {
   Creds c = SampleCreds();
-  std::string value("\x00\x01binary\xff", 10);
+  std::string value("\x00\x01" "binary\xff", 9);  // split: \x01b would be one escape
   return {
       {1, Hello{1, 1}},
       {2, Openat{c, FdDir("/home/user"), "notes.txt", O_WRONLY | O_CREAT | O_EXCL, 0644, RESOLVE_NO_SYMLINKS}},
