@@ -40,6 +40,7 @@ struct Parsed {
   RunOptions run;
   ExecOptions exec;
   UpdateOptions update;
+  InstallOptions install;
   std::string interval = "5s";
   bool stats = false;
   InitFds init;
@@ -170,6 +171,19 @@ void AddQueryCommands(CLI::App& app, Parsed& p, Action& action) {
   syscalls->callback([&] { action = [&] { return SyscallsCommand(p.format); }; });
 }
 
+void AddInstallCommands(CLI::App& app, Parsed& p, Action& action) {
+  auto* install = app.add_subcommand("install", "register runsc as a Docker runtime in daemon.json");
+  install->add_option("--runtime", p.install.runtime, "the runtime's name (default runsc)");
+  install->add_option("--config", p.install.config, "daemon.json to edit (default /etc/docker/daemon.json)");
+  install->add_option("runtime-flags", p.install.runtime_args, "after --: global flags Docker passes to runsc");
+  install->callback([&] { action = [&] { return InstallCommand(p.install); }; });
+
+  auto* uninstall = app.add_subcommand("uninstall", "remove a runsc runtime from Docker's daemon.json");
+  uninstall->add_option("--runtime", p.install.runtime, "the runtime's name (default runsc)");
+  uninstall->add_option("--config", p.install.config, "daemon.json to edit (default /etc/docker/daemon.json)");
+  uninstall->callback([&] { action = [&] { return UninstallCommand(p.install); }; });
+}
+
 // Internal commands: runsc re-executes itself as these (DESIGN.md).
 void AddInternalCommands(CLI::App& app, Parsed& p, Action& action) {
   auto* init = app.add_subcommand("init", "")->group("");
@@ -210,6 +224,9 @@ void AddGlobalFlags(CLI::App& app, Parsed& p) {
   app.add_option("--audit-log", p.global.sandbox.audit_log, "write every emulated/brokered/denied call as JSON lines to FILE");
   app.add_option("--kernel-release", p.global.sandbox.kernel_release, "the kernel release uname shows in the container");
   app.add_option("--policy", p.policy_file, "JSON moving syscalls between dispositions: {\"syscalls\": {\"name\": \"deny:EPERM\"}}");
+  // As runc's: a global flag given twice takes its last value (Docker's runtimeArgs come before
+  // the shim's own --log/--root).
+  for (CLI::Option* option : app.get_options()) option->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.set_version_flag("--version,-v", fmt::format("runsc version {}\nspec: {}", kVersion, kSpecVersion));
 }
 
@@ -231,6 +248,7 @@ int RunCli(int argc, char** argv) {
   AddExecCommand(app, p, action);
   AddQueryCommands(app, p, action);
   AddCgroupCommands(app, p, action);
+  AddInstallCommands(app, p, action);
   AddInternalCommands(app, p, action);
   try {
     app.parse(argc, argv);

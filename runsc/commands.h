@@ -68,6 +68,17 @@ absl::StatusOr<int> FeaturesCommand();
 // Prints the syscall table (`format`: table, csv, json or markdown).
 absl::StatusOr<int> SyscallsCommand(const std::string& format);
 
+// `runsc install` / `runsc uninstall`: Docker's daemon.json (see install.h).
+struct InstallOptions {
+  std::string config = "/etc/docker/daemon.json";  // --config, for tests
+  std::string runtime = "runsc";                   // --runtime NAME
+  std::vector<std::string> runtime_args;           // after `--`: the runtime's global flags
+};
+// Registers this binary as Docker runtime `options.runtime`.
+absl::StatusOr<int> InstallCommand(const InstallOptions& options);
+// Removes Docker runtime `options.runtime`.
+absl::StatusOr<int> UninstallCommand(const InstallOptions& options);
+
 }  // namespace runsc
 
 #endif  // RUNSC_RUNSC_COMMANDS_H_
