@@ -146,18 +146,6 @@ std::string PrepareDocker() {
                  ? ""
                  : "dockerd has no runtime " + name;
     }
-    // runsc bug (reported to the lead, fix in runsc/create.cc + sentry/): the sentry's control
-    // socket is <root>/<id>/sentry.sock, which under Docker's default exec root is longer than
-    // sun_path allows; create then fails ("... is too long") and hangs in its rollback. Remove
-    // this gate when a socket path of any length works.
-    size_t socket_path = RuntimeRoot().size() + 1 + 64 + std::string("/sentry.sock").size();
-    if (socket_path > 107) {
-      return fmt::format(
-          "runsc bug: the sentry control socket {}/<64-char id>/sentry.sock is {} bytes, over sun_path's 107, "
-          "so every `docker run` fails (and runsc create hangs in its rollback); dockerd --exec-root /run/docker "
-          "avoids it",
-          RuntimeRoot(), socket_path);
-    }
     std::string binary = RUNSC_DOCKER_TEST_RUNSC;
     std::string want = fmt::format("\"runsc\":{{\"path\":\"{}\"", binary);
     if (info.out.find(want) != std::string::npos) return "";
@@ -174,12 +162,27 @@ std::string PrepareDocker() {
   return reason;
 }
 
+// runsc bug (reported to the lead, fix in runsc/create.cc + sentry/): the sentry's control socket
+// is <root>/<id>/sentry.sock, which under Docker's default exec root is longer than sun_path
+// allows; create then fails ("... is too long") and hangs in its rollback. Remove this gate when
+// a socket path of any length works. Returns why `docker run --runtime=runsc` cannot work ("" if it can).
+std::string KnownRunscBug() {
+  size_t socket_path = RuntimeRoot().size() + 1 + 64 + std::string("/sentry.sock").size();
+  if (socket_path <= 107) return "";
+  return fmt::format(
+      "runsc bug: the sentry control socket {}/<64-char id>/sentry.sock is {} bytes, over sun_path's 107, "
+      "so every `docker run` fails (and runsc create hangs in its rollback); dockerd --exec-root /run/docker "
+      "avoids it",
+      RuntimeRoot(), socket_path);
+}
+
 class DockerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string reason = PrepareDocker();
     if (!reason.empty()) GTEST_SKIP() << reason;
     runtime_ = RuntimeName();
+    if (runtime_ == "runsc" && !KnownRunscBug().empty()) GTEST_SKIP() << KnownRunscBug();
   }
   void TearDown() override {
     for (const auto& name : names_) Sh(fmt::format("docker rm -f {} >/dev/null 2>&1", name));
@@ -456,6 +459,49 @@ TEST_F(DockerTest, ManyRunsLeaveNothingBehind) {
     EXPECT_NE(Sh("docker inspect " + id).code, 0) << "container " << id << " still exists";
   }
   std::filesystem::remove_all(dir);
+}
+
+// containerd directly: `ctr run --runtime io.containerd.runc.v2 --runc-binary <runtime>`, in a
+// namespace of our own, with the image moved over from Docker (`docker save | ctr image import`).
+class ContainerdTest : public DockerTest {
+ protected:
+  // containerd's runc shim keeps state in /run/containerd/runc/<namespace>: no Docker gate.
+  void SetUp() override {
+    std::string reason = PrepareDocker();
+    if (!reason.empty()) GTEST_SKIP() << reason;
+    runtime_ = RuntimeName();
+  }
+};
+
+TEST_F(ContainerdTest, CtrRunExecKill) {
+  if (Sh("command -v ctr && ctr version").code != 0) GTEST_SKIP() << "ctr or containerd is not available";
+  std::string ctr = "ctr -n runsc-test";
+  std::string ref = fmt::format("docker.io/library/{}:latest", kImage);
+  if (Sh(fmt::format("{} image ls -q | grep -qx {}", ctr, ref)).code != 0) {
+    Shell import = Sh(fmt::format("docker save {} | {} image import -", kImage, ctr), 120s);
+    ASSERT_EQ(import.code, 0) << import;
+  }
+  std::string binary = runtime_ == "runsc" ? RUNSC_DOCKER_TEST_RUNSC : Trim(Sh("command -v " + runtime_).out);
+  std::string run = fmt::format("{} run --runtime io.containerd.runc.v2 --runc-binary {}", ctr, binary);
+  std::string id = fmt::format("runsc-test-ctr-{}", getpid());
+
+  Shell once = Sh(fmt::format("{} --rm {} {}-a sh -c 'echo from-ctr; exit 3'", run, ref, id));
+  EXPECT_EQ(once.code, 3) << once;
+  EXPECT_EQ(once.out, "from-ctr\n");
+
+  Shell started = Sh(fmt::format("{} -d {} {} sh -c '{}'", run, ref, id, kSleeper));
+  ASSERT_EQ(started.code, 0) << started;
+  Shell exec = Sh(fmt::format("{} task exec --exec-id e1 {} sh -c 'echo in-exec; exit 4'", ctr, id));
+  EXPECT_EQ(exec.code, 4) << exec;
+  EXPECT_EQ(exec.out, "in-exec\n");
+  Shell kill = Sh(fmt::format("{} task kill -s SIGTERM {}", ctr, id));
+  EXPECT_EQ(kill.code, 0) << kill;
+  EXPECT_TRUE(WaitUntil([&] { return Sh(fmt::format("{} task ls", ctr)).out.find("STOPPED") != std::string::npos; }))
+      << Sh(fmt::format("{} task ls", ctr));
+  Shell removed = Sh(fmt::format("{} task rm {} && {} container rm {}", ctr, id, ctr, id));
+  EXPECT_EQ(removed.code, 0) << removed;
+  EXPECT_TRUE(DirEntries("/run/containerd/runc/runsc-test").empty());
+  Sh(fmt::format("{} task rm -f {} ; {} container rm {}", ctr, id, ctr, id));  // if a step above failed
 }
 
 }  // namespace
