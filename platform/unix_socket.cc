@@ -1,5 +1,7 @@
 #include "platform/unix_socket.h"
 
+#include <fcntl.h>
+
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -7,16 +9,33 @@
 
 #include "fmt/format.h"
 #include "platform/errors.h"
+#include "platform/status_macros.h"
 
 namespace platform {
 
-absl::StatusOr<UniqueFd> ConnectUnix(const std::string& path) {
+absl::StatusOr<struct sockaddr_un> UnixAddress(const std::string& path, UniqueFd& dir) {
   struct sockaddr_un address = {};
   address.sun_family = AF_UNIX;
+  std::string reachable = path;
   if (path.size() >= sizeof(address.sun_path)) {
-    return absl::InvalidArgumentError(fmt::format("socket path {} is too long", path));
+    size_t slash = path.rfind('/');
+    if (slash == std::string::npos || slash == 0) {
+      return absl::InvalidArgumentError(fmt::format("socket path {} is too long", path));
+    }
+    dir.reset(open(path.substr(0, slash).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!dir.valid()) return LastError(fmt::format("opening the directory of socket {}", path));
+    reachable = fmt::format("/proc/self/fd/{}{}", dir.get(), path.substr(slash));
+    if (reachable.size() >= sizeof(address.sun_path)) {
+      return absl::InvalidArgumentError(fmt::format("socket name in {} is too long", path));
+    }
   }
-  memcpy(address.sun_path, path.data(), path.size());
+  memcpy(address.sun_path, reachable.data(), reachable.size());
+  return address;
+}
+
+absl::StatusOr<UniqueFd> ConnectUnix(const std::string& path) {
+  UniqueFd dir;
+  ASSIGN_OR_RETURN(struct sockaddr_un address, UnixAddress(path, dir));
   UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return LastError("socket");
   if (connect(fd.get(), reinterpret_cast<struct sockaddr*>(&address), sizeof(address)) != 0) {

@@ -2,6 +2,8 @@
 #ifndef RUNSC_PLATFORM_UNIX_SOCKET_H_
 #define RUNSC_PLATFORM_UNIX_SOCKET_H_
 
+#include <sys/un.h>
+
 #include <string>
 
 #include "absl/status/status.h"
@@ -10,7 +12,12 @@
 
 namespace platform {
 
-// Connects a SOCK_STREAM unix socket to `path` (CLOEXEC).
+// The address of the unix socket at `path`. A path longer than sun_path
+// (Docker's state dirs are) is reached through /proc/self/fd/<dir>/<name>,
+// `dir` holding an O_PATH fd of its directory while the address is used.
+absl::StatusOr<struct sockaddr_un> UnixAddress(const std::string& path, UniqueFd& dir);
+
+// Connects a SOCK_STREAM unix socket to `path` (CLOEXEC); long paths as UnixAddress.
 absl::StatusOr<UniqueFd> ConnectUnix(const std::string& path);
 
 // Sends `fd` with SCM_RIGHTS and `name` as the payload, as runc sends the

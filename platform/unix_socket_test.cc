@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gtest/gtest.h"
@@ -72,6 +73,36 @@ TEST(UnixSocketTest, MessageWithoutFdIsAnError) {
   EXPECT_FALSE(ReceiveFd(b.get()).ok());
   a.reset();
   EXPECT_FALSE(ReceiveFd(b.get()).ok());  // peer closed
+}
+
+}  // namespace
+}  // namespace platform
+
+namespace platform {
+namespace {
+
+// Docker's state dirs (/run/docker/runtime-runsc/moby/<64 hex>/) make socket paths longer than
+// sun_path: they are reached through an fd of their directory.
+TEST(UnixSocketTest, ConnectsToASocketWhosePathIsLongerThanSunPath) {
+  char base[] = "/tmp/runsc-sock-test.XXXXXX";
+  ASSERT_NE(mkdtemp(base), nullptr);
+  std::string dir = std::string(base) + "/" + std::string(100, 'd');
+  ASSERT_EQ(mkdir(dir.c_str(), 0700), 0);
+  std::string path = dir + "/control.sock";
+  ASSERT_GT(path.size(), sizeof(sockaddr_un::sun_path));
+  UniqueFd holder;
+  absl::StatusOr<struct sockaddr_un> address = UnixAddress(path, holder);
+  ASSERT_THAT(address, IsOk());
+  UniqueFd server(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  ASSERT_EQ(bind(server.get(), reinterpret_cast<sockaddr*>(&*address), sizeof(*address)), 0) << strerror(errno);
+  ASSERT_EQ(listen(server.get(), 1), 0);
+  holder.reset();
+  EXPECT_EQ(access(path.c_str(), F_OK), 0);  // the socket is at the long path itself
+  absl::StatusOr<UniqueFd> client = ConnectUnix(path);
+  EXPECT_THAT(client, IsOk());
+  unlink(path.c_str());
+  rmdir(dir.c_str());
+  rmdir(base);
 }
 
 }  // namespace

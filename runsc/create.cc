@@ -56,22 +56,28 @@ class Rollback {
   explicit Rollback(ContainerDir& dir) : dir_(dir) {}
   ~Rollback() {
     if (committed_) return;
-    if (init_pidfd_ >= 0) {
-      syscall(SYS_pidfd_send_signal, init_pidfd_, SIGKILL, nullptr, 0);
+    if (init_pidfd_.valid()) {
+      syscall(SYS_pidfd_send_signal, init_pidfd_.get(), SIGKILL, nullptr, 0);
       waitpid(init_pid_, nullptr, 0);
     }
     if (cgroup_) (void)cgroup_->Destroy();
     (void)dir_.Remove();
   }
   void SetCgroup(const platform::Cgroup& cgroup) { cgroup_ = cgroup; }
-  void SetInit(pid_t pid, int pidfd) { init_pid_ = pid, init_pidfd_ = pidfd; }
+  // Keeps its own copy of the pidfd: the caller's is closed before this
+  // destructor runs (declared later), and a closed one would kill nothing
+  // and leave waitpid waiting forever for an init blocked on the fifo.
+  void SetInit(pid_t pid, int pidfd) {
+    init_pid_ = pid;
+    init_pidfd_.reset(fcntl(pidfd, F_DUPFD_CLOEXEC, 0));
+  }
   void Commit() { committed_ = true; }
 
  private:
   ContainerDir& dir_;
   std::optional<platform::Cgroup> cgroup_;
   pid_t init_pid_ = 0;
-  int init_pidfd_ = -1;
+  UniqueFd init_pidfd_;
   bool committed_ = false;
 };
 

@@ -38,12 +38,8 @@ void BoundWaits(int connection) {
 
 absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Listen(const std::string& path,
                                                                      ControlHandlers handlers) {
-  struct sockaddr_un address = {};
-  address.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(address.sun_path)) {
-    return absl::InvalidArgumentError(fmt::format("control socket path {} is too long", path));
-  }
-  path.copy(address.sun_path, path.size());
+  UniqueFd dir;
+  ASSIGN_OR_RETURN(struct sockaddr_un address, platform::UnixAddress(path, dir));
   UniqueFd socket_fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!socket_fd.valid()) return platform::LastError("control socket");
   unlink(path.c_str());

@@ -162,27 +162,12 @@ std::string PrepareDocker() {
   return reason;
 }
 
-// runsc bug (reported to the lead, fix in runsc/create.cc + sentry/): the sentry's control socket
-// is <root>/<id>/sentry.sock, which under Docker's default exec root is longer than sun_path
-// allows; create then fails ("... is too long") and hangs in its rollback. Remove this gate when
-// a socket path of any length works. Returns why `docker run --runtime=runsc` cannot work ("" if it can).
-std::string KnownRunscBug() {
-  size_t socket_path = RuntimeRoot().size() + 1 + 64 + std::string("/sentry.sock").size();
-  if (socket_path <= 107) return "";
-  return fmt::format(
-      "runsc bug: the sentry control socket {}/<64-char id>/sentry.sock is {} bytes, over sun_path's 107, "
-      "so every `docker run` fails (and runsc create hangs in its rollback); dockerd --exec-root /run/docker "
-      "avoids it",
-      RuntimeRoot(), socket_path);
-}
-
 class DockerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string reason = PrepareDocker();
     if (!reason.empty()) GTEST_SKIP() << reason;
     runtime_ = RuntimeName();
-    if (runtime_ == "runsc" && !KnownRunscBug().empty()) GTEST_SKIP() << KnownRunscBug();
   }
   void TearDown() override {
     for (const auto& name : names_) Sh(fmt::format("docker rm -f {} >/dev/null 2>&1", name));

@@ -75,3 +75,22 @@ TEST_P(SentryPolicyTest, AnInconsistentSentryStopsTheContainerWithALoggedReason)
 
 }  // namespace
 }  // namespace runsc::testing
+
+namespace runsc::testing {
+namespace {
+
+// A failure after the init exists (here: the sentry cannot open its audit log) must come back as
+// one clear error with nothing left, not hang in the rollback.
+TEST_P(SentryPolicyTest, ASentryThatCannotStartFailsCreateCleanly) {
+  BundleBuilder bundle = NewBundle();
+  ASSERT_TRUE(bundle.Write().ok());
+  RunResult result =
+      rt().Run({"--audit-log", "/proc/no-such-dir/audit.log", "create", "--bundle", bundle.dir(), NewId()});
+  EXPECT_FALSE(result.timed_out) << result;
+  ExpectOneLineError(result);
+  EXPECT_THAT(result.err, HasSubstr("the sentry failed to start: --audit-log /proc/no-such-dir/audit.log")) << result;
+  ExpectNothingLeft();
+}
+
+}  // namespace
+}  // namespace runsc::testing
