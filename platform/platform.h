@@ -85,6 +85,11 @@ class RemoteMemory {
   virtual absl::StatusOr<std::string> ReadCString(uint64_t addr, size_t max_len) = 0;
   // Writes `len` bytes from `data` at `addr` (for results such as uname's).
   virtual absl::Status Write(uint64_t addr, const void* data, size_t len) = 0;
+  // Checks that the call is still live (seccomp: ID_VALID). A handler calls
+  // it after reading anything else about the caller (its /proc files, an fd
+  // taken with pidfd_getfd) so that a reused pid cannot feed it another
+  // process's state. Fails with a status for which IsCallGone() is true.
+  virtual absl::Status CheckLive() = 0;
 };
 
 // True when `status` (from RemoteMemory) says the trapped call is no longer

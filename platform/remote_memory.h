@@ -48,13 +48,13 @@ class TrappedCallMemory final : public RemoteMemory {
   absl::Status Read(uint64_t addr, void* out, size_t len) override;
   absl::StatusOr<std::string> ReadCString(uint64_t addr, size_t max_len) override;
   absl::Status Write(uint64_t addr, const void* data, size_t len) override;
+  // ID_VALID; CallGoneError (and call_gone_) when the call is no longer live.
+  absl::Status CheckLive() override;
 
   // True once an ID_VALID check failed: the platform then sends no answer.
   bool call_gone() const { return call_gone_; }
 
  private:
-  // ID_VALID; CallGoneError (and call_gone_) when the call is no longer live.
-  absl::Status CheckLive();
   // One read of [addr, addr+len), then CheckLive.
   absl::Status ReadOnce(uint64_t addr, void* out, size_t len);
   absl::Status ReadProcMem(uint64_t addr, void* out, size_t len);

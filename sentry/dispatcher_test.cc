@@ -24,6 +24,7 @@ class MockMemory : public platform::RemoteMemory {
   MOCK_METHOD(absl::Status, Read, (uint64_t addr, void* out, size_t len), (override));
   MOCK_METHOD(absl::StatusOr<std::string>, ReadCString, (uint64_t addr, size_t max_len), (override));
   MOCK_METHOD(absl::Status, Write, (uint64_t addr, const void* data, size_t len), (override));
+  MOCK_METHOD(absl::Status, CheckLive, (), (override));
 };
 
 platform::TrappedCall Call(int nr, std::array<uint64_t, 6> args = {}) {
