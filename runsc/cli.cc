@@ -223,6 +223,8 @@ void AddGlobalFlags(CLI::App& app, Parsed& p) {
   app.add_flag("--strace", p.global.sandbox.strace, "log every trapped call (name, args, result, time) at debug level");
   app.add_option("--audit-log", p.global.sandbox.audit_log, "write every emulated/brokered/denied call as JSON lines to FILE");
   app.add_option("--kernel-release", p.global.sandbox.kernel_release, "the kernel release uname shows in the container");
+  app.add_option("--overlay", p.global.sandbox.overlay, "none: rootfs writes reach the host rootfs through the gofer; memory: they stay in memory");
+  app.add_option("--allow-suid", p.global.sandbox.allow_suid, "honour set-user-id bits on host-backed mounts (default false: nosuid)");
   app.add_option("--policy", p.policy_file, "JSON moving syscalls between dispositions: {\"syscalls\": {\"name\": \"deny:EPERM\"}}");
   // As runc's: a global flag given twice takes its last value (Docker's runtimeArgs come before
   // the shim's own --log/--root).

@@ -15,18 +15,22 @@
 #include <sstream>
 
 #include "fmt/format.h"
+#include "spdlog/spdlog.h"
 #include "platform/errors.h"
 #include "platform/oci_seccomp.h"
 #include "platform/process_attrs.h"
 #include "platform/pty.h"
+#include "platform/memory_overlay.h"
 #include "platform/rootfs.h"
 #include "platform/status_macros.h"
 #include "platform/sync_channel.h"
 #include "platform/unique_fd.h"
 #include "platform/unix_socket.h"
+#include "runsc/host_mounts.h"
 #include "runsc/sandbox_filter.h"
 #include "runsc/spawn.h"
 #include "runsc/spec.h"
+#include "sentry/config.h"
 
 namespace runsc {
 namespace {
@@ -144,9 +148,13 @@ unsigned long RootPropagation(const std::string& name) {
 
 // Everything done while the rootfs is still reached through a path and the
 // host's /proc is at /proc.
-absl::Status PrepareRootfs(const Spec& spec) {
+absl::Status PrepareRootfs(const Spec& spec, const sentry::SandboxConfig& sandbox) {
   RETURN_IF_ERROR(platform::SetRootPropagation(RootPropagation(spec.linux.rootfs_propagation)));
-  RETURN_IF_ERROR(platform::BindRootfsOntoItself(spec.root_path));
+  if (sandbox.overlay == "memory") {
+    RETURN_IF_ERROR_CTX(platform::MountMemoryOverlay(spec.root_path), "--overlay=memory");
+  } else {
+    RETURN_IF_ERROR(platform::BindRootfsOntoItself(spec.root_path));
+  }
   UniqueFd root(open(spec.root_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root.valid()) return LastError(fmt::format("opening rootfs {}", spec.root_path));
   for (const Mount& mount : spec.mounts) {
@@ -316,10 +324,26 @@ absl::Status RunCreateHooks(const Spec& spec, const InitConfig& config, int sync
   return RunHooks("createContainer", spec.hooks.create_container, config.hook_state);
 }
 
+// Host storage becomes read-only to the workload only when its writes can
+// reach the gofer: with the broker rows trapped, and a listener of our own
+// (an OCI profile with SCMP_ACT_NOTIFY takes the only one; the container then
+// writes host storage natively, as under runc, and we log it).
+absl::Status ProtectHostStorageIfBrokered(const Spec& spec, const sentry::SandboxConfig& sandbox,
+                                          const Prepared& prepared) {
+  ASSIGN_OR_RETURN(sentry::Policy policy, sandbox.BuildPolicy());
+  if (!policy.broker_to_gofer()) return absl::OkStatus();
+  if (prepared.seccomp.takes_listener()) {
+    spdlog::warn("linux.seccomp uses SCMP_ACT_NOTIFY: host storage stays writable without the gofer");
+    return absl::OkStatus();
+  }
+  return ProtectHostStorage(FindHostStorage(spec, sandbox.overlay == "memory"), sandbox.allow_suid);
+}
+
 absl::StatusOr<Prepared> SetUpContainer(const Spec& spec, const InitConfig& config, const InitFds& fds) {
+  ASSIGN_OR_RETURN(sentry::SandboxConfig sandbox, sentry::SandboxConfig::FromJson(config.sandbox));
   RETURN_IF_ERROR(CheckJoinedUserNamespaceMappings(spec));
   RETURN_IF_ERROR(EnterNamespaces(spec));
-  RETURN_IF_ERROR(PrepareRootfs(spec));
+  RETURN_IF_ERROR(PrepareRootfs(spec, sandbox));
   RETURN_IF_ERROR(SetIdentity(spec, config));
   RETURN_IF_ERROR(RunCreateHooks(spec, config, fds.sync));
   Prepared prepared;
@@ -329,6 +353,7 @@ absl::StatusOr<Prepared> SetUpContainer(const Spec& spec, const InitConfig& conf
       {spec.oci_version, config.id, "creating", config.bundle, spec.annotations}));
   RETURN_IF_ERROR(platform::EnterRootfs(spec.root_path, config.no_pivot));
   if (spec.root_readonly) RETURN_IF_ERROR_CTX(platform::RemountRootReadonly(), "root.readonly");
+  RETURN_IF_ERROR(ProtectHostStorageIfBrokered(spec, sandbox, prepared));
   RETURN_IF_ERROR(PrepareProcess(spec, config, fds, prepared));
   return prepared;
 }

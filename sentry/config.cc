@@ -16,6 +16,9 @@ absl::Status SandboxConfig::Validate() const {
         fmt::format("--platform \"{}\": unknown platform (known: seccomp-notify, ptrace)", platform));
   }
   if (platform == "ptrace") return absl::UnimplementedError("--platform ptrace: not implemented yet");
+  if (overlay != "none" && overlay != "memory") {
+    return absl::InvalidArgumentError(fmt::format("--overlay \"{}\": unknown (known: none, memory)", overlay));
+  }
   if (!audit_log.empty() && audit_log[0] != '/') {
     return absl::InvalidArgumentError(fmt::format("--audit-log \"{}\": must be an absolute path", audit_log));
   }
@@ -77,7 +80,7 @@ absl::Status SandboxConfig::LoadPolicyFile(const std::string& path) {
 
 nlohmann::json SandboxConfig::ToJson() const {
   return {{"platform", platform}, {"strace", strace}, {"audit_log", audit_log}, {"kernel_release", kernel_release},
-          {"policy", policy}};
+          {"policy", policy}, {"overlay", overlay}, {"allow_suid", allow_suid}};
 }
 
 absl::StatusOr<SandboxConfig> SandboxConfig::FromJson(const nlohmann::json& json) {
@@ -88,6 +91,8 @@ absl::StatusOr<SandboxConfig> SandboxConfig::FromJson(const nlohmann::json& json
     config.audit_log = json.at("audit_log");
     config.kernel_release = json.at("kernel_release");
     config.policy = json.value("policy", nlohmann::json::object());
+    config.overlay = json.value("overlay", "none");
+    config.allow_suid = json.value("allow_suid", false);
     return config;
   } catch (const nlohmann::json::exception& error) {
     return absl::DataLossError(fmt::format("sandbox config: {}", error.what()));

@@ -23,6 +23,13 @@ struct SandboxConfig {
   // --policy FILE's content: {"syscalls": {"<name>": "passthrough" | "emulate"
   // | "broker" | "deny" | "deny:<ERRNO name>"}}, moving rows of the table.
   nlohmann::json policy = nlohmann::json::object();
+  // --overlay: "none" (rootfs writes go to the host rootfs, through the
+  // gofer) or "memory" (they land in a tmpfs upper layer owned by the
+  // sandbox; the host rootfs is never modified).
+  std::string overlay = "none";
+  // --allow-suid: host-backed mounts keep set-user-id bits working in the
+  // workload's view (false: nosuid, as gVisor).
+  bool allow_suid = false;
 
   // Checks the values before anything starts (an unknown --platform, a
   // relative --audit-log, a policy naming an unknown syscall, a kernel
