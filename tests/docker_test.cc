@@ -2,17 +2,23 @@
 // built runsc registered with `runsc install`; "runc" checks that each expectation is Docker's).
 // They need a running dockerd (scripts/docker-test starts one) and skip if there is none.
 // Network rule: traffic goes only to loopback; containers that get Docker's bridge send nothing.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <regex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,194 +26,21 @@
 #include "fmt/format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/docker_support.h"
 #include "tests/leftovers.h"
 
 namespace runsc::testing {
 namespace {
 
+using ::testing::AnyOf;
+using ::testing::ContainsRegex;
+using ::testing::EndsWith;
+using ::testing::Eq;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
+using ::testing::StartsWith;
 using namespace std::chrono_literals;
-
-constexpr char kImage[] = "runsc-test-busybox";
-
-// The outcome of one shell command.
-struct Shell {
-  int code = -1;  // exit status, or -1 if killed (also on timeout)
-  bool timed_out = false;
-  std::string out, err;
-};
-
-std::ostream& operator<<(std::ostream& os, const Shell& r) {
-  return os << "exit " << r.code << (r.timed_out ? " (timed out)" : "") << "\n--- stdout:\n"
-            << r.out << "--- stderr:\n"
-            << r.err;
-}
-
-// Runs `command` with /bin/sh -c in its own process group; kills the group after `timeout`.
-Shell Sh(const std::string& command, std::chrono::milliseconds timeout = 60s) {
-  Shell result;
-  int out[2], err[2];
-  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) return result;
-  pid_t pid = fork();
-  if (pid == 0) {
-    setpgid(0, 0);
-    int null = open("/dev/null", O_RDONLY);
-    dup2(null, 0);
-    dup2(out[1], 1);
-    dup2(err[1], 2);
-    execl("/bin/sh", "sh", "-c", command.c_str(), nullptr);
-    _exit(127);
-  }
-  close(out[1]);
-  close(err[1]);
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  struct pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-  std::string* sinks[2] = {&result.out, &result.err};
-  int open_fds = 2;
-  while (open_fds > 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left <= 0ms) {
-      result.timed_out = true;
-      kill(-pid, SIGKILL);
-      break;
-    }
-    if (poll(fds, 2, static_cast<int>(left.count())) < 0 && errno != EINTR) break;
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      char buffer[4096];
-      ssize_t n = read(fds[i].fd, buffer, sizeof(buffer));
-      if (n > 0) {
-        sinks[i]->append(buffer, n);
-      } else {
-        close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_fds;
-      }
-    }
-  }
-  for (auto& fd : fds)
-    if (fd.fd >= 0) close(fd.fd);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (WIFEXITED(status) && !result.timed_out) result.code = WEXITSTATUS(status);
-  return result;
-}
-
-std::string Trim(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return text;
-}
-
-// The runtime under test: $RUNSC_DOCKER_RUNTIME, default "runsc".
-std::string RuntimeName() {
-  const char* name = getenv("RUNSC_DOCKER_RUNTIME");
-  return name && *name ? name : "runsc";
-}
-
-// dockerd's --exec-root (default /var/run/docker), from its command line.
-std::string DockerExecRoot() {
-  std::string pid = Trim(Sh("pidof dockerd").out);
-  std::string cmdline = ReadFile("/proc/" + pid.substr(0, pid.find(' ')) + "/cmdline");
-  std::vector<std::string> args;
-  for (size_t start = 0, end; start < cmdline.size(); start = end + 1) {
-    end = cmdline.find('\0', start);
-    if (end == std::string::npos) end = cmdline.size();
-    args.push_back(cmdline.substr(start, end - start));
-  }
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i].rfind("--exec-root=", 0) == 0) return args[i].substr(12);
-    if (args[i] == "--exec-root" && i + 1 < args.size()) return args[i + 1];
-  }
-  return "/var/run/docker";
-}
-
-// The state root dockerd 20.10 gives the runc shim, and so the runtime's --root, for every
-// runtime (seen in `ps`: runsc --root /var/run/docker/runtime-runc/moby ...).
-std::string RuntimeRoot() {
-  static const std::string root = DockerExecRoot() + "/runtime-runc/moby";
-  return root;
-}
-
-// Why the suite cannot run here ("" if it can); sets up the image and the runtime once per process.
-std::string PrepareDocker() {
-  static const std::string reason = []() -> std::string {
-    if (Sh("command -v docker").code != 0) return "docker is not installed (scripts/docker-test installs it)";
-    Shell info = Sh("docker info --format '{{json .Runtimes}}'", 30s);
-    if (info.code != 0) return "dockerd is not reachable (scripts/docker-test starts it): " + info.err;
-    if (Sh(fmt::format("docker image inspect {} >/dev/null 2>&1", kImage)).code != 0) {
-      Shell import = Sh(fmt::format("tar -C '{}' -c . | docker import - {}", RUNSC_DOCKER_TEST_ROOTFS, kImage), 120s);
-      if (import.code != 0) return "docker import failed: " + import.err;
-    }
-    std::string name = RuntimeName();
-    if (name != "runsc") {
-      return info.out.find("\"" + name + "\"") != std::string::npos || name == "runc"
-                 ? ""
-                 : "dockerd has no runtime " + name;
-    }
-    std::string binary = RUNSC_DOCKER_TEST_RUNSC;
-    std::string want = fmt::format("\"runsc\":{{\"path\":\"{}\"", binary);
-    if (info.out.find(want) != std::string::npos) return "";
-    Shell install = Sh(fmt::format("'{}' install --runtime runsc", binary));
-    if (install.code != 0) return "runsc install failed: " + install.err;
-    // dockerd reloads "runtimes" on SIGHUP (systemctl reload docker sends exactly that).
-    if (Sh("systemctl reload docker 2>/dev/null").code != 0) Sh("kill -HUP $(pidof dockerd)");
-    for (int i = 0; i < 100; ++i) {
-      if (Sh("docker info --format '{{json .Runtimes}}'").out.find(want) != std::string::npos) return "";
-      std::this_thread::sleep_for(100ms);
-    }
-    return "dockerd did not pick up the runsc runtime after a reload: " + Sh("docker info --format '{{json .Runtimes}}'").out;
-  }();
-  return reason;
-}
-
-class DockerTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string reason = PrepareDocker();
-    if (!reason.empty()) GTEST_SKIP() << reason;
-    runtime_ = RuntimeName();
-  }
-  void TearDown() override {
-    for (const auto& name : names_) Sh(fmt::format("docker rm -f {} >/dev/null 2>&1", name));
-  }
-
-  // A container name owned by this test (removed in TearDown).
-  std::string NewName() {
-    names_.push_back(fmt::format("runsc-test-{}-{}", getpid(), names_.size()));
-    return names_.back();
-  }
-  // `docker run --rm --runtime=R --network none <flags> IMAGE sh -c <script>`.
-  Shell Run(const std::string& flags, const std::string& script, std::chrono::milliseconds timeout = 60s) {
-    return Sh(fmt::format("docker run --rm --runtime={} --network none {} {} sh -c '{}'", runtime_, flags, kImage,
-                          script),
-              timeout);
-  }
-  // Starts a detached container running `script`; returns its name.
-  std::string Detached(const std::string& script, const std::string& flags = "--network none") {
-    std::string name = NewName();
-    Shell started =
-        Sh(fmt::format("docker run -d --name {} --runtime={} {} {} sh -c '{}'", name, runtime_, flags, kImage, script));
-    EXPECT_EQ(started.code, 0) << started;
-    return name;
-  }
-  std::string Inspect(const std::string& name, const std::string& format) {
-    return Trim(Sh(fmt::format("docker inspect --format '{}' {}", format, name)).out);
-  }
-  // Polls `docker logs` until it contains `text`.
-  bool LogsContain(const std::string& name, const std::string& text, std::chrono::milliseconds limit = 10s) {
-    return WaitUntil([&] { return Sh("docker logs " + name + " 2>&1").out.find(text) != std::string::npos; }, limit);
-  }
-
-  std::string runtime_;
-  std::vector<std::string> names_;
-};
-
-// A shell loop that traps SIGTERM (a pid 1 without a handler ignores it) and reports signals.
-constexpr char kSleeper[] =
-    "trap \"echo got-term; exit 0\" TERM; trap \"echo got-usr1\" USR1; echo ready; "
-    "while true; do sleep 0.1; done";
 
 TEST_F(DockerTest, RunReturnsTheExitCodeAndOutput) {
   Shell r = Run("", "echo to-stdout; echo to-stderr >&2; exit 3");
@@ -402,46 +235,193 @@ TEST_F(DockerTest, RemoveForceOfARunningContainer) {
   EXPECT_TRUE(WaitUntil([&] { return DirEntries(RuntimeRoot() + "/" + id).empty(); }));
 }
 
-// Everything a container of runtime `runtime` with id `id` could leave on the host.
-std::vector<std::string> Leftovers(const std::string& runtime, const std::string& id) {
-  std::vector<std::string> found;
-  if (std::filesystem::exists(RuntimeRoot() + "/" + id)) found.push_back("state dir of " + id);
-  if (std::filesystem::exists("/run/containerd/io.containerd.runtime.v2.task/moby/" + id)) {
-    found.push_back("containerd task dir of " + id);
+// A TCP server on the host's 127.0.0.1, on an ephemeral port, that keeps the first line it gets.
+class LoopbackServer {
+ public:
+  LoopbackServer() {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in address = {};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 || listen(fd_, 4) != 0 ||
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+      return;
+    }
+    port_ = ntohs(address.sin_port);
   }
-  for (const auto& dir : CgroupDirs("docker/" + id)) found.push_back("cgroup " + dir);
-  for (int pid : ProcessesWithArgPrefix(id)) found.push_back(fmt::format("process {} of {}", pid, id));
-  for (const auto& line : MountsUnder(RuntimeRoot() + "/" + id)) found.push_back("mount " + line);
-  (void)runtime;
+  ~LoopbackServer() {
+    if (fd_ >= 0) close(fd_);
+  }
+  // The port it listens on (0 if it could not listen).
+  int port() const { return port_; }
+  // Accepts one connection and reads up to a newline (kept) or EOF, all within `limit`; closes it.
+  std::string ReceiveLine(std::chrono::milliseconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    auto wait = [&](int fd) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      struct pollfd pfd = {fd, POLLIN, 0};
+      return left > 0ms && poll(&pfd, 1, static_cast<int>(left.count())) > 0;
+    };
+    if (!wait(fd_)) return "";
+    int connection = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (connection < 0) return "";
+    std::string line;
+    char c;
+    while (line.find('\n') == std::string::npos && wait(connection) && read(connection, &c, 1) == 1) line += c;
+    close(connection);
+    return line;
+  }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+TEST_F(DockerTest, NetworkHostReachesAServerOnTheHostsLoopback) {
+  LoopbackServer server;
+  ASSERT_GT(server.port(), 0) << strerror(errno);
+  // Traffic goes to 127.0.0.1 only: with --network host that is the host's loopback.
+  auto client = std::async(std::launch::async, [&] {
+    return Sh(fmt::format("docker run --rm --runtime={} --network host {} sh -c "
+                          "'echo via-host-network-$(hostname) | nc 127.0.0.1 {}'",
+                          runtime_, kImage, server.port()));
+  });
+  std::string line = server.ReceiveLine(60s);
+  Shell r = client.get();
+  EXPECT_EQ(r.code, 0) << r;
+  std::string hostname = Trim(Sh("hostname").out);
+  EXPECT_EQ(line, "via-host-network-" + hostname + "\n") << r;
+}
+
+TEST_F(DockerTest, CpusSetsTheCfsQuota) {
+  Shell r = Run("--cpus 1.5",
+                "cd /sys/fs/cgroup; cat cpu/cpu.cfs_quota_us cpu/cpu.cfs_period_us 2>/dev/null || cat cpu.max");
+  EXPECT_EQ(r.code, 0) << r;
+  EXPECT_THAT(r.out, AnyOf(Eq("150000\n100000\n"), Eq("150000 100000\n"))) << r;
+}
+
+TEST_F(DockerTest, SeccompProfileDeniesWithEperm) {
+  std::string profile = fmt::format("/tmp/runsc-docker-seccomp-{}.json", getpid());
+  // SCMP_ACT_ERRNO without errnoRet: Docker's and runc's default errno, EPERM.
+  std::ofstream(profile) << R"({"defaultAction": "SCMP_ACT_ALLOW",
+    "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]})";
+  std::string script = "mkdir /tmp/d; echo mkdir=$?; touch /tmp/f && echo touch-works";
+  Shell denied = Run("--security-opt seccomp=" + profile, script);
+  std::filesystem::remove(profile);
+  EXPECT_EQ(denied.code, 0) << denied;
+  EXPECT_EQ(denied.out, "mkdir=1\ntouch-works\n") << denied;
+  EXPECT_THAT(denied.err, HasSubstr("Operation not permitted")) << denied;
+  Shell allowed = Run("", script);  // the same without the profile: mkdir works
+  EXPECT_EQ(allowed.out, "mkdir=0\ntouch-works\n") << allowed;
+}
+
+TEST_F(DockerTest, InitIsPidOneAndTheWorkloadItsChild) {
+  Shell r = Run("--init", "tr \"\\0\" \" \" < /proc/1/cmdline; echo; echo pid=$$ ppid=$PPID; cat /proc/1/comm");
+  EXPECT_EQ(r.code, 0) << r;
+  EXPECT_THAT(r.out, StartsWith("/sbin/docker-init -- sh -c ")) << r;
+  EXPECT_THAT(r.out, ContainsRegex("\npid=([02-9]|[1-9][0-9]+) ppid=1\n")) << r;
+  EXPECT_THAT(r.out, EndsWith("\ndocker-init\n")) << r;
+  Shell without = Run("", "echo pid=$$");
+  EXPECT_EQ(without.out, "pid=1\n") << without;
+}
+
+TEST_F(DockerTest, RestartRunsTheContainerAgain) {
+  std::string name = Detached(kSleeper);
+  ASSERT_TRUE(LogsContain(name, "ready"));
+  std::string started = Inspect(name, "{{.State.StartedAt}}");
+  std::string pid = Inspect(name, "{{.State.Pid}}");
+  Shell restart = Sh("docker restart -t 10 " + name, 60s);
+  EXPECT_EQ(restart.code, 0) << restart;
+  EXPECT_EQ(Inspect(name, "{{.State.Status}}"), "running");
+  EXPECT_NE(Inspect(name, "{{.State.StartedAt}}"), started);
+  EXPECT_NE(Inspect(name, "{{.State.Pid}}"), pid);
+  EXPECT_TRUE(LogsContain(name, "got-term")) << Sh("docker logs " + name);  // the first run's SIGTERM
+  Shell exec = Sh(fmt::format("docker exec {} sh -c 'echo alive; cat /proc/1/cmdline | head -c 2'", name));
+  EXPECT_EQ(exec.code, 0) << exec;
+  EXPECT_EQ(exec.out, "alive\nsh") << exec;
+}
+
+// Pids of the processes whose cgroup (in any hierarchy) is named by `id`.
+std::vector<int> ProcessesInCgroupOf(const std::string& id) {
+  std::vector<int> pids;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (ReadFile(entry.path().string() + "/cgroup").find(id) != std::string::npos) pids.push_back(std::stoi(name));
+  }
+  return pids;
+}
+
+// Everything the container `id` could leave on the host; `layer` is its overlay dir
+// (/var/lib/docker/overlay2/<hash>), whose mounts are named by the layer, not by the id.
+std::vector<std::string> Leftovers(const std::string& id, const std::string& layer) {
+  std::vector<std::string> found;
+  for (const std::string& dir : {RuntimeRoot() + "/" + id, DockerExecRoot() + "/containerd/" + id,
+                                 "/run/containerd/io.containerd.runtime.v2.task/moby/" + id}) {
+    if (std::filesystem::exists(dir)) found.push_back("state dir " + dir);
+  }
+  for (const auto& dir : CgroupDirs("/docker/" + id)) found.push_back("cgroup " + dir);
+  for (int pid : ProcessesWithArgPrefix(id)) found.push_back(fmt::format("process {} with {} in its arguments", pid, id));
+  for (int pid : ProcessesInCgroupOf(id)) found.push_back(fmt::format("process {} in the cgroup of {}", pid, id));
+  std::istringstream mounts(ReadFile("/proc/self/mountinfo"));
+  for (std::string line; std::getline(mounts, line);) {
+    if (line.find(id) != std::string::npos || line.find(layer + "/") != std::string::npos) {
+      found.push_back("mount " + line);
+    }
+  }
+  if (Sh("docker inspect " + id).code == 0) found.push_back("container " + id);
   return found;
 }
 
 TEST_F(DockerTest, ManyRunsLeaveNothingBehind) {
+  // The probes see each kind of leftover on a container that is still running.
+  std::string running = Detached(kSleeper);
+  ASSERT_TRUE(LogsContain(running, "ready"));
+  std::string upper = Inspect(running, "{{.GraphDriver.Data.UpperDir}}");
+  ASSERT_THAT(upper, EndsWith("/diff"));
+  std::string probed = ::testing::PrintToString(
+      Leftovers(Inspect(running, "{{.Id}}"), upper.substr(0, upper.size() - 5)));
+  for (const char* kind : {"\"state dir ", "\"cgroup ", "\"process ", "\"mount ", "\"container "}) {
+    EXPECT_THAT(probed, HasSubstr(kind));
+  }
+  Sh("docker rm -f " + running);
+
+  constexpr int kSequential = 50, kParallel = 10;
   std::string dir = fmt::format("/tmp/runsc-docker-cids-{}", getpid());
   std::filesystem::create_directories(dir);
+  // Each run prints its overlay upper dir, so the test knows the layer's mounts.
   auto run = [&](int i) {
-    return Sh(fmt::format("docker run --rm --runtime={} --network none --cidfile {}/{} {} sh -c 'echo run-{}'",
+    return Sh(fmt::format("docker run --rm --runtime={} --network none --cidfile {}/{} {} sh -c "
+                          "'echo run-{}; grep -o \"upperdir=[^,]*\" /proc/self/mountinfo | head -n 1'",
                           runtime_, dir, i, kImage, i),
               120s);
   };
-  for (int i = 0; i < 20; ++i) {
-    Shell r = run(i);
-    ASSERT_EQ(r.code, 0) << "run " << i << ": " << r;
-    ASSERT_EQ(r.out, fmt::format("run-{}\n", i));
+  std::vector<Shell> results;
+  for (int i = 0; i < kSequential; ++i) {
+    results.push_back(run(i));
+    ASSERT_EQ(results.back().code, 0) << "run " << i << ": " << results.back();
   }
   std::vector<std::future<Shell>> parallel;
-  for (int i = 20; i < 25; ++i) parallel.push_back(std::async(std::launch::async, run, i));
-  for (int i = 20; i < 25; ++i) {
-    Shell r = parallel[i - 20].get();
-    EXPECT_EQ(r.code, 0) << "run " << i << ": " << r;
-    EXPECT_EQ(r.out, fmt::format("run-{}\n", i));
+  for (int i = kSequential; i < kSequential + kParallel; ++i) {
+    parallel.push_back(std::async(std::launch::async, run, i));
   }
-  for (int i = 0; i < 25; ++i) {
+  for (auto& future : parallel) results.push_back(future.get());
+  for (int i = 0; i < kSequential + kParallel; ++i) {
+    const Shell& r = results[i];
+    EXPECT_EQ(r.code, 0) << "run " << i << ": " << r;
+    std::smatch match;
+    static const std::regex kOutput("run-([0-9]+)\nupperdir=(/[^\n]+)/diff\n");
+    if (!std::regex_match(r.out, match, kOutput) || match[1] != std::to_string(i)) {
+      ADD_FAILURE() << "run " << i << ": " << r;
+      continue;
+    }
     std::string id = Trim(ReadFile(fmt::format("{}/{}", dir, i)));
     ASSERT_EQ(id.size(), 64u) << "cidfile " << i;
-    EXPECT_TRUE(WaitUntil([&] { return Leftovers(runtime_, id).empty(); }, 10s))
-        << ::testing::PrintToString(Leftovers(runtime_, id));
-    EXPECT_NE(Sh("docker inspect " + id).code, 0) << "container " << id << " still exists";
+    std::string layer = match[2];
+    EXPECT_TRUE(WaitUntil([&] { return Leftovers(id, layer).empty(); }, 10s))
+        << "run " << i << ": " << ::testing::PrintToString(Leftovers(id, layer));
   }
   std::filesystem::remove_all(dir);
 }
