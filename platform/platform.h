@@ -102,12 +102,20 @@ bool IsCallGone(const absl::Status& status);
 // carries none. Meaningless when IsCallGone(status).
 int WorkloadErrno(const absl::Status& status);
 
-// Decides trapped calls. Called from several worker threads at once: must be
-// thread-safe. May block (e.g. on the gofer); that worker is busy meanwhile.
+// Decides trapped calls. Called from several threads at once: must be
+// thread-safe. May block (e.g. on the gofer) when MayBlock says so.
 class CallHandler {
  public:
   virtual ~CallHandler();
   virtual CallResult Handle(const TrappedCall& call, RemoteMemory& memory) = 0;
+  // True when Handle may block on `call` (a brokered call waits for the
+  // gofer): the platform then runs it on a worker thread, so that calls
+  // answered at once (emulation, denials) are never queued behind it. Must
+  // be cheap and decide from `call` alone (no memory reads).
+  virtual bool MayBlock(const TrappedCall& call) const {
+    (void)call;
+    return false;
+  }
 };
 
 // How trapped calls reach the sentry.
@@ -160,7 +168,8 @@ absl::StatusOr<UniqueFd> LoadFilterWithListener(const std::vector<sock_filter>& 
 // not implemented yet"; anything else InvalidArgument
 // "--platform \"x\": unknown platform (known: seccomp-notify, ptrace)".
 // `handler_threads`: how many threads run the handler; 0 runs it on the
-// thread that receives the calls (for handlers that never block).
+// thread that receives the calls, except calls for which the handler's
+// MayBlock is true, which go to worker threads started when first needed.
 absl::StatusOr<std::unique_ptr<Platform>> CreatePlatform(std::string_view name, int handler_threads = 3);
 
 }  // namespace platform

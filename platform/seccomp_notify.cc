@@ -112,15 +112,17 @@ absl::StatusOr<std::unique_ptr<SeccompNotifyPlatform>> SeccompNotifyPlatform::Cr
   event.data.u64 = kWakeKey;
   if (epoll_ctl(epoll.get(), EPOLL_CTL_ADD, wake.get(), &event) != 0) return LastError("epoll_ctl");
   NotifyIoctls& ioctls = options.ioctls != nullptr ? *options.ioctls : RealNotifyIoctls();
-  return std::unique_ptr<SeccompNotifyPlatform>(new SeccompNotifyPlatform(
-      ioctls, sizes, std::max(0, options.workers), std::move(epoll), std::move(wake)));
+  return std::unique_ptr<SeccompNotifyPlatform>(
+      new SeccompNotifyPlatform(ioctls, sizes, std::max(0, options.workers),
+                                std::max(1, options.blocking_workers), std::move(epoll), std::move(wake)));
 }
 
 SeccompNotifyPlatform::SeccompNotifyPlatform(NotifyIoctls& ioctls, NotifSizes sizes, int workers,
-                                             UniqueFd epoll, UniqueFd wake)
+                                             int blocking_workers, UniqueFd epoll, UniqueFd wake)
     : ioctls_(ioctls),
       sizes_(sizes),
       worker_count_(workers),
+      blocking_worker_limit_(blocking_workers),
       epoll_(std::move(epoll)),
       wake_(std::move(wake)) {}
 
@@ -254,14 +256,24 @@ void SeccompNotifyPlatform::ReceiveOne(const std::shared_ptr<Listener>& listener
   for (size_t i = 0; i < call.args.size(); ++i) call.args[i] = notif->data.args[i];
   call.instruction_pointer = notif->data.instruction_pointer;
   spdlog::trace("seccomp-notify: call {:#x}: thread {} syscall {}", call.id, call.tid, call.nr);
-  if (worker_count_ == 0) {
+  if (worker_count_ == 0 && !handler_->MayBlock(call)) {
     Work inline_work{listener, call};
     Answer(inline_work);
     return;
   }
+  Enqueue(Work{listener, call});
+}
+
+void SeccompNotifyPlatform::Enqueue(Work work) {
   {
     std::lock_guard<std::mutex> lock(queue_mutex_);
-    queue_.push_back(Work{listener, call});
+    queue_.push_back(std::move(work));
+    // Only the event thread gets here, so blocking_workers_ has one writer.
+    const bool short_of_workers = static_cast<int>(queue_.size()) > idle_workers_;
+    if (worker_count_ == 0 && short_of_workers &&
+        static_cast<int>(blocking_workers_.size()) < blocking_worker_limit_) {
+      blocking_workers_.emplace_back(&SeccompNotifyPlatform::WorkerLoop, this);
+    }
   }
   queue_cv_.notify_one();
 }
@@ -271,7 +283,9 @@ void SeccompNotifyPlatform::WorkerLoop() {
     std::optional<Work> work;
     {
       std::unique_lock<std::mutex> lock(queue_mutex_);
+      ++idle_workers_;
       queue_cv_.wait(lock, [this] { return queue_closed_ || !queue_.empty(); });
+      --idle_workers_;
       if (queue_closed_) return;
       work.emplace(std::move(queue_.front()));
       queue_.pop_front();
@@ -372,6 +386,9 @@ void SeccompNotifyPlatform::Stop() {
   queue_cv_.notify_all();
   for (std::thread& worker : workers_) worker.join();
   workers_.clear();
+  // The event thread, the only one to start these, is gone.
+  for (std::thread& worker : blocking_workers_) worker.join();
+  blocking_workers_.clear();
   std::lock_guard<std::mutex> lock(listeners_mutex_);
   closed_ = true;
   // Closing the listeners makes the kernel answer ENOSYS to the queued

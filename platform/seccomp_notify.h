@@ -5,7 +5,10 @@
 // Threading: one event thread epolls every listener plus an eventfd (wakeup,
 // stop), receives each notification (EINTR: retry; ENOENT: the caller died
 // before we read it, skipped) and queues it; a pool of workers takes calls
-// from the queue, runs the handler and answers. A listener that reports
+// from the queue, runs the handler and answers. With no workers configured
+// the event thread answers calls itself, except those the handler says may
+// block (CallHandler::MayBlock): they go to workers started on demand, up
+// to `blocking_workers`, so a slow call never delays the others. A listener that reports
 // POLLHUP (all its processes are gone) is dropped. Listeners are shared with
 // the workers answering on them, so a fd is never closed (and its number
 // reused) under a worker.
@@ -38,6 +41,10 @@ struct SeccompNotifyOptions {
   // Handler threads; 0 answers every call on the event thread itself (no
   // hand-off, no extra wake-up: one round trip), for handlers that never block.
   int workers = 3;
+  // With workers == 0: at most this many threads run the calls that may
+  // block, started when a blocking call finds none idle. A call beyond them
+  // waits in the queue (only behind other blocking calls).
+  int blocking_workers = 8;
 };
 
 class SeccompNotifyPlatform final : public Platform {
@@ -65,8 +72,8 @@ class SeccompNotifyPlatform final : public Platform {
     TrappedCall call;
   };
 
-  SeccompNotifyPlatform(NotifyIoctls& ioctls, NotifSizes sizes, int workers, UniqueFd epoll,
-                        UniqueFd wake);
+  SeccompNotifyPlatform(NotifyIoctls& ioctls, NotifSizes sizes, int workers, int blocking_workers,
+                        UniqueFd epoll, UniqueFd wake);
 
   // The event thread.
   void EventLoop();
@@ -74,6 +81,9 @@ class SeccompNotifyPlatform final : public Platform {
   void ReceiveOne(const std::shared_ptr<Listener>& listener, std::vector<uint64_t>& buffer);
   std::shared_ptr<Listener> FindListener(uint64_t key) const;
   void DropListener(uint64_t key, const char* why);
+  // Queues `work` for the workers; with workers_ == 0, starts a blocking
+  // worker when none is idle (up to blocking_worker_limit_).
+  void Enqueue(Work work);
   // A worker thread.
   void WorkerLoop();
   // Runs the handler on `work` and answers the kernel.
@@ -88,6 +98,7 @@ class SeccompNotifyPlatform final : public Platform {
   NotifyIoctls& ioctls_;
   const NotifSizes sizes_;
   const int worker_count_;
+  const int blocking_worker_limit_;
   const UniqueFd epoll_;
   const UniqueFd wake_;  // eventfd: Stop() wakes the event thread with it
   CallHandler* handler_ = nullptr;
@@ -110,6 +121,10 @@ class SeccompNotifyPlatform final : public Platform {
   std::condition_variable queue_cv_;
   std::deque<Work> queue_;
   bool queue_closed_ = false;
+  int idle_workers_ = 0;
+  // Started on demand by the event thread (workers_ == 0 only); joined by
+  // Stop after the event thread.
+  std::vector<std::thread> blocking_workers_;
 };
 
 }  // namespace platform
