@@ -29,17 +29,27 @@ Decision Decide(const SyscallEntry& entry, const std::array<uint64_t, 6>& args) 
   return {entry.disposition, entry.errno_value};
 }
 
-Dispatcher::Dispatcher(const Policy& policy, const Emulator& emulator, CallLog& log, FatalHandler fatal)
-    : policy_(policy), emulator_(emulator), log_(log), fatal_(std::move(fatal)) {
+Dispatcher::Dispatcher(const Policy& policy, const Emulator& emulator, CallLog& log, FatalHandler fatal,
+                       Broker* broker)
+    : policy_(policy), emulator_(emulator), log_(log), fatal_(std::move(fatal)), broker_(broker) {
   for (const SyscallEntry& entry : policy_.entries()) {
     if (entry.number >= 0) by_number_[entry.number] = &entry;
   }
 }
 
+const SyscallEntry* Dispatcher::Find(int nr) const {
+  auto found = by_number_.find(nr);
+  return found == by_number_.end() ? nullptr : found->second;
+}
+
+bool Dispatcher::MayBlock(const platform::TrappedCall& call) const {
+  const SyscallEntry* entry = Find(call.nr);
+  return entry != nullptr && Decide(*entry, call.args).disposition == Disposition::kBroker;
+}
+
 CallResult Dispatcher::Handle(const platform::TrappedCall& call, platform::RemoteMemory& memory) {
   const auto started = std::chrono::steady_clock::now();
-  auto found = by_number_.find(call.nr);
-  const SyscallEntry* entry = found == by_number_.end() ? nullptr : found->second;
+  const SyscallEntry* entry = Find(call.nr);
   // A number outside the table is the filter's default: ENOSYS.
   Decision decision = entry ? Decide(*entry, call.args) : Decision{Disposition::kDeny, ENOSYS};
   CallResult result = Answer(entry, decision, call, memory);
@@ -50,7 +60,7 @@ CallResult Dispatcher::Handle(const platform::TrappedCall& call, platform::Remot
 }
 
 // Fails closed: a call the filter should not have trapped (a passthrough
-// row, or a broker row with no gofer) is refused, never continued.
+// row) stops the container; a broker row with no gofer gets EIO.
 CallResult Dispatcher::Answer(const SyscallEntry* entry, const Decision& decision, const platform::TrappedCall& call,
                               platform::RemoteMemory& memory) {
   switch (decision.disposition) {
@@ -61,7 +71,8 @@ CallResult Dispatcher::Answer(const SyscallEntry* entry, const Decision& decisio
       if (fatal_) fatal_(fmt::format("no emulation for {}", entry->name));
       return CallResult::Error(ENOSYS);
     case Disposition::kBroker:
-      spdlog::error("sentry: {} trapped for the gofer, which does not exist yet; refusing it", entry->name);
+      if (broker_ != nullptr) return broker_->Handle(entry->name, call, memory);
+      spdlog::error("sentry: {} trapped for the gofer, but the sentry has none; answering EIO", entry->name);
       return CallResult::Error(EIO);
     case Disposition::kPassthrough:
       break;

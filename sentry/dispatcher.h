@@ -1,7 +1,8 @@
 // The dispatcher: the sentry's CallHandler. It finds a trapped call's row in
 // the policy, decides its disposition from the row's register rules, and
-// answers: emulate -> Emulator, deny -> the row's errno, broker -> (the
-// gofer, once it exists). Every answer is recorded in the CallLog.
+// answers: emulate -> Emulator, deny -> the row's errno, broker -> Broker
+// (the gofer). Every answer is recorded in the CallLog (disposition
+// "broker" for brokered calls: strace line, audit log, counters).
 #ifndef RUNSC_SENTRY_DISPATCHER_H_
 #define RUNSC_SENTRY_DISPATCHER_H_
 
@@ -12,6 +13,7 @@
 #include <unordered_map>
 
 #include "platform/platform.h"
+#include "sentry/broker.h"
 #include "sentry/call_log.h"
 #include "sentry/emulation.h"
 #include "sentry/syscall_table.h"
@@ -34,19 +36,25 @@ class Dispatcher : public platform::CallHandler {
   // container rather than guess (fail closed). Must not return in production.
   using FatalHandler = std::function<void(const std::string& reason)>;
 
-  // All three must outlive the dispatcher. Without `fatal` the call is just refused.
-  Dispatcher(const Policy& policy, const Emulator& emulator, CallLog& log, FatalHandler fatal = {});
+  // All must outlive the dispatcher. Without `fatal` the call is just
+  // refused. Without `broker` (no gofer) a trapped broker row gets EIO.
+  Dispatcher(const Policy& policy, const Emulator& emulator, CallLog& log, FatalHandler fatal = {},
+             Broker* broker = nullptr);
 
   platform::CallResult Handle(const platform::TrappedCall& call, platform::RemoteMemory& memory) override;
+  // Brokered calls wait for the gofer: true for calls the row brokers.
+  bool MayBlock(const platform::TrappedCall& call) const override;
 
  private:
   platform::CallResult Answer(const SyscallEntry* entry, const Decision& decision, const platform::TrappedCall& call,
                               platform::RemoteMemory& memory);
+  const SyscallEntry* Find(int nr) const;
 
   const Policy& policy_;
   const Emulator& emulator_;
   CallLog& log_;
   FatalHandler fatal_;
+  Broker* broker_;
   std::unordered_map<int, const SyscallEntry*> by_number_;
 };
 

@@ -17,11 +17,13 @@
 #include "platform/platform.h"
 #include "platform/status_macros.h"
 #include "platform/sync_channel.h"
+#include "sentry/broker.h"
 #include "sentry/call_log.h"
 #include "sentry/config.h"
 #include "sentry/control_server.h"
 #include "sentry/dispatcher.h"
 #include "sentry/emulation.h"
+#include "sentry/gofer_client.h"
 #include "sentry/sentry_filter.h"
 #include "spdlog/spdlog.h"
 
@@ -42,6 +44,8 @@ struct Sentry {
   Policy policy;
   std::unique_ptr<Emulator> emulator;
   std::unique_ptr<CallLog> log;
+  std::unique_ptr<GoferClient> gofer;  // null without --gofer-fd
+  std::unique_ptr<Broker> broker;
   std::unique_ptr<Dispatcher> dispatcher;
   std::unique_ptr<platform::Platform> platform;
   std::unique_ptr<ControlServer> control;
@@ -52,6 +56,23 @@ struct Sentry {
 // the next uname.
 absl::Status JoinUtsNamespace(int init_pidfd) {
   if (setns(init_pidfd, CLONE_NEWUTS) != 0) return platform::LastError("joining the container's uts namespace");
+  return absl::OkStatus();
+}
+
+// The gofer connection (handshake now, reader thread once confined) and
+// the broker. When the gofer is gone the container is stopped (DESIGN.md:
+// brokered calls fail with EIO and the sentry kills the container).
+absl::Status ConnectGofer(const SentryOptions& options, const Dispatcher::FatalHandler& fatal, Sentry& sentry) {
+  if (options.gofer_fd >= 0) {
+    auto on_failure = [fatal](const absl::Status& why) {
+      fatal(fmt::format("the gofer connection failed: {}", std::string(why.message())));
+    };
+    ASSIGN_OR_RETURN(sentry.gofer, GoferClient::Connect(platform::UniqueFd(options.gofer_fd), on_failure));
+  } else if (sentry.policy.broker_to_gofer()) {
+    spdlog::warn("sentry for container {}: broker rows are trapped but there is no gofer: they get EIO",
+                 sentry.view.id);
+  }
+  sentry.broker = std::make_unique<Broker>(sentry.gofer.get(), BrokerOptions{sentry.view.init_pid, options.init_pidfd});
   return absl::OkStatus();
 }
 
@@ -78,14 +99,23 @@ absl::Status Build(const SentryOptions& options, const nlohmann::json& message, 
     syscall(SYS_pidfd_send_signal, init_pidfd, SIGKILL, nullptr, 0);
     _exit(1);
   };
-  sentry.dispatcher = std::make_unique<Dispatcher>(sentry.policy, *sentry.emulator, *sentry.log, fatal);
-  // Every handler answers at once (emulation, denial): answer on the receiving
-  // thread, one round trip per call. Brokered calls, which wait for the
-  // gofer, will need handler threads.
+  RETURN_IF_ERROR(ConnectGofer(options, fatal, sentry));
+  sentry.dispatcher =
+      std::make_unique<Dispatcher>(sentry.policy, *sentry.emulator, *sentry.log, fatal, sentry.broker.get());
+  // Emulated and denied calls are answered on the receiving thread, one
+  // round trip per call; brokered calls, which wait for the gofer, go to
+  // worker threads the platform starts when the first one comes
+  // (Dispatcher::MayBlock).
   ASSIGN_OR_RETURN(sentry.platform, platform::CreatePlatform(sentry.config.platform, /*handler_threads=*/0));
   platform::Platform* serving = sentry.platform.get();
   CallLog* log = sentry.log.get();
-  ControlHandlers handlers{[serving](platform::UniqueFd fd) { return serving->AddListener(std::move(fd)); },
+  Broker* broker = sentry.broker.get();
+  // The init's listener comes just before it execs: its root is the
+  // container root then, which the broker compares callers' roots with.
+  ControlHandlers handlers{[serving, broker](platform::UniqueFd fd) {
+                             broker->CaptureContainerRoot();
+                             return serving->AddListener(std::move(fd));
+                           },
                            [log] { return log->Stats(); }};
   ASSIGN_OR_RETURN(sentry.control, ControlServer::Listen(sentry.view.control_path, handlers));
   return absl::OkStatus();
@@ -95,6 +125,7 @@ absl::Status Build(const SentryOptions& options, const nlohmann::json& message, 
 // capability drop, no_new_privs and filter.
 absl::Status StartServing(Sentry& sentry, int init_channel_fd) {
   RETURN_IF_ERROR(ConfineSentry());
+  if (sentry.gofer != nullptr) sentry.gofer->Start();
   RETURN_IF_ERROR(sentry.platform->Start(sentry.dispatcher.get()));
   sentry.control->Start();
   // The init's listener arrives over its own channel whenever `start` comes.

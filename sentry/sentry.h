@@ -17,6 +17,9 @@ struct SentryOptions {
   int init_pidfd = -1;        // pidfd of the container init
   int ready_fd = -1;          // socket to runsc create: config in, {"ok":true} out once serving
   int init_channel_fd = -1;   // socket the init sends its listener on, just before it execs
+  // The sentry's end of the gofer's SEQPACKET socketpair (PROTOCOL.md); -1:
+  // no gofer, and broker rows, if the policy traps them, get EIO.
+  int gofer_fd = -1;
 };
 
 // Runs the sentry until the container's init exits. Returns the exit code.

@@ -19,7 +19,10 @@ namespace {
 // What the sentry's threads call once serving: the event loop and workers
 // (epoll, eventfd, the seccomp-notify ioctls, futexes, thread start-up),
 // workload memory (process_vm_*, /proc/<tid>/mem), the control socket, the
-// cgroup and /proc files sysinfo reads, logging, and exit.
+// cgroup and /proc files sysinfo reads, logging, and exit. The broker adds:
+// the gofer socket (sendmsg/recvmsg, shutdown when it is closed), the
+// caller's /proc/<tid>/{status,cwd,root,fd/N} (openat, fstat, newfstatat,
+// readlinkat) and the socket of a bind (pidfd_open, pidfd_getfd).
 constexpr const char* kAllowed[] = {
     "access", "faccessat", "faccessat2", "read", "write", "readv", "writev", "pread64", "pwrite64", "close", "openat", "fstat", "newfstatat", "statx",
     "lseek", "fcntl", "dup", "mmap", "munmap", "mprotect", "madvise", "mremap", "brk", "futex", "set_robust_list",
@@ -29,6 +32,7 @@ constexpr const char* kAllowed[] = {
     "gettid", "getpid", "geteuid", "getuid", "tgkill", "rt_sigprocmask", "rt_sigaction", "rt_sigreturn",
     "sched_yield", "sched_getaffinity", "getrandom", "uname", "sysinfo", "getdents64", "readlinkat", "unlink",
     "unlinkat", "close_range", "waitid", "fsync", "fdatasync", "prctl", "gettimeofday", "restart_syscall", "pidfd_send_signal",
+    "shutdown", "pidfd_open", "pidfd_getfd",
 };
 
 struct Release {
@@ -52,7 +56,12 @@ absl::Status LoadAllowlist() {
 }  // namespace
 
 absl::Status ConfineSentry() {
-  const std::vector<int> keep = {CAP_SYS_PTRACE};
+  // CAP_SYS_PTRACE: /proc/<tid>/mem, cwd, root and fd/N of any workload
+  // thread, and pidfd_getfd. CAP_DAC_OVERRIDE: the file permission check
+  // before that: /proc/<tid>/mem is 0600 and /proc/<tid>/fd 0500, owned by
+  // the thread's uid, so without it a non-root workload's results could not
+  // be written (uname, sysinfo) nor its dirfds opened (the broker).
+  const std::vector<int> keep = {CAP_SYS_PTRACE, CAP_DAC_OVERRIDE};
   RETURN_IF_ERROR_CTX(platform::LimitBoundingSet(keep), "sentry capabilities");
   RETURN_IF_ERROR_CTX(platform::ApplyCapabilities({keep, keep, {}, keep, {}}).status(), "sentry capabilities");
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return platform::LastError("no_new_privs");

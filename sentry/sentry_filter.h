@@ -7,8 +7,9 @@
 namespace sentry {
 
 // Confines the calling thread and the threads it starts later: the sentry
-// keeps only CAP_SYS_PTRACE (to read and write the memory of workload
-// threads whose credentials differ from its own), sets no_new_privs, and
+// keeps only CAP_SYS_PTRACE and CAP_DAC_OVERRIDE (to read and write the
+// memory, and open the cwd, root and fds, of workload threads whose
+// credentials differ from its own), sets no_new_privs, and
 // loads an allowlist of the syscalls it serves with; anything else kills it
 // (SIGSYS), and the watchdog then stops the container: fail closed.
 // Call once everything privileged is done and before any thread starts.

@@ -1,0 +1,223 @@
+#include "sentry/broker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+
+#include <utility>
+
+#include "fmt/format.h"
+#include "platform/status_macros.h"
+#include "sentry/broker_paths.h"
+#include "spdlog/spdlog.h"
+
+namespace sentry {
+namespace {
+
+namespace protocol = gofer::protocol;
+using platform::CallResult;
+
+// The answer to a failed step: nothing useful when the call is gone (the
+// platform drops it), else the workload's errno.
+CallResult Failed(const std::string& name, pid_t tid, const absl::Status& status) {
+  if (platform::IsCallGone(status)) return CallResult::Error(EINTR);
+  const int err = AnswerErrno(status);
+  if (err == EIO || err == EPERM) spdlog::warn("broker: {} from tid {}: {}", name, tid, std::string(status.message()));
+  return CallResult::Error(err);
+}
+
+DirRef RefOf(int dirfd) {
+  if (dirfd == AT_FDCWD) return DirRef{DirRef::Kind::kCwd, -1};
+  return DirRef{DirRef::Kind::kFd, dirfd};
+}
+
+DirRef RefOf(const MagicLink& link) {
+  switch (link.kind) {
+    case MagicLink::Kind::kCwd:
+      return DirRef{DirRef::Kind::kCwd, -1};
+    case MagicLink::Kind::kRoot:
+      return DirRef{DirRef::Kind::kRoot, -1};
+    case MagicLink::Kind::kFd:
+      break;
+  }
+  return DirRef{DirRef::Kind::kFd, link.fd};
+}
+
+bool IsNotDirectory(const absl::Status& status) {
+  return !status.ok() && !platform::IsCallGone(status) && AnswerErrno(status) == ENOTDIR;
+}
+
+// Invariant (broker.h): the workload is never given a handle through which
+// a path resolves on the gofer's read-write mounts.
+absl::Status CheckInjectable(int fd) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return absl::InternalError("fstat of the gofer's fd failed");
+  if (S_ISDIR(st.st_mode)) return absl::InternalError("the gofer returned a directory fd");
+  const int flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || (flags & O_PATH)) return absl::InternalError("the gofer returned an O_PATH fd");
+  return absl::OkStatus();
+}
+
+bool PidfdAlive(int pidfd) {
+  if (pidfd < 0) return true;
+  pollfd poller{pidfd, POLLIN, 0};
+  return poll(&poller, 1, 0) == 0;  // readable once the process exited
+}
+
+}  // namespace
+
+CallResult ResultToAnswer(const protocol::Result& result, std::vector<platform::UniqueFd> fds, bool is_open,
+                          bool cloexec) {
+  if (result.value < 0) {
+    const int64_t err = -result.value;
+    if (err >= 1 && err <= 4095) return CallResult::Error(static_cast<int>(err));
+    spdlog::error("broker: the gofer answered {}, not an errno", result.value);
+    return CallResult::Error(EIO);
+  }
+  if (!is_open) {
+    if (fds.empty()) return CallResult::Value(result.value);
+    spdlog::error("broker: the gofer sent an fd with a result that has none; refused");
+    return CallResult::Error(EIO);
+  }
+  if (fds.size() != 1) {
+    spdlog::error("broker: the gofer answered an open with no fd");
+    return CallResult::Error(EIO);
+  }
+  if (absl::Status injectable = CheckInjectable(fds[0].get()); !injectable.ok()) {
+    spdlog::error("broker: {}; refused", std::string(injectable.message()));
+    return CallResult::Error(EIO);
+  }
+  return CallResult::InjectFd(std::move(fds[0]), cloexec);
+}
+
+Broker::Broker(GoferClient* gofer, BrokerOptions options) : gofer_(gofer), options_(options) {}
+
+void Broker::CaptureContainerRoot() { ContainerRoot(); }
+
+std::optional<DirIdentity> Broker::ContainerRoot() {
+  std::lock_guard<std::mutex> lock(root_mutex_);
+  if (root_.has_value()) return root_;
+  absl::StatusOr<DirIdentity> root = RootIdentity(options_.init_pid);
+  // The pidfd check after the read: init_pid was the init's, not a reuse.
+  if (root.ok() && PidfdAlive(options_.init_pidfd)) {
+    root_ = *root;
+  } else {
+    spdlog::error("broker: cannot find the container root from the init (pid {})", options_.init_pid);
+  }
+  return root_;
+}
+
+absl::Status Broker::CheckCallerRoot(pid_t tid) {
+  std::optional<DirIdentity> container = ContainerRoot();
+  ASSIGN_OR_RETURN(DirIdentity caller, RootIdentity(tid));
+  if (container.has_value() && caller == *container) return absl::OkStatus();
+  // PROTOCOL.md: v1 does not broker for a caller chrooted inside the container.
+  return WorkloadError(EPERM, "the caller is chrooted (its root is not the container root): not brokered");
+}
+
+CallResult Broker::Handle(const std::string& name, const platform::TrappedCall& call,
+                          platform::RemoteMemory& memory) {
+  if (gofer_ == nullptr) {
+    spdlog::error("broker: {} trapped, but the sentry has no gofer; answering EIO", name);
+    return CallResult::Error(EIO);
+  }
+  absl::StatusOr<ParsedCall> parsed = ParseBrokeredCall(name, call, memory);
+  if (!parsed.ok()) return Failed(name, call.tid, parsed.status());
+  if (auto* answer = std::get_if<CallResult>(&*parsed)) return std::move(*answer);
+  return Send(name, call, std::get<BrokeredCall>(*parsed), memory);
+}
+
+CallResult Broker::Send(const std::string& name, const platform::TrappedCall& call, const BrokeredCall& brokered,
+                        platform::RemoteMemory& memory) {
+  absl::StatusOr<CallerInfo> caller = ReadCallerInfo(call.tid);
+  if (!caller.ok()) return Failed(name, call.tid, caller.status());
+  for (int attempt = 0;; ++attempt) {
+    absl::StatusOr<Prepared> prepared = Prepare(call, brokered, *caller, memory);
+    if (!prepared.ok()) return Failed(name, call.tid, prepared.status());
+    if (prepared->continue_natively) return CallResult::Continue();
+    protocol::Request request{0, brokered.make(caller->creds, prepared->operands)};
+    std::vector<int> fds;
+    for (const ResolvedOperand& operand : prepared->operands) {
+      if (operand.fd.valid()) fds.push_back(operand.fd.get());
+    }
+    if (prepared->socket.valid()) fds.push_back(prepared->socket.get());
+    absl::StatusOr<protocol::Incoming<protocol::Reply>> reply = gofer_->Call(request, fds);
+    if (!reply.ok()) {
+      spdlog::error("broker: {} from tid {}: {}", name, call.tid, std::string(reply.status().message()));
+      return CallResult::Error(EIO);
+    }
+    const auto& result = std::get<protocol::Result>(reply->message.body);
+    // A directory renamed between our look and the gofer's: look again once.
+    if (result.value == -ESTALE) {
+      if (attempt == 0) continue;
+      return CallResult::Error(ENOENT);
+    }
+    const bool is_open = std::holds_alternative<protocol::Openat>(request.body);
+    return ResultToAnswer(result, std::move(reply->fds), is_open, brokered.cloexec);
+  }
+}
+
+absl::StatusOr<Broker::Prepared> Broker::Prepare(const platform::TrappedCall& call, const BrokeredCall& brokered,
+                                                 const CallerInfo& caller, platform::RemoteMemory& memory) {
+  Prepared prepared;
+  for (const PathOperand& operand : brokered.operands) {
+    ASSIGN_OR_RETURN(std::optional<ResolvedOperand> resolved, Resolve(call.tid, operand, caller));
+    if (!resolved.has_value()) {
+      prepared.continue_natively = true;
+      return prepared;
+    }
+    prepared.operands.push_back(*std::move(resolved));
+  }
+  RETURN_IF_ERROR(CheckCallerRoot(call.tid));
+  if (brokered.socket_fd != -1) {
+    ASSIGN_OR_RETURN(prepared.socket, TakeCallerSocket(call.tid, brokered.socket_fd));
+  }
+  // Invariant: everything read about the caller above (its /proc files, its
+  // directories, its socket) was read while the call was live, so it was
+  // the caller's and not a process's that reused its tid.
+  RETURN_IF_ERROR(memory.CheckLive());
+  return prepared;
+}
+
+absl::StatusOr<std::optional<ResolvedOperand>> Broker::Resolve(pid_t tid, const PathOperand& operand,
+                                                               const CallerInfo& caller) {
+  if (operand.path.empty()) {
+    if (!operand.empty_path) return WorkloadError(ENOENT, "empty path");
+    absl::StatusOr<std::optional<ResolvedOperand>> dir = ResolveInDir(tid, RefOf(operand.dirfd), "");
+    // The fd form on a file: the kernel acts on the fd's own file.
+    if (IsNotDirectory(dir.status())) return std::nullopt;
+    return dir;
+  }
+  if (operand.path[0] != '/') {
+    if (operand.dirfd < 0 && operand.dirfd != AT_FDCWD) return WorkloadError(EBADF, "bad dirfd");
+    return ResolveInDir(tid, RefOf(operand.dirfd), operand.path);
+  }
+  if (std::optional<MagicLink> link = ParseMagicLink(operand.path, caller.pids)) {
+    if (!link->rest.empty()) return ResolveInDir(tid, RefOf(*link), link->rest);
+    // The link itself: its directory with AT_EMPTY_PATH where the call has
+    // that form; otherwise (or for a non-directory, a pipe or a tty) the
+    // kernel acts on what the link names, in the workload's view.
+    if (!operand.has_empty_path_form) return std::nullopt;
+    absl::StatusOr<std::optional<ResolvedOperand>> dir = ResolveInDir(tid, RefOf(*link), "");
+    if (IsNotDirectory(dir.status())) return std::nullopt;
+    if (dir.ok() && dir->has_value()) (*dir)->empty_path_added = true;
+    return dir;
+  }
+  if (IsVirtualFileSystemPath(operand.path)) return std::nullopt;
+  ResolvedOperand resolved;
+  resolved.path = operand.path;
+  return resolved;
+}
+
+absl::StatusOr<std::optional<ResolvedOperand>> Broker::ResolveInDir(pid_t tid, DirRef ref, std::string path) {
+  ASSIGN_OR_RETURN(CallerDir dir, OpenCallerDir(tid, ref));
+  if (IsVirtualFileSystemPath(JoinLexically(dir.path, path))) return std::nullopt;
+  ResolvedOperand resolved;
+  resolved.dir = protocol::Dir{protocol::Dir::Kind::kFd, dir.path};
+  resolved.path = std::move(path);
+  resolved.fd = std::move(dir.fd);
+  return resolved;
+}
+
+}  // namespace sentry

@@ -1,0 +1,65 @@
+// The brokered syscalls' arguments, read from the caller's memory once, and
+// how each becomes a gofer request (PROTOCOL.md, "Messages").
+#ifndef RUNSC_SENTRY_BROKER_CALLS_H_
+#define RUNSC_SENTRY_BROKER_CALLS_H_
+
+#include <fcntl.h>
+
+#include <functional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "gofer/protocol/wire.h"
+#include "platform/platform.h"
+#include "platform/unique_fd.h"
+
+namespace sentry {
+
+// One path argument of a call.
+struct PathOperand {
+  int dirfd = AT_FDCWD;     // as the call gave it; AT_FDCWD for the non-*at forms
+  std::string path;         // the bytes read from the caller, once
+  bool empty_path = false;  // AT_EMPTY_PATH was given: "" names `dirfd` itself
+  // The call has an AT_EMPTY_PATH form, so a path that is one of the
+  // caller's magic links with nothing after it (/proc/self/fd/3) can be
+  // sent as that directory with "" and AT_EMPTY_PATH.
+  bool has_empty_path_form = false;
+};
+
+// A path operand resolved for the gofer: where it starts and what follows.
+struct ResolvedOperand {
+  gofer::protocol::Dir dir;
+  std::string path;
+  platform::UniqueFd fd;          // Dir::Kind::kFd only: sent with the request
+  bool empty_path_added = false;  // the request must carry AT_EMPTY_PATH
+};
+
+// A call to send to the gofer.
+struct BrokeredCall {
+  std::vector<PathOperand> operands;  // 1, or 2 (rename, link)
+  // Assembles the request body from the caller's creds and the operands,
+  // resolved in order.
+  std::function<gofer::protocol::RequestBody(const gofer::protocol::Creds&, const std::vector<ResolvedOperand>&)>
+      make;
+  bool cloexec = false;  // Openat: the injected fd gets O_CLOEXEC
+  int socket_fd = -1;    // BindUnix: the caller's socket, sent after the dir
+};
+
+// A call to broker, or an answer found without the gofer (an errno, or
+// Continue for what is not host storage).
+using ParsedCall = std::variant<BrokeredCall, platform::CallResult>;
+
+// Reads the arguments of broker row `name` (each memory argument once,
+// through `memory`, which checks the call is live after every read) and
+// validates them as Linux would before it touches a file. Errors: a
+// RemoteMemory error (IsCallGone, or EFAULT/ENAMETOOLONG for the workload).
+// A row the protocol has no request for (file_setattr, rows a --policy
+// moved to broker) is Continue: safe, see broker.h.
+absl::StatusOr<ParsedCall> ParseBrokeredCall(const std::string& name, const platform::TrappedCall& call,
+                                             platform::RemoteMemory& memory);
+
+}  // namespace sentry
+
+#endif  // RUNSC_SENTRY_BROKER_CALLS_H_
