@@ -203,6 +203,7 @@ void AddInternalCommands(CLI::App& app, Parsed& p, Action& action) {
   boot->add_option("--init-pidfd", p.boot.init_pidfd)->required();
   boot->add_option("--ready-fd", p.boot.ready_fd)->required();
   boot->add_option("--init-channel-fd", p.boot.init_channel_fd)->required();
+  boot->add_option("--gofer-fd", p.boot.gofer_fd, "the gofer's SEQPACKET socket (default: no gofer)");
   boot->callback([&] { action = [&]() -> absl::StatusOr<int> { return sentry::RunSentry(p.boot); }; });
 
   auto* watchdog = app.add_subcommand("watchdog", "")->group("");
