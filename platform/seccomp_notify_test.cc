@@ -343,6 +343,48 @@ TEST(SeccompNotifyTest, ManyThreadsHammeringATrappedCallAreAllAnswered) {
   RecordProperty("trapped_calls_in_2s", std::to_string(good));
 }
 
+// A handler whose dup calls may block (as brokered calls wait for the gofer).
+class BlockingDupHandler : public FunctionHandler {
+ public:
+  using FunctionHandler::FunctionHandler;
+  bool MayBlock(const TrappedCall& call) const override { return call.nr == SYS_dup; }
+};
+
+TEST(SeccompNotifyTest, ABlockingCallDoesNotDelayAnInlineOne) {
+  TrappedChild child;
+  ASSERT_NO_FATAL_FAILURE(ForkTrapped(
+      [] {
+        long dup_result = 0;
+        std::thread blocked([&] { dup_result = syscall(SYS_dup, 5); });
+        std::this_thread::sleep_for(100ms);  // the dup is trapped and blocked by now
+        long parent = syscall(SYS_getppid);
+        blocked.join();
+        return fmt::format("getppid={} dup={}", parent, dup_result);
+      },
+      child));
+  Events dup_entered, getppid_answered, release;
+  std::atomic<bool> getppid_while_dup_blocked{false};
+  BlockingDupHandler handler([&](const TrappedCall& call, RemoteMemory&) {
+    if (call.nr == SYS_dup) {
+      dup_entered.Notify();
+      release.WaitFor(1);
+      return CallResult::Value(77);
+    }
+    getppid_while_dup_blocked = dup_entered.count() == 1 && release.count() == 0;
+    getppid_answered.Notify();
+    return CallResult::Value(4242);
+  });
+  auto platform = NewPlatform({.workers = 0, .blocking_workers = 2});
+  ASSERT_NE(platform, nullptr);
+  ASSERT_THAT(platform->AddListener(std::move(child.listener)), IsOk());
+  ASSERT_THAT(platform->Start(&handler), IsOk());
+  ASSERT_TRUE(dup_entered.WaitFor(1));
+  EXPECT_TRUE(getppid_answered.WaitFor(1)) << "the inline call waited behind the blocking one";
+  EXPECT_TRUE(getppid_while_dup_blocked);
+  release.Notify();
+  EXPECT_EQ(child.Finish(), "getppid=4242 dup=77");
+}
+
 TEST(SeccompNotifyTest, StopClosesListenersSoTheKernelAnswersEnosys) {
   TrappedChild child;
   ASSERT_NO_FATAL_FAILURE(ForkTrapped(
