@@ -1,0 +1,153 @@
+// The gofer process, as a checklist of one call per kernel concern.
+#include "gofer/gofer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <string>
+
+#include "fmt/format.h"
+#include "gofer/server/server.h"
+#include "platform/errors.h"
+#include "platform/process_attrs.h"
+#include "platform/status_macros.h"
+#include "platform/sync_channel.h"
+#include "platform/unique_fd.h"
+#include "spdlog/spdlog.h"
+
+namespace gofer {
+namespace {
+
+// The init's pid, from the "Pid:" line of our pidfd's fdinfo.
+absl::StatusOr<pid_t> PidOfPidfd(int pidfd) {
+  std::string path = fmt::format("/proc/self/fdinfo/{}", pidfd);
+  std::ifstream in(path);
+  if (!in) return platform::LastError(fmt::format("reading {}", path));
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("Pid:", 0) == 0) {
+      pid_t pid = static_cast<pid_t>(std::stol(line.substr(4)));
+      if (pid <= 0) return absl::FailedPreconditionError("the container's init has exited");
+      return pid;
+    }
+  }
+  return absl::InvalidArgumentError(fmt::format("{}: no Pid line (not a pidfd?)", path));
+}
+
+absl::StatusOr<ino_t> UserNamespaceOf(const std::string& proc_dir) {
+  struct stat st = {};
+  std::string path = proc_dir + "/ns/user";
+  if (stat(path.c_str(), &st) != 0) return platform::LastError(fmt::format("stat {}", path));
+  return st.st_ino;
+}
+
+// (a) Joins the init's user namespace when it has its own, returning its
+// id maps (read while /proc still exists), and becomes its root (a mapped
+// uid: the serving threads must be able to set their fsuid back to it).
+absl::StatusOr<IdMaps> JoinUserNamespace(int pidfd, pid_t pid) {
+  std::string proc_dir = fmt::format("/proc/{}", pid);
+  ASSIGN_OR_RETURN(ino_t theirs, UserNamespaceOf(proc_dir));
+  ASSIGN_OR_RETURN(ino_t ours, UserNamespaceOf("/proc/self"));
+  if (theirs == ours) return IdMaps{};
+  IdMaps maps;
+  ASSIGN_OR_RETURN(maps.uid_map, platform::ReadIdMappings(proc_dir + "/uid_map"));
+  ASSIGN_OR_RETURN(maps.gid_map, platform::ReadIdMappings(proc_dir + "/gid_map"));
+  if (setns(pidfd, CLONE_NEWUSER) != 0) return platform::LastError("joining the container's user namespace");
+  // Single-threaded here, so glibc's broadcasting set*id are fine.
+  if (setresgid(0, 0, 0) != 0) return platform::LastError("becoming the container's root group");
+  if (setresuid(0, 0, 0) != 0) return platform::LastError("becoming the container's root user");
+  return maps;
+}
+
+// (b) + (c): the container's mount namespace (root and cwd become the
+// container root: the init has pivot_root'ed), then our own copy of it,
+// taken while the host-backed mounts are still read-write, without /proc
+// and /sys (nothing from the host or another process is reachable).
+absl::Status MakeOwnMountTree(int pidfd) {
+  if (setns(pidfd, CLONE_NEWNS) != 0) return platform::LastError("joining the container's mount namespace");
+  if (unshare(CLONE_NEWNS) != 0) return platform::LastError("unshare(CLONE_NEWNS)");
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    return platform::LastError("making the gofer's mounts private");
+  }
+  for (const char* path : {"/proc", "/sys"}) {
+    if (umount2(path, MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) {
+      return platform::LastError(fmt::format("detaching {}", path));
+    }
+  }
+  if (chdir("/") != 0) return platform::LastError("chdir /");
+  return absl::OkStatus();
+}
+
+// (d) No network.
+absl::Status LeaveNetwork() {
+  if (unshare(CLONE_NEWNET) != 0) return platform::LastError("unshare(CLONE_NEWNET)");
+  return absl::OkStatus();
+}
+
+// (f) + (g): the fewest capabilities, no_new_privs, not dumpable, and the
+// allowlist, before any thread exists.
+absl::Status Confine() {
+  const std::vector<int>& keep = GoferCapabilities();
+  RETURN_IF_ERROR_CTX(platform::LimitBoundingSet(keep), "gofer capabilities");
+  RETURN_IF_ERROR_CTX(platform::ApplyCapabilities({keep, keep, {}, keep, {}}).status(), "gofer capabilities");
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return platform::LastError("no_new_privs");
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return platform::LastError("PR_SET_DUMPABLE");
+  return InstallGoferFilter();
+}
+
+absl::StatusOr<IdMaps> SetUp(const GoferOptions& options) {
+  ASSIGN_OR_RETURN(pid_t pid, PidOfPidfd(options.init_pidfd));
+  ASSIGN_OR_RETURN(IdMaps maps, JoinUserNamespace(options.init_pidfd, pid));
+  RETURN_IF_ERROR(MakeOwnMountTree(options.init_pidfd));
+  RETURN_IF_ERROR(LeaveNetwork());
+  RETURN_IF_ERROR(Confine());
+  return maps;
+}
+
+// (e) Ready (or the error) to runsc create. Sent after confinement, so a
+// failure to confine reaches the user as create's error too.
+void Report(int ready_fd, const absl::Status& status) {
+  nlohmann::json message = status.ok() ? nlohmann::json{{"ok", true}}
+                                        : nlohmann::json{{"error", std::string(status.message())}};
+  absl::Status sent = platform::SendMessage(ready_fd, message);
+  if (!sent.ok()) spdlog::warn("gofer: reporting to runsc create: {}", sent.ToString());
+}
+
+}  // namespace
+
+const std::vector<int>& GoferCapabilities() {
+  static const std::vector<int> kCaps = {CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH,
+                                         CAP_FOWNER, CAP_FSETID,       CAP_MKNOD,
+                                         CAP_SETUID, CAP_SETGID,       CAP_SETFCAP};
+  return kCaps;
+}
+
+int RunGofer(const GoferOptions& options) {
+  platform::UniqueFd pidfd(options.init_pidfd), ready(options.ready_fd), socket(options.sentry_socket);
+  absl::StatusOr<IdMaps> maps = SetUp(options);
+  pidfd.reset();
+  Report(ready.get(), maps.status());
+  ready.reset();
+  if (!maps.ok()) {
+    spdlog::error("gofer for container {}: {}", options.container_id, std::string(maps.status().message()));
+    return 1;
+  }
+  ServerOptions server_options;
+  server_options.id_maps = *std::move(maps);
+  server_options.devices = options.devices;
+  absl::Status status = Server(std::move(server_options)).Serve(socket.get());
+  if (!status.ok()) {
+    spdlog::error("gofer for container {}: {}", options.container_id, status.ToString());
+    return 1;
+  }
+  spdlog::debug("gofer for container {}: the sentry closed the connection", options.container_id);
+  return 0;
+}
+
+}  // namespace gofer

@@ -1,0 +1,40 @@
+// The gofer process (`runsc gofer`): joins the container's namespaces, makes
+// its own read-write copy of the container's mount tree, confines itself and
+// serves the sentry's connection until the sentry closes it.
+#ifndef RUNSC_GOFER_GOFER_H_
+#define RUNSC_GOFER_GOFER_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "gofer/server/policy.h"
+
+namespace gofer {
+
+struct GoferOptions {
+  std::string container_id;
+  int init_pidfd = -1;     // pidfd of the container's init (pivot_root'ed)
+  int sentry_socket = -1;  // SOCK_SEQPACKET, the server end
+  int ready_fd = -1;       // stream socket to runsc create (sync_channel framing)
+  std::vector<DeviceAllow> devices;  // the spec's linux.devices
+};
+
+// Runs the gofer; returns the process exit code: 0 when the sentry closed
+// the connection, 1 on a setup error (reported on ready_fd as
+// {"error": "..."}) or a server failure. Must be called single-threaded:
+// it joins namespaces and installs a process-wide seccomp filter. Every fd
+// in `options` is owned (closed, or kept until exit).
+int RunGofer(const GoferOptions& options);
+
+// The capabilities the gofer keeps (bounding, permitted and effective): what
+// its handlers need to act with a caller's credentials.
+const std::vector<int>& GoferCapabilities();
+
+// Loads the gofer's own seccomp allowlist (default: kill the process) on
+// the calling process; call before starting any thread. Sets no_new_privs.
+absl::Status InstallGoferFilter();
+
+}  // namespace gofer
+
+#endif  // RUNSC_GOFER_GOFER_H_

@@ -1,0 +1,74 @@
+// The gofer's seccomp allowlist (DESIGN.md rule 5): exactly what the server
+// and its threads call once serving.
+#include <errno.h>
+#include <sched.h>
+#include <seccomp.h>
+
+#include <memory>
+
+#include "fmt/format.h"
+#include "gofer/gofer.h"
+#include "platform/errors.h"
+#include "platform/status_macros.h"
+
+namespace gofer {
+namespace {
+
+constexpr const char* kAllowed[] = {
+    // the protocol and the brokered calls
+    "recvmsg", "sendmsg", "shutdown", "getsockopt", "bind", "openat", "openat2", "close", "fcntl",
+    "fstat", "newfstatat", "statx", "mkdirat", "mknodat", "unlinkat", "renameat2", "linkat",
+    "symlinkat", "fchmodat", "fchownat", "utimensat", "ftruncate", "setxattr", "lsetxattr",
+    "removexattr", "lremovexattr", "fchdir", "umask",
+    // per-request credentials (raw, per thread)
+    "setfsuid", "setfsgid", "setgroups", "capget", "capset",
+    // threads, memory, time, logging, exit
+    "mmap", "munmap", "mprotect", "madvise", "mremap", "brk", "futex", "set_robust_list", "rseq",
+    "rt_sigprocmask", "rt_sigaction", "rt_sigreturn", "sched_yield", "nanosleep", "clock_nanosleep",
+    "clock_gettime", "gettimeofday", "getpid", "gettid", "tgkill", "write", "writev", "read", "lseek",
+    "getrandom", "exit", "exit_group", "restart_syscall",
+};
+
+constexpr uint64_t kNamespaceFlags = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |
+                                     CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | 0x80 /*CLONE_NEWTIME*/;
+
+struct Release {
+  void operator()(void* ctx) const { seccomp_release(ctx); }
+};
+
+absl::Status Add(void* ctx, uint32_t action, int number, const char* name,
+                 std::initializer_list<scmp_arg_cmp> args = {}) {
+  int rc = seccomp_rule_add_array(ctx, action, number, args.size(), args.size() ? args.begin() : nullptr);
+  if (rc != 0) return platform::ErrnoError(-rc, fmt::format("seccomp rule for {}", name));
+  return absl::OkStatus();
+}
+
+absl::Status AddRules(void* ctx) {
+  for (const char* name : kAllowed) {
+    int number = seccomp_syscall_resolve_name(name);
+    if (number == __NR_SCMP_ERROR) return absl::InternalError(fmt::format("unknown syscall {}", name));
+    RETURN_IF_ERROR(Add(ctx, SCMP_ACT_ALLOW, number, name));
+  }
+  // fchmodat2 (6.6) is newer than Debian's libseccomp: by number (x86_64).
+  int fchmodat2 = seccomp_syscall_resolve_name("fchmodat2");
+  RETURN_IF_ERROR(Add(ctx, SCMP_ACT_ALLOW, fchmodat2 == __NR_SCMP_ERROR ? 452 : fchmodat2, "fchmodat2"));
+  // Serving threads: unshare(CLONE_FS) only; clone without namespaces;
+  // clone3 (its flags are behind a pointer) answers ENOSYS, and glibc
+  // falls back to clone.
+  RETURN_IF_ERROR(Add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(unshare), "unshare", {SCMP_A0(SCMP_CMP_EQ, CLONE_FS)}));
+  RETURN_IF_ERROR(Add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), "clone", {SCMP_A0(SCMP_CMP_MASKED_EQ, kNamespaceFlags, 0)}));
+  return Add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), "clone3");
+}
+
+}  // namespace
+
+absl::Status InstallGoferFilter() {
+  std::unique_ptr<void, Release> ctx(seccomp_init(SCMP_ACT_KILL_PROCESS));
+  if (!ctx) return absl::InternalError("seccomp_init");
+  RETURN_IF_ERROR(AddRules(ctx.get()));
+  int rc = seccomp_load(ctx.get());
+  if (rc != 0) return platform::ErrnoError(-rc, "loading the gofer's filter");
+  return absl::OkStatus();
+}
+
+}  // namespace gofer

@@ -1,0 +1,73 @@
+// The request handlers: one per message type, each performing exactly the
+// Linux call PROTOCOL.md names for it, already on the caller's credentials.
+#ifndef RUNSC_GOFER_SERVER_HANDLERS_H_
+#define RUNSC_GOFER_SERVER_HANDLERS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "gofer/protocol/transport.h"
+#include "gofer/protocol/wire.h"
+#include "gofer/server/creds.h"
+#include "gofer/server/server.h"
+#include "platform/unique_fd.h"
+
+namespace gofer {
+
+// A call's answer: 0 or -errno, and for Openat the opened fd.
+struct Answer {
+  int64_t value = 0;
+  platform::UniqueFd fd;
+};
+
+// What a handler works with. `starts` are the gofer's own fds for the
+// request's Dirs, in field order (OpenStart); `received` are the client's
+// fds, only BindUnix's socket (the last one) is ever used.
+struct Call {
+  const ServerOptions& options;
+  int root_fd;
+  std::vector<platform::UniqueFd> starts;
+  std::vector<platform::UniqueFd> received;
+};
+
+// -errno as an answer.
+inline Answer Errno(int err) { return Answer{-static_cast<int64_t>(err), platform::UniqueFd()}; }
+// The answer of a call that returned `rc` (errno read when rc < 0).
+Answer FromReturn(long rc);
+
+// handlers_open.cc
+Answer HandleOpenat(Call& call, const protocol::Openat& request);
+Answer HandleTruncate(Call& call, const protocol::Truncate& request);
+// handlers_names.cc
+Answer HandleMkdirat(Call& call, const protocol::Mkdirat& request);
+Answer HandleMknodat(Call& call, const protocol::Mknodat& request);
+Answer HandleUnlinkat(Call& call, const protocol::Unlinkat& request);
+Answer HandleRenameat2(Call& call, const protocol::Renameat2& request);
+Answer HandleLinkat(Call& call, const protocol::Linkat& request);
+Answer HandleSymlinkat(Call& call, const protocol::Symlinkat& request);
+// handlers_attrs.cc
+Answer HandleFchmodat(Call& call, const protocol::Fchmodat& request);
+Answer HandleFchownat(Call& call, const protocol::Fchownat& request);
+Answer HandleUtimensat(Call& call, const protocol::Utimensat& request);
+Answer HandleSetxattr(Call& call, const protocol::Setxattr& request);
+Answer HandleRemovexattr(Call& call, const protocol::Removexattr& request);
+// handlers_socket.cc
+Answer HandleBindUnix(Call& call, const protocol::BindUnix& request);
+
+// Performs one request (not Hello) on a serving thread: opens its start
+// directories (with the gofer's credentials: the caller's walk to its own
+// cwd needed no permission either), maps and takes the caller's
+// credentials, runs the handler from the table, and resets the
+// credentials. `reset_status` receives the reset's result; an error there
+// means the thread must stop serving.
+Answer Perform(const ServerOptions& options, int root_fd, ThreadCreds& creds,
+               protocol::Incoming<protocol::Request>& request, absl::Status& reset_status);
+
+// The audit line of a performed request (JSON, one line, no newline).
+std::string AuditLine(const protocol::Request& request, int64_t result);
+
+}  // namespace gofer
+
+#endif  // RUNSC_GOFER_SERVER_HANDLERS_H_

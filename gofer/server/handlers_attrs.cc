@@ -1,0 +1,104 @@
+// The calls that change a file's attributes. chmod, chown and utimensat
+// resolve the whole path (following a final symlink unless
+// AT_SYMLINK_NOFOLLOW) to an O_PATH fd and act on it with AT_EMPTY_PATH;
+// xattrs act on the last component from its parent (no O_PATH form exists
+// for them: fsetxattr refuses O_PATH fds).
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "gofer/server/handlers.h"
+#include "gofer/server/resolve.h"
+
+namespace gofer {
+namespace {
+
+#ifndef SYS_fchmodat2
+constexpr long SYS_fchmodat2 = 452;
+#endif
+
+// The file a path-or-AT_EMPTY_PATH call acts on, as an O_PATH fd.
+Opened OpenTarget(Call& call, const std::string& path, uint32_t flags) {
+  if (path.empty()) {
+    if (!(flags & AT_EMPTY_PATH)) return Opened{platform::UniqueFd(), ENOENT};
+    return Opened{std::move(call.starts[0]), 0};
+  }
+  uint64_t open_flags = O_PATH | ((flags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0);
+  return OpenBeneath(call.starts[0].get(), path, open_flags, 0, 0);
+}
+
+// chmod on kernels without fchmodat2 (before 6.6): from the parent, with
+// the kernel following a final symlink, or refusing a symlink as
+// fchmodat2 does with AT_SYMLINK_NOFOLLOW.
+Answer ChmodWithoutFchmodat2(Call& call, const protocol::Fchmodat& request) {
+  Parent parent = OpenParent(call.starts[0].get(), request.path);
+  if (parent.error != 0) return Errno(parent.error);
+  if (request.flags & AT_SYMLINK_NOFOLLOW) {
+    struct stat st = {};
+    if (fstatat(parent.dir.get(), parent.last.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return Errno(errno);
+    if (S_ISLNK(st.st_mode)) return Errno(EOPNOTSUPP);
+  }
+  return FromReturn(fchmodat(parent.dir.get(), parent.last.c_str(), request.mode, 0));
+}
+
+// Runs an xattr call on the last component of `path`, from its parent made
+// the serving thread's cwd (its fs struct is its own; the worker puts the
+// cwd back at the root after every request).
+template <typename Function>
+Answer InParent(Call& call, const std::string& path, uint32_t at_flags, Function function) {
+  if (at_flags & ~static_cast<uint32_t>(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return Errno(EINVAL);
+  Parent parent;
+  if (path.empty() && (at_flags & AT_EMPTY_PATH)) {
+    parent = Parent{std::move(call.starts[0]), ".", 0};  // works on directories only
+  } else {
+    parent = OpenParent(call.starts[0].get(), path);
+    if (parent.error != 0) return Errno(parent.error);
+  }
+  if (fchdir(parent.dir.get()) != 0) return Errno(errno == ENOTDIR ? EBADF : errno);
+  return FromReturn(function(parent.last.c_str(), (at_flags & AT_SYMLINK_NOFOLLOW) != 0));
+}
+
+}  // namespace
+
+Answer HandleFchmodat(Call& call, const protocol::Fchmodat& request) {
+  Opened target = OpenTarget(call, request.path, request.flags);
+  if (target.error != 0) return Errno(target.error);
+  long rc = syscall(SYS_fchmodat2, target.fd.get(), "", request.mode, request.flags | AT_EMPTY_PATH);
+  if (rc < 0 && errno == ENOSYS && !request.path.empty()) return ChmodWithoutFchmodat2(call, request);
+  return FromReturn(rc);
+}
+
+// uid and gid are the workload's own values (its namespace's), unchanged.
+Answer HandleFchownat(Call& call, const protocol::Fchownat& request) {
+  Opened target = OpenTarget(call, request.path, request.flags);
+  if (target.error != 0) return Errno(target.error);
+  return FromReturn(fchownat(target.fd.get(), "", request.uid, request.gid,
+                             static_cast<int>(request.flags | AT_EMPTY_PATH)));
+}
+
+Answer HandleUtimensat(Call& call, const protocol::Utimensat& request) {
+  Opened target = OpenTarget(call, request.path, request.flags);
+  if (target.error != 0) return Errno(target.error);
+  struct timespec times[2] = {{request.atime_sec, request.atime_nsec},
+                              {request.mtime_sec, request.mtime_nsec}};
+  return FromReturn(utimensat(target.fd.get(), "", times, static_cast<int>(request.flags | AT_EMPTY_PATH)));
+}
+
+Answer HandleSetxattr(Call& call, const protocol::Setxattr& request) {
+  return InParent(call, request.path, request.at_flags, [&request](const char* last, bool nofollow) {
+    auto set = nofollow ? lsetxattr : setxattr;
+    return set(last, request.name.c_str(), request.value.data(), request.value.size(),
+               static_cast<int>(request.flags));
+  });
+}
+
+Answer HandleRemovexattr(Call& call, const protocol::Removexattr& request) {
+  return InParent(call, request.path, request.at_flags, [&request](const char* last, bool nofollow) {
+    return nofollow ? lremovexattr(last, request.name.c_str()) : removexattr(last, request.name.c_str());
+  });
+}
+
+}  // namespace gofer

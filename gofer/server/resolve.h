@@ -1,0 +1,72 @@
+// Path resolution for the gofer (PROTOCOL.md, "Resolution").
+//
+// Invariant: no walk ever reaches a file outside the root, and no walk ever
+// starts at a fd the client sent. Every walk starts at the root fd or at a
+// directory the gofer opened itself (beneath the root, RESOLVE_IN_ROOT) and
+// checked to be the same inode as the client's fd; it refuses magic links
+// (RESOLVE_NO_MAGICLINKS); `..` and absolute symlinks stop at the serving
+// thread's root, which is the root fd: the container root in production
+// (the gofer is pivot_root'ed there) and, in tests, a directory the serving
+// thread chroot()s into (it has its own fs struct, unshare(CLONE_FS)).
+//
+// Why walks from a verified directory fd are plain openat2 (RESOLVE_NO_MAGICLINKS
+// plus the caller's RESOLVE_* flags) bounded by the thread's root, rather than
+// one RESOLVE_IN_ROOT walk of `dir_path + "/" + path` from the root fd: the
+// joined walk would re-walk dir_path after the identity check (a rename in
+// between would move the call elsewhere), could exceed PATH_MAX where the
+// native call does not, and would apply the caller's RESOLVE_BENEATH and
+// RESOLVE_NO_XDEV to dir_path's components too (wrong answers: EXDEV). The
+// walk from the verified fd is exactly the native call; the root bounds it.
+#ifndef RUNSC_GOFER_SERVER_RESOLVE_H_
+#define RUNSC_GOFER_SERVER_RESOLVE_H_
+
+#include <cstdint>
+#include <string>
+
+#include "gofer/protocol/wire.h"
+#include "platform/unique_fd.h"
+
+namespace gofer {
+
+// A file the gofer opened, or the errno that answers the call instead.
+struct Opened {
+  platform::UniqueFd fd;
+  int error = 0;  // 0 when fd is valid
+};
+
+// The directory that holds a path's last component, and that component
+// (with its trailing slashes, which the kernel interprets).
+struct Parent {
+  platform::UniqueFd dir;
+  std::string last;
+  int error = 0;
+};
+
+// The gofer's own fd for where a request's path starts (PROTOCOL.md rule 2):
+// for Dir::kRoot a dup of `root_fd`; for Dir::kFd, `dir.path` opened by the
+// gofer beneath `root_fd` (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) and
+// compared with `received_fd` by st_dev/st_ino: -ESTALE on mismatch or when
+// dir.path does not resolve, -ENOENT when the received directory is
+// deleted. `received_fd` is used only for fstat. The result need not be a
+// directory (an AT_EMPTY_PATH call names a file this way); a walk from a
+// non-directory fails with ENOTDIR as it would natively.
+Opened OpenStart(int root_fd, const protocol::Dir& dir, int received_fd);
+
+// openat2(start, path, how) with RESOLVE_NO_MAGICLINKS added and O_CLOEXEC
+// forced. `path` may be absolute (it then starts at the thread's root).
+Opened OpenBeneath(int start, const std::string& path, uint64_t flags, uint64_t mode, uint64_t resolve);
+
+// Splits `path` into its parent directory (opened O_PATH|O_DIRECTORY from
+// `start` with OpenBeneath) and its last component. An empty path is
+// ENOENT. A path of only slashes has the root itself as "last" (so the
+// kernel gives mkdir EEXIST, rmdir EBUSY); "." and ".." stay the last
+// component, as the kernel expects them (EEXIST, EINVAL, ENOTEMPTY, EBUSY).
+Parent OpenParent(int start, const std::string& path);
+
+// Splits a path into (parent text, last component) as OpenParent does,
+// without touching the filesystem. Exposed for tests.
+std::pair<std::string, std::string> SplitLast(const std::string& path);
+
+}  // namespace gofer
+
+#endif  // RUNSC_GOFER_SERVER_RESOLVE_H_
