@@ -26,12 +26,17 @@ class WaitingChild {
     if (pid_ == 0) {
       close(ready[0]);
       close(hold[1]);
+      // Out of the way of the fds `setup` may dup2 to (5, 6, 7, ...).
+      int hold_fd = fcntl(hold[0], F_DUPFD_CLOEXEC, 200);
+      int ready_fd = fcntl(ready[1], F_DUPFD_CLOEXEC, 200);
+      close(hold[0]);
+      close(ready[1]);
       std::string failure = setup();
       std::string report = failure.empty() ? "ok" : failure;
-      if (write(ready[1], report.data(), report.size()) < 0) _exit(2);
-      close(ready[1]);
+      if (write(ready_fd, report.data(), report.size()) < 0) _exit(2);
+      close(ready_fd);
       char byte;
-      while (read(hold[0], &byte, 1) > 0) {
+      while (read(hold_fd, &byte, 1) > 0) {
       }
       _exit(0);
     }

@@ -148,16 +148,20 @@ absl::Status GoferClient::Deliver(protocol::Incoming<protocol::Reply> reply) {
 
 void GoferClient::Fail(const absl::Status& why) {
   {
+    // From here on Register refuses: no call is added to pending_.
     std::lock_guard<std::mutex> lock(mutex_);
     if (!failure_.ok()) return;
     failure_ = absl::UnavailableError(fmt::format("the gofer connection is dead: {}", std::string(why.message())));
-    for (auto& [tag, pending] : pending_) pending->reply = failure_;
-    pending_.clear();
-    replied_.notify_all();
   }
   spdlog::error("sentry: {}", std::string(why.message()));
   shutdown(socket_.get(), SHUT_RDWR);
+  // Before the waiting calls are answered: the container is being stopped
+  // by the time any of them returns EIO.
   if (on_failure_) on_failure_(why);
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto& [tag, pending] : pending_) pending->reply = failure_;
+  pending_.clear();
+  replied_.notify_all();
 }
 
 }  // namespace sentry

@@ -82,8 +82,8 @@ class GoferClient {
   void ReadReplies();
   // Hands one received reply to its caller, or returns why it cannot.
   absl::Status Deliver(gofer::protocol::Incoming<gofer::protocol::Reply> reply);
-  // Marks the connection dead (first reason wins), fails every pending call,
-  // shuts the socket down and runs the callback once.
+  // Marks the connection dead (first reason wins), shuts the socket down,
+  // runs the callback once and then fails every pending call.
   void Fail(const absl::Status& why);
 
   const platform::UniqueFd socket_;

@@ -1,0 +1,77 @@
+#include "sentry/sentry_filter.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "fmt/format.h"
+#include "gtest/gtest.h"
+#include "sentry/caller_test_util.h"
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+
+namespace sentry {
+namespace {
+
+// Runs `probe` in a forked child confined as the sentry (its capabilities,
+// no_new_privs, its allowlist) and returns its report.
+std::string AsConfinedSentry(const std::function<std::string()>& probe) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return "pipe";
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    absl::Status confined = ConfineSentry();
+    std::string report = confined.ok() ? probe() : std::string(confined.message());
+    (void)!write(fds[1], report.data(), report.size());
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string report;
+  char buffer[512];
+  for (ssize_t n; (n = read(fds[0], buffer, sizeof(buffer))) > 0;) report.append(buffer, n);
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status)) report += fmt::format(" (wait status {})", status);
+  return report;
+}
+
+// What the broker and the emulation need of a NON-ROOT workload thread:
+// /proc/<tid>/mem is 0600 and /proc/<tid>/fd is 0500, owned by the thread's
+// uid, so CAP_SYS_PTRACE alone is not enough (EACCES before the ptrace check).
+TEST(SentryFilterTest, TheConfinedSentryReachesANonRootWorkloadThread) {
+  testing::WaitingChild workload([]() -> std::string {
+    if (setgroups(0, nullptr) != 0 || setgid(1000) != 0 || setuid(1000) != 0) return "setuid";
+    return "";
+  });
+  ASSERT_EQ(workload.report(), "ok");
+  const pid_t tid = workload.pid();
+  std::string report = AsConfinedSentry([tid] {
+    std::string out;
+    auto try_open = [&](const std::string& what, const std::string& path, int flags) {
+      int fd = open(path.c_str(), flags | O_CLOEXEC);
+      out += fmt::format("{}={} ", what, fd >= 0 ? "ok" : strerrorname_np(errno));
+      if (fd >= 0) close(fd);
+    };
+    try_open("mem-write", fmt::format("/proc/{}/mem", tid), O_WRONLY);
+    try_open("mem-read", fmt::format("/proc/{}/mem", tid), O_RDONLY);
+    try_open("cwd", fmt::format("/proc/{}/cwd", tid), O_PATH | O_DIRECTORY);
+    try_open("root", fmt::format("/proc/{}/root", tid), O_PATH | O_DIRECTORY);
+    try_open("fd", fmt::format("/proc/{}/fd/0", tid), O_PATH);
+    int pidfd = static_cast<int>(syscall(SYS_pidfd_open, tid, PIDFD_THREAD));
+    int taken = pidfd >= 0 ? static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, 0, 0)) : -1;
+    out += fmt::format("getfd={}", taken >= 0 ? "ok" : strerrorname_np(errno));
+    return out;
+  });
+  EXPECT_EQ(report, "mem-write=ok mem-read=ok cwd=ok root=ok fd=ok getfd=ok");
+}
+
+}  // namespace
+}  // namespace sentry
