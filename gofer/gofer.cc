@@ -47,10 +47,9 @@ absl::StatusOr<ino_t> UserNamespaceOf(const std::string& proc_dir) {
   return st.st_ino;
 }
 
-// (a) Joins the init's user namespace when it has its own, returning its
-// id maps (read while /proc still exists), and becomes its root (a mapped
-// uid: the serving threads must be able to set their fsuid back to it).
-absl::StatusOr<IdMaps> JoinUserNamespace(int pidfd, pid_t pid) {
+// (a) The init's id maps when it has its own user namespace (read while
+// /proc still exists); empty maps when it shares ours.
+absl::StatusOr<IdMaps> ContainerIdMaps(pid_t pid) {
   std::string proc_dir = fmt::format("/proc/{}", pid);
   ASSIGN_OR_RETURN(ino_t theirs, UserNamespaceOf(proc_dir));
   ASSIGN_OR_RETURN(ino_t ours, UserNamespaceOf("/proc/self"));
@@ -58,19 +57,38 @@ absl::StatusOr<IdMaps> JoinUserNamespace(int pidfd, pid_t pid) {
   IdMaps maps;
   ASSIGN_OR_RETURN(maps.uid_map, platform::ReadIdMappings(proc_dir + "/uid_map"));
   ASSIGN_OR_RETURN(maps.gid_map, platform::ReadIdMappings(proc_dir + "/gid_map"));
-  if (setns(pidfd, CLONE_NEWUSER) != 0) return platform::LastError("joining the container's user namespace");
-  // Single-threaded here, so glibc's broadcasting set*id are fine.
-  if (setresgid(0, 0, 0) != 0) return platform::LastError("becoming the container's root group");
-  if (setresuid(0, 0, 0) != 0) return platform::LastError("becoming the container's root user");
+  if (maps.uid_map.empty() || maps.gid_map.empty()) {
+    return absl::FailedPreconditionError("the container's user namespace has no id maps yet");
+  }
   return maps;
 }
 
-// (b) + (c): the container's mount namespace (root and cwd become the
-// container root: the init has pivot_root'ed), then our own copy of it,
-// taken while the host-backed mounts are still read-write, without /proc
-// and /sys (nothing from the host or another process is reachable).
-absl::Status MakeOwnMountTree(int pidfd) {
-  if (setns(pidfd, CLONE_NEWNS) != 0) return platform::LastError("joining the container's mount namespace");
+// (a) + (b): the init's user namespace (when it has its own) and mount
+// namespace, in ONE setns call: the kernel checks our access to the init
+// once, with our original credentials (joining the user namespace first
+// would lose the capabilities the check needs when the init is not
+// dumpable), installs the user namespace, then the mount namespace with
+// the capabilities it gives. Root and cwd become the container root (the
+// init has pivot_root'ed).
+absl::Status JoinContainer(int pidfd, bool join_user_namespace) {
+  int flags = CLONE_NEWNS | (join_user_namespace ? CLONE_NEWUSER : 0);
+  if (setns(pidfd, flags) != 0) return platform::LastError("joining the container's namespaces");
+  return absl::OkStatus();
+}
+
+// Becomes the root of the joined user namespace: a mapped uid, so that the
+// serving threads can set their fsuid back to it. Single-threaded here, so
+// glibc's broadcasting set*id are fine.
+absl::Status BecomeNamespaceRoot() {
+  if (setresgid(0, 0, 0) != 0) return platform::LastError("becoming the container's root group");
+  if (setresuid(0, 0, 0) != 0) return platform::LastError("becoming the container's root user");
+  return absl::OkStatus();
+}
+
+// (c) Our own copy of the container's mount tree, taken while its
+// host-backed mounts are still read-write, without /proc and /sys
+// (nothing of the host or of another process is reachable from it).
+absl::Status MakeOwnMountTree() {
   if (unshare(CLONE_NEWNS) != 0) return platform::LastError("unshare(CLONE_NEWNS)");
   if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
     return platform::LastError("making the gofer's mounts private");
@@ -103,8 +121,11 @@ absl::Status Confine() {
 
 absl::StatusOr<IdMaps> SetUp(const GoferOptions& options) {
   ASSIGN_OR_RETURN(pid_t pid, PidOfPidfd(options.init_pidfd));
-  ASSIGN_OR_RETURN(IdMaps maps, JoinUserNamespace(options.init_pidfd, pid));
-  RETURN_IF_ERROR(MakeOwnMountTree(options.init_pidfd));
+  ASSIGN_OR_RETURN(IdMaps maps, ContainerIdMaps(pid));
+  bool own_user_namespace = !maps.uid_map.empty();
+  RETURN_IF_ERROR(JoinContainer(options.init_pidfd, own_user_namespace));
+  if (own_user_namespace) RETURN_IF_ERROR(BecomeNamespaceRoot());
+  RETURN_IF_ERROR(MakeOwnMountTree());
   RETURN_IF_ERROR(LeaveNetwork());
   RETURN_IF_ERROR(Confine());
   return maps;
@@ -130,6 +151,9 @@ const std::vector<int>& GoferCapabilities() {
 
 int RunGofer(const GoferOptions& options) {
   platform::UniqueFd pidfd(options.init_pidfd), ready(options.ready_fd), socket(options.sentry_socket);
+  // Also creates spdlog's default logger (its sink probes the terminal with
+  // an ioctl) before the filter that has no ioctl.
+  spdlog::debug("gofer for container {}: starting", options.container_id);
   absl::StatusOr<IdMaps> maps = SetUp(options);
   pidfd.reset();
   Report(ready.get(), maps.status());

@@ -17,7 +17,7 @@ namespace {
 constexpr const char* kAllowed[] = {
     // the protocol and the brokered calls
     "recvmsg", "sendmsg", "shutdown", "getsockopt", "bind", "openat", "openat2", "close", "fcntl",
-    "fstat", "newfstatat", "statx", "mkdirat", "mknodat", "unlinkat", "renameat2", "linkat",
+    "fstat", "newfstatat", "statx", "mkdirat", "mknodat", "unlinkat", "renameat", "renameat2", "linkat",
     "symlinkat", "fchmodat", "fchownat", "utimensat", "ftruncate", "setxattr", "lsetxattr",
     "removexattr", "lremovexattr", "fchdir", "umask",
     // per-request credentials (raw, per thread)
