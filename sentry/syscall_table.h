@@ -19,15 +19,16 @@
 
 namespace sentry {
 
-// Whether broker rows are sent to the gofer. The gofer does not exist yet:
-// until it lands, every broker row is compiled as passthrough (ALLOW). Flip
-// this (or Policy::set_broker_to_gofer) to trap them with USER_NOTIF.
+// Whether broker rows are sent to the gofer. The sentry side is done
+// (broker.h, runsc boot --gofer-fd); until runsc create spawns the gofer,
+// every broker row is compiled as passthrough (ALLOW). Flip this (or
+// Policy::set_broker_to_gofer) to trap them with USER_NOTIF.
 inline constexpr bool kBrokerToGofer = false;
 
 // What the workload's filter does with a call (DESIGN.md's four rows).
 enum class Disposition {
   kPassthrough,  // SCMP_ACT_ALLOW: the host kernel runs it natively
-  kBroker,       // SCMP_ACT_NOTIFY -> sentry -> gofer (passthrough until the gofer lands)
+  kBroker,       // SCMP_ACT_NOTIFY -> sentry -> gofer (passthrough while broker_to_gofer is off)
   kEmulate,      // SCMP_ACT_NOTIFY -> sentry answers
   kDeny,         // SCMP_ACT_ERRNO(errno), in the kernel
 };
@@ -120,7 +121,7 @@ class Policy {
   const std::vector<SyscallEntry>& entries() const { return entries_; }
 
   // Whether broker rows trap to the sentry (true) or run natively (false,
-  // the default until the gofer lands: kBrokerToGofer).
+  // the default until runsc create spawns the gofer: kBrokerToGofer).
   bool broker_to_gofer() const { return broker_to_gofer_; }
   void set_broker_to_gofer(bool on) { broker_to_gofer_ = on; }
 

@@ -50,7 +50,10 @@
 namespace sentry::internal {
 namespace {
 
-constexpr char kUntilGofer[] = "passthrough until the gofer lands";
+// Every broker row's note starts with this (while Policy::broker_to_gofer
+// is off, the default until runsc create spawns the gofer, the rows run
+// natively against the read-only view instead).
+constexpr char kBrokered[] = "the gofer runs it with the caller's credentials";
 constexpr uint64_t kLow32 = 0xffffffff;
 
 // Namespace flags of clone. CLONE_NEWTIME (0x80) is not one: in clone's
@@ -82,10 +85,17 @@ SyscallEntry Deny(std::string name, int err, std::string note) {
   return Row(std::move(name), Disposition::kDeny, err, Support::kNone, std::move(note));
 }
 
-// A broker row: says that it is passthrough until the gofer lands.
+// A broker row: says that the gofer runs it.
 SyscallEntry Broker(std::string name, std::string note) {
-  std::string full = note.empty() ? kUntilGofer : fmt::format("{}; {}", kUntilGofer, note);
+  std::string full = note.empty() ? kBrokered : fmt::format("{}; {}", kBrokered, note);
   return Row(std::move(name), Disposition::kBroker, 0, Support::kFull, std::move(full));
+}
+
+// A broker row the gofer cannot serve yet: the kernel runs it against the
+// workload's view.
+SyscallEntry PartialBroker(std::string name, std::string note) {
+  SyscallEntry entry = Row(std::move(name), Disposition::kBroker, 0, Support::kPartial, std::move(note));
+  return entry;
 }
 
 SyscallEntry Emulate(std::string name, std::string note) {
@@ -161,7 +171,8 @@ std::vector<ArgRule> ValueRules(unsigned index, const std::vector<uint64_t>& val
 // ---- the rows with register-argument rules ----
 
 SyscallEntry OpenFlagsRow(std::string name, unsigned flags_index) {
-  return WithRules(Broker(std::move(name), "O_RDONLY opens (flags are a register) run natively against the read-only view"),
+  return WithRules(Broker(std::move(name), "O_RDONLY opens (flags are a register) run natively against the read-only view; "
+                                           "O_PATH opens cannot write and are continued; the gofer's fd is injected"),
                    FlagRules(flags_index, kWriteOpenFlags, Disposition::kBroker, 0),
                    "flags & (O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|O_TMPFILE): broker; else passthrough");
 }
@@ -344,7 +355,7 @@ std::vector<SyscallEntry> SyscallRows() {
       Pass("sendmsg"),  // 46
       Pass("recvmsg"),  // 47
       Pass("shutdown"),  // 48
-      Broker("bind", "the family is in the sockaddr (memory), so every bind traps; the sentry sends AF_UNIX path binds to the gofer and CONTINUEs the rest, which is safe: a sockaddr rewritten after the check only reaches the read-only view (EROFS)"),  // 49
+      Broker("bind", "the family is in the sockaddr (memory), so every bind traps; the gofer binds the caller's own socket to an AF_UNIX path; other families, abstract and unnamed addresses are continued, which is safe: a sockaddr rewritten after the check only reaches the read-only view (EROFS)"),  // 49
       Pass("listen"),  // 50
       Pass("getsockname"),  // 51
       Pass("getpeername"),  // 52
@@ -380,7 +391,7 @@ std::vector<SyscallEntry> SyscallRows() {
       Broker("rename", ""),  // 82
       Broker("mkdir", ""),  // 83
       Broker("rmdir", ""),  // 84
-      Broker("creat", ""),  // 85
+      Broker("creat", "the gofer's fd is injected"),  // 85
       Broker("link", ""),  // 86
       Broker("unlink", ""),  // 87
       Broker("symlink", ""),  // 88
@@ -560,7 +571,7 @@ std::vector<SyscallEntry> SyscallRows() {
       Pass("newfstatat"),  // 262
       Broker("unlinkat", ""),  // 263
       Broker("renameat", ""),  // 264
-      Broker("linkat", ""),  // 265
+      Broker("linkat", "AT_EMPTY_PATH on a file fd runs natively (an O_TMPFILE fd of the gofer gets EXDEV: protocol v1 has no fd operand)"),  // 265
       Broker("symlinkat", ""),  // 266
       Pass("readlinkat"),  // 267
       Broker("fchmodat", ""),  // 268
@@ -644,7 +655,7 @@ std::vector<SyscallEntry> SyscallRows() {
       Pass("pidfd_open"),  // 434
       Deny("clone3", ENOSYS, "its flags are in memory, out of BPF's reach; ENOSYS makes glibc fall back to clone (as Docker does)"),  // 435
       Pass("close_range"),  // 436
-      Broker("openat2", "flags and resolve are in a struct (memory): every call"),  // 437
+      Broker("openat2", "flags and resolve are in a struct (memory): every call traps; opens that cannot write are continued"),  // 437
       Deny("pidfd_getfd", EPERM, "takes another process's fds (ptrace-class access, as ptrace is denied)"),  // 438
       Pass("faccessat2"),  // 439
       Pass("process_madvise"),  // 440
@@ -676,7 +687,7 @@ std::vector<SyscallEntry> SyscallRows() {
       Broker("removexattrat", ""),  // 466
       Deny("open_tree_attr", EPERM, "new mount API; mount family"),  // 467
       Pass("file_getattr"),  // 468
-      Broker("file_setattr", ""),  // 469
+      PartialBroker("file_setattr", "protocol v1 has no request for it: continued, so host storage answers EROFS"),  // 469
   };
 }
 
