@@ -100,7 +100,8 @@ std::string DirName(pid_t tid, DirRef ref) {
 // root after pivot_root), since the sentry's root is not above it.
 absl::StatusOr<std::string> PathOfFd(int fd) {
   char buffer[4096 + 16];
-  ssize_t n = readlink(fmt::format("/proc/self/fd/{}", fd).c_str(), buffer, sizeof(buffer));
+  // readlinkat: glibc's readlink is SYS_readlink, which the sentry's allowlist lacks.
+  ssize_t n = readlinkat(AT_FDCWD, fmt::format("/proc/self/fd/{}", fd).c_str(), buffer, sizeof(buffer));
   if (n < 0) return WorkloadError(errno, "reading a directory's path");
   if (static_cast<size_t>(n) > gofer::protocol::kMaxPathLength) {
     return WorkloadError(ENAMETOOLONG, "the directory's path is too long");

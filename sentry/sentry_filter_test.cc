@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 
 #include "fmt/format.h"
 #include "gtest/gtest.h"
+#include "sentry/broker_caller.h"
 #include "sentry/caller_test_util.h"
 
 #ifndef PIDFD_THREAD
@@ -71,6 +73,31 @@ TEST(SentryFilterTest, TheConfinedSentryReachesANonRootWorkloadThread) {
     return out;
   });
   EXPECT_EQ(report, "mem-write=ok mem-read=ok cwd=ok root=ok fd=ok getfd=ok");
+}
+
+// Every step the broker takes about a caller, under the sentry's own
+// allowlist and capabilities: a call outside the allowlist would kill it
+// (SIGSYS), which this test would see as a missing report.
+TEST(SentryFilterTest, TheBrokersCallerStepsRunUnderTheSentrysFilter) {
+  testing::WaitingChild workload([]() -> std::string {
+    int sock = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (sock < 0 || dup2(sock, 7) != 7 || chdir("/tmp") != 0) return "setup";
+    if (setgroups(0, nullptr) != 0 || setgid(1000) != 0 || setuid(1000) != 0) return "setuid";
+    return "";
+  });
+  ASSERT_EQ(workload.report(), "ok");
+  const pid_t tid = workload.pid();
+  std::string report = AsConfinedSentry([tid] {
+    absl::StatusOr<CallerInfo> info = ReadCallerInfo(tid);
+    absl::StatusOr<CallerDir> cwd = OpenCallerDir(tid, {DirRef::Kind::kCwd, -1});
+    absl::StatusOr<CallerDir> root = OpenCallerDir(tid, {DirRef::Kind::kRoot, -1});
+    absl::StatusOr<platform::UniqueFd> socket = TakeCallerSocket(tid, 7);
+    absl::StatusOr<DirIdentity> identity = RootIdentity(tid);
+    return fmt::format("uid={} cwd={} root={} socket={} identity={}", info.ok() ? info->creds.fsuid : 0,
+                       cwd.ok() ? cwd->path : std::string(cwd.status().message()),
+                       root.ok() ? root->path : std::string(root.status().message()), socket.ok(), identity.ok());
+  });
+  EXPECT_EQ(report, "uid=1000 cwd=/tmp root=/ socket=true identity=true");
 }
 
 }  // namespace
