@@ -88,7 +88,7 @@ absl::Status BecomeNamespaceRoot() {
 // (c) Our own copy of the container's mount tree, taken while its
 // host-backed mounts are still read-write, without /proc and /sys
 // (nothing of the host or of another process is reachable from it).
-absl::Status MakeOwnMountTree() {
+absl::Status MakeOwnMountTree(const std::vector<platform::MountTarget>& writable) {
   if (unshare(CLONE_NEWNS) != 0) return platform::LastError("unshare(CLONE_NEWNS)");
   if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
     return platform::LastError("making the gofer's mounts private");
@@ -99,7 +99,11 @@ absl::Status MakeOwnMountTree() {
     }
   }
   if (chdir("/") != 0) return platform::LastError("chdir /");
-  return absl::OkStatus();
+  // The init may already have made its view of host storage read-only
+  // (our copy then has them read-only too): writable again, in our copy only.
+  platform::UniqueFd root(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid()) return platform::LastError("opening /");
+  return platform::ChangeMountAttrs(root.get(), writable, {0, MOUNT_ATTR_RDONLY});
 }
 
 // (d) No network.
@@ -125,7 +129,7 @@ absl::StatusOr<IdMaps> SetUp(const GoferOptions& options) {
   bool own_user_namespace = !maps.uid_map.empty();
   RETURN_IF_ERROR(JoinContainer(options.init_pidfd, own_user_namespace));
   if (own_user_namespace) RETURN_IF_ERROR(BecomeNamespaceRoot());
-  RETURN_IF_ERROR(MakeOwnMountTree());
+  RETURN_IF_ERROR(MakeOwnMountTree(options.writable_mounts));
   RETURN_IF_ERROR(LeaveNetwork());
   RETURN_IF_ERROR(Confine());
   return maps;

@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "gofer/server/policy.h"
+#include "platform/mount_attrs.h"
 
 namespace gofer {
 
@@ -18,6 +19,9 @@ struct GoferOptions {
   int sentry_socket = -1;  // SOCK_SEQPACKET, the server end
   int ready_fd = -1;       // stream socket to runsc create (sync_channel framing)
   std::vector<DeviceAllow> devices;  // the spec's linux.devices
+  // The host-backed mounts the spec lets the container write (runsc/host_mounts.h):
+  // read-only in the workload's view, made read-write again in our copy.
+  std::vector<platform::MountTarget> writable_mounts;
 };
 
 // Runs the gofer; returns the process exit code: 0 when the sentry closed

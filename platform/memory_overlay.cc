@@ -32,16 +32,16 @@ absl::StatusOr<UniqueFd> DetachedTmpfs() {
 
 }  // namespace
 
-absl::Status MountMemoryOverlay(const std::string& rootfs) {
-  if (rootfs.find_first_of(",:") != std::string::npos) {
-    return absl::InvalidArgumentError(fmt::format("root.path {}: overlay paths cannot contain ',' or ':'", rootfs));
+absl::Status MountMemoryOverlay(const std::string& lower, const std::string& rootfs) {
+  if (lower.find_first_of(",:") != std::string::npos) {
+    return absl::InvalidArgumentError(fmt::format("root.path {}: overlay paths cannot contain ',' or ':'", lower));
   }
   absl::StatusOr<UniqueFd> tmpfs = DetachedTmpfs();
   if (!tmpfs.ok()) return tmpfs.status();
   // The upper and work dirs are named through our own fd of the tmpfs: the
   // overlay keeps its own references, so the fd can close afterwards.
   std::string fd_dir = fmt::format("/proc/self/fd/{}", tmpfs->get());
-  std::string options = fmt::format("lowerdir={},upperdir={}/upper,workdir={}/work", rootfs, fd_dir, fd_dir);
+  std::string options = fmt::format("lowerdir={},upperdir={}/upper,workdir={}/work", lower, fd_dir, fd_dir);
   if (mount("overlay", rootfs.c_str(), "overlay", 0, options.c_str()) != 0) {
     return LastError(fmt::format("mounting a memory overlay on {}", rootfs));
   }

@@ -12,12 +12,13 @@
 namespace platform {
 
 // In the container init's mount namespace, before pivot_root: mounts an
-// overlay on `rootfs` with `rootfs` as its only lower layer and a fresh,
+// overlay on `rootfs` with `lower` (normally `rootfs` itself; the host's "/"
+// for `runsc do`) as its only lower layer and a fresh,
 // detached tmpfs (fsopen/fsmount: it has no path on the host) holding the
 // upper and work directories. The tmpfs pages are charged to the memory
 // cgroup of whoever writes them, the container, so its memory limit is the
 // overlay's size limit. The result is a mount point, as pivot_root needs.
-absl::Status MountMemoryOverlay(const std::string& rootfs);
+absl::Status MountMemoryOverlay(const std::string& lower, const std::string& rootfs);
 
 }  // namespace platform
 

@@ -11,6 +11,7 @@
 #include "runsc/container_init.h"
 #include "runsc/exec.h"
 #include "runsc/watchdog.h"
+#include "gofer/gofer.h"
 #include "sentry/sentry.h"
 #include "spdlog/sinks/null_sink.h"
 #include "spdlog/spdlog.h"
@@ -38,6 +39,7 @@ struct Parsed {
   GlobalOptions global;
   CreateOptions create;
   RunOptions run;
+  DoOptions run_do;
   ExecOptions exec;
   UpdateOptions update;
   InstallOptions install;
@@ -46,11 +48,27 @@ struct Parsed {
   InitFds init;
   sentry::SentryOptions boot;
   WatchdogOptions watchdog;
+  gofer::GoferOptions gofer;
+  std::vector<std::string> gofer_devices, gofer_mounts, gofer_rmounts;
   std::string id, signal = "SIGTERM", format = "table", bundle;
   std::vector<std::string> extra;
   std::string policy_file;
   bool all = false, force = false, quiet = false, rootless = false, internal = false;
 };
+
+// `runsc gofer`: its flags as gofer::GoferOptions ("c:1:3" devices).
+absl::StatusOr<int> RunGoferCommand(Parsed& p) {
+  for (const std::string& device : p.gofer_devices) {
+    gofer::DeviceAllow allow;
+    if (sscanf(device.c_str(), "%c:%ld:%ld", &allow.type, &allow.major, &allow.minor) != 3) {
+      return absl::InvalidArgumentError(fmt::format("gofer --device \"{}\": expected TYPE:MAJOR:MINOR", device));
+    }
+    p.gofer.devices.push_back(allow);
+  }
+  for (const std::string& mount : p.gofer_mounts) p.gofer.writable_mounts.push_back({mount, false});
+  for (const std::string& mount : p.gofer_rmounts) p.gofer.writable_mounts.push_back({mount, true});
+  return gofer::RunGofer(p.gofer);
+}
 
 void AddLifecycleCommands(CLI::App& app, Parsed& p, Action& action) {
   auto* create = app.add_subcommand("create", "create a container");
@@ -80,6 +98,11 @@ void AddLifecycleCommands(CLI::App& app, Parsed& p, Action& action) {
 }
 
 void AddExecCommand(CLI::App& app, Parsed& p, Action& action) {
+  auto* run_do = app.add_subcommand("do", "run a command in a sandbox on the host's / (in-memory overlay), no bundle");
+  run_do->add_option("--network", p.run_do.network, "none (default: only lo) or host");
+  run_do->add_option("command", p.run_do.command, "the command and its arguments (after --)")->required();
+  run_do->callback([&] { action = [&] { return DoCommand(p.global, p.run_do); }; });
+
   auto* exec = app.add_subcommand("exec", "run a new process in a running container");
   ExecOptions& o = p.exec;
   exec->add_option("--process,-p", o.process_file, "OCI process JSON replacing the container's defaults");
@@ -205,6 +228,16 @@ void AddInternalCommands(CLI::App& app, Parsed& p, Action& action) {
   boot->add_option("--init-channel-fd", p.boot.init_channel_fd)->required();
   boot->add_option("--gofer-fd", p.boot.gofer_fd, "the gofer's SEQPACKET socket (default: no gofer)");
   boot->callback([&] { action = [&]() -> absl::StatusOr<int> { return sentry::RunSentry(p.boot); }; });
+
+  auto* gofer = app.add_subcommand("gofer", "")->group("");
+  gofer->add_option("--id", p.gofer.container_id)->required();
+  gofer->add_option("--init-pidfd", p.gofer.init_pidfd)->required();
+  gofer->add_option("--sentry-socket-fd", p.gofer.sentry_socket)->required();
+  gofer->add_option("--ready-fd", p.gofer.ready_fd)->required();
+  gofer->add_option("--device", p.gofer_devices, "TYPE:MAJOR:MINOR mknod may make");
+  gofer->add_option("--writable-mount", p.gofer_mounts, "a host-backed mount to make writable in the gofer's copy");
+  gofer->add_option("--writable-rmount", p.gofer_rmounts, "the same, with every mount beneath it");
+  gofer->callback([&] { action = [&] { return RunGoferCommand(p); }; });
 
   auto* watchdog = app.add_subcommand("watchdog", "")->group("");
   watchdog->add_option("--id", p.watchdog.id)->required();

@@ -30,6 +30,13 @@ struct RunOptions {
   bool keep = false;
 };
 
+// runsc do [--network none|host] -- CMD ARGS...
+struct DoOptions {
+  std::vector<std::string> command;
+  std::string network = "none";
+};
+absl::StatusOr<int> DoCommand(GlobalOptions global, const DoOptions& options);
+
 absl::StatusOr<int> CreateCommand(const GlobalOptions& global, const CreateOptions& options);
 absl::StatusOr<int> StartCommand(const GlobalOptions& global, const std::string& id);
 absl::StatusOr<int> RunCommand(const GlobalOptions& global, const RunOptions& options);

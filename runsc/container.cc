@@ -61,14 +61,21 @@ void KillAll(const ContainerState& state, const platform::Cgroup& cgroup) {
   }
 }
 
-// The sentry exits by itself once the init is gone; wait for that, and
-// kill it if it does not (it must never outlive its container).
+// The sentry exits by itself once the init is gone, and the gofer once the
+// sentry has closed its connection; wait for that, and kill one that does
+// not (neither may outlive its container).
+void StopDaemon(pid_t pid, uint64_t start_time) {
+  if (pid <= 0) return;
+  absl::StatusOr<UniqueFd> daemon = OpenRecordedProcess(pid, start_time);
+  if (!daemon.ok()) return;
+  if (WaitForExit(daemon->get(), std::chrono::seconds(2))) return;
+  syscall(SYS_pidfd_send_signal, daemon->get(), SIGKILL, nullptr, 0);
+  WaitForExit(daemon->get(), std::chrono::seconds(2));
+}
+
 void StopSentry(const ContainerState& state) {
-  absl::StatusOr<UniqueFd> sentry = OpenRecordedProcess(state.sentry_pid, state.sentry_start_time);
-  if (!sentry.ok()) return;
-  if (WaitForExit(sentry->get(), std::chrono::seconds(2))) return;
-  syscall(SYS_pidfd_send_signal, sentry->get(), SIGKILL, nullptr, 0);
-  WaitForExit(sentry->get(), std::chrono::seconds(2));
+  StopDaemon(state.sentry_pid, state.sentry_start_time);
+  StopDaemon(state.gofer_pid, state.gofer_start_time);
 }
 
 absl::Status WaitForFifoReader(int fifo, int init_pidfd) {

@@ -151,7 +151,8 @@ unsigned long RootPropagation(const std::string& name) {
 absl::Status PrepareRootfs(const Spec& spec, const sentry::SandboxConfig& sandbox) {
   RETURN_IF_ERROR(platform::SetRootPropagation(RootPropagation(spec.linux.rootfs_propagation)));
   if (sandbox.overlay == "memory") {
-    RETURN_IF_ERROR_CTX(platform::MountMemoryOverlay(spec.root_path), "--overlay=memory");
+    const std::string& lower = sandbox.overlay_lower.empty() ? spec.root_path : sandbox.overlay_lower;
+    RETURN_IF_ERROR_CTX(platform::MountMemoryOverlay(lower, spec.root_path), "--overlay=memory");
   } else {
     RETURN_IF_ERROR(platform::BindRootfsOntoItself(spec.root_path));
   }
@@ -410,6 +411,16 @@ int RunContainerInit(const InitFds& fds) {
       return 1;
     }
     close(fds.fifo);
+    // startContainer hooks run in the container and may write its storage,
+    // which is read-only to them without the broker: our filter goes in
+    // first. Only when the OCI profile has no listener of its own: then the
+    // order of the two changes nothing (no USER_NOTIF to compete for).
+    if (!prepared->seccomp.takes_listener() && !prepared->hooks.start_container.empty()) {
+      if (absl::Status sandbox = prepared->sandbox.Install(); !sandbox.ok()) {
+        fmt::print(stderr, "runsc init: {}\n", std::string(sandbox.message()));
+        return 1;
+      }
+    }
     nlohmann::json state = config->hook_state;
     state["status"] = "created";
     absl::Status hooks = RunHooks("startContainer", prepared->hooks.start_container, state);

@@ -22,6 +22,7 @@
 #include "runsc/console.h"
 #include "runsc/container_init.h"
 #include "runsc/device_rules.h"
+#include "runsc/sandbox_spawn.h"
 #include "runsc/spawn.h"
 #include "spdlog/spdlog.h"
 #include "runsc/spec.h"
@@ -60,6 +61,10 @@ class Rollback {
       syscall(SYS_pidfd_send_signal, init_pidfd_.get(), SIGKILL, nullptr, 0);
       waitpid(init_pid_, nullptr, 0);
     }
+    if (gofer_pidfd_.valid()) {
+      syscall(SYS_pidfd_send_signal, gofer_pidfd_.get(), SIGKILL, nullptr, 0);
+      waitpid(gofer_pid_, nullptr, 0);
+    }
     if (cgroup_) (void)cgroup_->Destroy();
     (void)dir_.Remove();
   }
@@ -71,6 +76,10 @@ class Rollback {
     init_pid_ = pid;
     init_pidfd_.reset(fcntl(pidfd, F_DUPFD_CLOEXEC, 0));
   }
+  void SetGofer(pid_t pid, int pidfd) {
+    gofer_pid_ = pid;
+    gofer_pidfd_.reset(fcntl(pidfd, F_DUPFD_CLOEXEC, 0));
+  }
   void Commit() { committed_ = true; }
 
  private:
@@ -78,6 +87,8 @@ class Rollback {
   std::optional<platform::Cgroup> cgroup_;
   pid_t init_pid_ = 0;
   UniqueFd init_pidfd_;
+  pid_t gofer_pid_ = 0;
+  UniqueFd gofer_pidfd_;
   bool committed_ = false;
 };
 
@@ -201,74 +212,8 @@ absl::Status ConfigureInit(int sync_fd, const Spec& spec, const CreateOptions& o
   }
 }
 
-std::vector<std::string> GlobalLogArgs(const platform::LogOptions& log) {
-  std::vector<std::string> args;
-  if (!log.path.empty()) args = {"--log", log.path};
-  args.insert(args.end(), {"--log-format", log.format});
-  if (log.debug) args.push_back("--debug");
-  return args;
-}
-
-// What runsc create hands the sentry and the watchdog.
-struct SandboxStart {
-  int exe_fd = -1;
-  int init_pidfd = -1;
-  int init_channel = -1;  // the sentry's end of the init's listener channel
-  sentry::SandboxConfig config;
-  sentry::ContainerView view;
-};
-
-void KillChild(const SpawnedChild& child) {
-  syscall(SYS_pidfd_send_signal, child.pidfd.get(), SIGKILL, nullptr, 0);
-  waitpid(child.pid, nullptr, 0);
-}
-
-// Starts the sentry daemon, sends it its config and waits until it serves.
-absl::StatusOr<SpawnedChild> SpawnSentry(const SandboxStart& start, const platform::LogOptions& log) {
-  int ready[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ready) != 0) return LastError("socketpair");
-  UniqueFd ours(ready[0]), theirs(ready[1]);
-  SpawnRequest request;
-  request.exe_fd = start.exe_fd;
-  request.pass_fds = {start.init_pidfd, theirs.get(), start.init_channel};
-  request.new_session = true;
-  request.null_stdio = true;
-  request.argv = {"runsc"};
-  for (std::string& arg : GlobalLogArgs(log)) request.argv.push_back(arg);
-  request.argv.insert(request.argv.end(), {"boot", "--id", start.view.id, "--init-pidfd", std::to_string(ChildFd(request, 0)),
-                                           "--ready-fd", std::to_string(ChildFd(request, 1)), "--init-channel-fd",
-                                           std::to_string(ChildFd(request, 2))});
-  ASSIGN_OR_RETURN(SpawnedChild sentry, SpawnSelf(request));
-  theirs.reset();
-  absl::Status sent = platform::SendMessage(ours.get(), {{"sandbox", start.config.ToJson()}, {"container", start.view.ToJson()}});
-  absl::StatusOr<nlohmann::json> reply = sent.ok() ? platform::ReceiveMessage(ours.get()) : sent;
-  if (!reply.ok() || !reply->contains("ok")) {
-    KillChild(sentry);
-    if (reply.ok() && reply->contains("error")) {
-      return absl::InternalError(fmt::format("the sentry failed to start: {}", reply->at("error").get<std::string>()));
-    }
-    return absl::InternalError("the sentry failed to start (see the log)");
-  }
-  return sentry;
-}
-
-// Starts the watchdog that stops the container if the sentry dies (watchdog.h).
-absl::StatusOr<SpawnedChild> SpawnWatchdog(const SandboxStart& start, int sentry_pidfd, const platform::LogOptions& log) {
-  SpawnRequest request;
-  request.exe_fd = start.exe_fd;
-  request.pass_fds = {start.init_pidfd, sentry_pidfd};
-  request.new_session = true;
-  request.null_stdio = true;
-  request.argv = {"runsc"};
-  for (std::string& arg : GlobalLogArgs(log)) request.argv.push_back(arg);
-  request.argv.insert(request.argv.end(), {"watchdog", "--id", start.view.id, "--init-pidfd",
-                                           std::to_string(ChildFd(request, 0)), "--sentry-pidfd",
-                                           std::to_string(ChildFd(request, 1)), "--cgroup", start.view.cgroup.dump()});
-  return SpawnSelf(request);
-}
-
 absl::StatusOr<ContainerState> RecordState(const Spec& spec, const std::string& bundle, const std::string& id,
-                                           pid_t init, pid_t sentry, const platform::Cgroup& cgroup) {
+                                           pid_t init, pid_t sentry, pid_t gofer, const platform::Cgroup& cgroup) {
   ContainerState state;
   state.id = id;
   state.oci_version = spec.oci_version;
@@ -280,6 +225,11 @@ absl::StatusOr<ContainerState> RecordState(const Spec& spec, const std::string& 
   state.sentry_pid = sentry;
   ASSIGN_OR_RETURN(platform::ProcessStat sentry_stat, platform::ReadProcessStat(sentry));
   state.sentry_start_time = sentry_stat.start_time;
+  if (gofer > 0) {
+    state.gofer_pid = gofer;
+    ASSIGN_OR_RETURN(platform::ProcessStat gofer_stat, platform::ReadProcessStat(gofer));
+    state.gofer_start_time = gofer_stat.start_time;
+  }
   state.created = platform::Rfc3339NanoNow();
   state.owner_uid = getuid();
   state.annotations = spec.annotations;
@@ -323,16 +273,28 @@ absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const 
   if (console.ours.valid()) {
     ASSIGN_OR_RETURN(master, platform::Annotate(platform::ReceiveFd(console.ours.get()), "receiving the pty"));
   }
-  SandboxStart start{exe.get(), init.pidfd.get(), sentry_end.get(), sandbox,
+  SandboxStart start{exe.get(), init.pidfd.get(), sentry_end.get(), -1, sandbox,
                      {options.id, init.pid, cgroup.ToJson(), UtsIsOwn(spec), dir.path() + "/sentry.sock"}};
+  std::optional<SpawnedChild> gofer;
+  UniqueFd gofer_channel;
+  ASSIGN_OR_RETURN(sentry::Policy policy, sandbox.BuildPolicy());
+  if (policy.broker_to_gofer()) {
+    ASSIGN_OR_RETURN(auto gofer_and_channel, SpawnGofer(start, spec, log));
+    gofer = std::move(gofer_and_channel.first);
+    gofer_channel = std::move(gofer_and_channel.second);
+    rollback.SetGofer(gofer->pid, gofer->pidfd.get());
+    start.gofer_channel = gofer_channel.get();
+  }
   ASSIGN_OR_RETURN(SpawnedChild sentry_process, SpawnSentry(start, log));
+  gofer_channel.reset();
   absl::StatusOr<SpawnedChild> watchdog = SpawnWatchdog(start, sentry_process.pidfd.get(), log);
   if (!watchdog.ok()) {
     KillChild(sentry_process);
     return watchdog.status();
   }
   const pid_t sentry = sentry_process.pid;
-  ASSIGN_OR_RETURN(ContainerState state, RecordState(spec, bundle, options.id, init.pid, sentry, cgroup));
+  ASSIGN_OR_RETURN(ContainerState state,
+                   RecordState(spec, bundle, options.id, init.pid, sentry, gofer ? gofer->pid : 0, cgroup));
   state.sandbox = sandbox.ToJson();
   RETURN_IF_ERROR(dir.Save(state));
   if (!options.pid_file.empty()) RETURN_IF_ERROR(WritePidFile(options.pid_file, init.pid));

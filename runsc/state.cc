@@ -112,6 +112,8 @@ absl::StatusOr<ContainerState> ContainerDir::Load() const {
     state.pid_start_time = json.at("pid_start_time");
     state.sentry_pid = json.at("sentry_pid");
     state.sentry_start_time = json.at("sentry_start_time");
+    state.gofer_pid = json.value("gofer_pid", 0);
+    state.gofer_start_time = json.value("gofer_start_time", uint64_t{0});
     state.created = json.at("created");
     state.owner_uid = json.at("owner_uid");
     state.annotations = json.at("annotations").get<std::map<std::string, std::string>>();
@@ -129,6 +131,7 @@ absl::Status ContainerDir::Save(const ContainerState& state) const {
       {"id", state.id}, {"ociVersion", state.oci_version}, {"bundle", state.bundle},
       {"rootfs", state.rootfs}, {"pid", state.pid}, {"pid_start_time", state.pid_start_time},
       {"sentry_pid", state.sentry_pid}, {"sentry_start_time", state.sentry_start_time},
+      {"gofer_pid", state.gofer_pid}, {"gofer_start_time", state.gofer_start_time},
       {"created", state.created}, {"owner_uid", state.owner_uid},
       {"annotations", state.annotations}, {"cgroup", state.cgroup}, {"config", state.config},
       {"sandbox", state.sandbox}};

@@ -149,9 +149,15 @@ CallResult Broker::Send(const std::string& name, const platform::TrappedCall& ca
     }
     const auto& result = std::get<protocol::Result>(reply->message.body);
     // A directory renamed between our look and the gofer's: look again once.
+    // A directory the gofer still cannot find at its path is not in the
+    // container's tree (a detached mount, a fd passed in from the host, as
+    // the init's own /proc fd for the exec fifo): it is not the container's
+    // storage, so the kernel decides. Safe: the container's own host-backed
+    // mounts are read-only to the caller, so a renamed directory of theirs
+    // gets EROFS natively, never a write.
     if (result.value == -ESTALE) {
       if (attempt == 0) continue;
-      return CallResult::Error(ENOENT);
+      return CallResult::Continue();
     }
     const bool is_open = std::holds_alternative<protocol::Openat>(request.body);
     return ResultToAnswer(result, std::move(reply->fds), is_open, brokered.cloexec);

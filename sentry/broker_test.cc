@@ -466,7 +466,7 @@ TEST_F(BrokerTest, ProcSysAndDevPathsAreLeftToTheKernel) {
 
 // ---- errors and attacks ----
 
-TEST_F(BrokerTest, EstaleIsRetriedOnceWithoutReadingMemoryAgainThenEnoent) {
+TEST_F(BrokerTest, EstaleIsRetriedOnceWithoutReadingMemoryAgainThenLeftToTheKernel) {
   static const char kPath[] = "rel";
   Then([](const auto&) { return std::optional<FakeAnswer>(ResultOf(-ESTALE)); });
   Then([](const auto&) { return std::optional<FakeAnswer>(ResultOf(0)); });
@@ -475,7 +475,9 @@ TEST_F(BrokerTest, EstaleIsRetriedOnceWithoutReadingMemoryAgainThenEnoent) {
   EXPECT_EQ(memory_.ReadsOf(kPath), 1) << "the path is read once, the directory looked up twice";
   Then([](const auto&) { return std::optional<FakeAnswer>(ResultOf(-ESTALE)); });
   Then([](const auto&) { return std::optional<FakeAnswer>(ResultOf(-ESTALE)); });
-  EXPECT_TRUE(IsError(Handle("unlink", {P(kPath)}), ENOENT));
+  // Not in the container's tree: the kernel decides (on the container's own
+  // storage the caller's view is read-only).
+  EXPECT_EQ(Handle("unlink", {P(kPath)}).kind(), CallResult::Kind::kContinue);
   EXPECT_EQ(gofer_.requests().size(), 4u);
 }
 

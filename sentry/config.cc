@@ -80,7 +80,8 @@ absl::Status SandboxConfig::LoadPolicyFile(const std::string& path) {
 
 nlohmann::json SandboxConfig::ToJson() const {
   return {{"platform", platform}, {"strace", strace}, {"audit_log", audit_log}, {"kernel_release", kernel_release},
-          {"policy", policy}, {"overlay", overlay}, {"allow_suid", allow_suid}};
+          {"policy", policy}, {"overlay", overlay}, {"allow_suid", allow_suid},
+          {"overlay_lower", overlay_lower}};
 }
 
 absl::StatusOr<SandboxConfig> SandboxConfig::FromJson(const nlohmann::json& json) {
@@ -93,6 +94,7 @@ absl::StatusOr<SandboxConfig> SandboxConfig::FromJson(const nlohmann::json& json
     config.policy = json.value("policy", nlohmann::json::object());
     config.overlay = json.value("overlay", "none");
     config.allow_suid = json.value("allow_suid", false);
+    config.overlay_lower = json.value("overlay_lower", "");
     return config;
   } catch (const nlohmann::json::exception& error) {
     return absl::DataLossError(fmt::format("sandbox config: {}", error.what()));

@@ -27,6 +27,9 @@ struct SandboxConfig {
   // gofer) or "memory" (they land in a tmpfs upper layer owned by the
   // sandbox; the host rootfs is never modified).
   std::string overlay = "none";
+  // The overlay's lower layer when it is not the bundle's rootfs: `runsc do`
+  // sets "/" (the host's root, read-only beneath a memory upper). Not a flag.
+  std::string overlay_lower;
   // --allow-suid: host-backed mounts keep set-user-id bits working in the
   // workload's view (false: nosuid, as gVisor).
   bool allow_suid = false;

@@ -19,11 +19,11 @@
 
 namespace sentry {
 
-// Whether broker rows are sent to the gofer. The sentry side is done
-// (broker.h, runsc boot --gofer-fd); until runsc create spawns the gofer,
-// every broker row is compiled as passthrough (ALLOW). Flip this (or
-// Policy::set_broker_to_gofer) to trap them with USER_NOTIF.
-inline constexpr bool kBrokerToGofer = false;
+// Whether broker rows are sent to the gofer (runsc create spawns it and the
+// init makes host storage read-only to the workload). Off
+// (Policy::set_broker_to_gofer(false)), broker rows are compiled as
+// passthrough (ALLOW) and no gofer is spawned.
+inline constexpr bool kBrokerToGofer = true;
 
 // What the workload's filter does with a call (DESIGN.md's four rows).
 enum class Disposition {
@@ -120,8 +120,8 @@ class Policy {
   // The rows, in table order.
   const std::vector<SyscallEntry>& entries() const { return entries_; }
 
-  // Whether broker rows trap to the sentry (true) or run natively (false,
-  // the default until runsc create spawns the gofer: kBrokerToGofer).
+  // Whether broker rows trap to the sentry (true, the default:
+  // kBrokerToGofer) or run natively (false).
   bool broker_to_gofer() const { return broker_to_gofer_; }
   void set_broker_to_gofer(bool on) { broker_to_gofer_ = on; }
 

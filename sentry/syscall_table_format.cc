@@ -98,8 +98,8 @@ happens when they do.
 - **broker**: creates or changes a path on host-backed storage; the sentry hands it to the gofer
   (seccomp USER_NOTIF), which runs it with the caller's credentials on its read-write copy of the
   mounts; an opened fd is injected into the caller. Paths under /proc, /sys and /dev are not host
-  storage and run natively; a caller chrooted inside the container gets EPERM. Until `runsc create`
-  spawns the gofer (the default policy's broker switch is off) these rows run natively.
+  storage and run natively; a caller chrooted inside the container gets EPERM. The workload's own
+  view of host storage is read-only, so a call that reaches the kernel instead fails with EROFS.
 - **emulate**: the sentry answers (seccomp USER_NOTIF), reflecting the container.
 - **deny**: refused in the kernel with the errno shown (seccomp ERRNO).
 - **conditions**: register-argument rules, where the risk is in the flags; pointers are never

@@ -152,7 +152,7 @@ TEST(SyscallTableTest, ErrnoOnlyOnDenyRows) {
   }
 }
 
-TEST(SyscallTableTest, DesignBrokerRowsAreBrokerAndPassthroughUntilTheGofer) {
+TEST(SyscallTableTest, DesignBrokerRowsAreBrokerAndTrapByDefault) {
   for (const char* name : {"open", "openat", "openat2", "creat", "mkdir", "mkdirat", "mknod", "mknodat", "unlink",
                            "unlinkat", "rmdir", "rename", "renameat", "renameat2", "link", "linkat", "symlink",
                            "symlinkat", "chmod", "fchmodat", "fchmodat2", "chown", "lchown", "fchownat", "utime",
@@ -164,11 +164,8 @@ TEST(SyscallTableTest, DesignBrokerRowsAreBrokerAndPassthroughUntilTheGofer) {
     if (entry.disposition != Disposition::kBroker || entry.support != Support::kFull) continue;
     EXPECT_THAT(entry.note, HasSubstr("the gofer runs it with the caller's credentials")) << entry.name;
   }
-  // The lead flips this once runsc create spawns the gofer and hands the
-  // sentry its socket (runsc boot --gofer-fd); the intro of docs/syscalls.md
-  // then needs its "off by default" sentence changed.
-  EXPECT_FALSE(kBrokerToGofer) << "the gofer is spawned: update the broker legend in syscall_table_format.cc";
-  EXPECT_FALSE(Policy().broker_to_gofer());
+  EXPECT_TRUE(kBrokerToGofer);
+  EXPECT_TRUE(Policy().broker_to_gofer());
 }
 
 TEST(SyscallTableTest, EmulateRows) {

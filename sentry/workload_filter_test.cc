@@ -476,11 +476,13 @@ class TempDir {
   std::string path_;
 };
 
-TEST(WorkloadFilterChildTest, BrokerRowsPassUntilTheGofer) {
+TEST(WorkloadFilterChildTest, BrokerRowsPassWhenTheGoferIsOff) {
   TempDir dir;
   ASSERT_FALSE(dir.path().empty());
   const std::string file = dir.path() + "/new", subdir = dir.path() + "/dir";
-  ChildOutcome outcome = ExpectUnderFilter(Policy(), [&] {
+  Policy off;
+  off.set_broker_to_gofer(false);
+  ChildOutcome outcome = ExpectUnderFilter(off, [&] {
     int fd = static_cast<int>(syscall(SYS_openat, AT_FDCWD, file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
     CHILD_EXPECT(fd >= 0);
     close(fd);

@@ -23,6 +23,10 @@
 #include <unistd.h>
 #include <linux/keyctl.h>
 
+int FsOps(const char* dir);
+int FsPerm(const char* dir);
+int FsRace(const char* secs, const char* good, const char* evil);
+
 // Prints the errno name of `err` and returns exit status 1.
 static int Fail(int err) {
   const char* name = strerrorname_np(err);
@@ -423,7 +427,8 @@ static int Usage(void) {
           "usage: payload hostname|domainname|pid|ppid|uid|status|umask|cwd|mountinfo|oom|"
           "ifaces|pids|fds|keyring|args...|exit N|readfd N|writefd N TEXT|mountprop PATH|write FILE|cat FILE|ls DIR|rlimit NAME|env NAME|"
           "sleep SECS|stat PATH|mountopts PATH|sysctl KEY|exec PATH|mkdir DIR|syscall NR [ARGS...]|echo WORDS...|"
-          "sysinfo|uname|sethostname NAME|denywalk NR:ERRNO...|hammer SECS [THREADS]\n");
+          "sysinfo|uname|sethostname NAME|denywalk NR:ERRNO...|hammer SECS [THREADS]|fsops DIR|fsperm DIR|"
+          "fsrace SECS GOOD EVIL\n");
   return 2;
 }
 
@@ -496,6 +501,9 @@ int main(int argc, char** argv) {
     if (sethostname(arg, strlen(arg))) return Fail(errno);
     return printf("ok\n") < 0;
   }
+  if (!strcmp(cmd, "fsops")) return FsOps(arg);
+  if (!strcmp(cmd, "fsperm")) return FsPerm(arg);
+  if (!strcmp(cmd, "fsrace") && argc > 4) return FsRace(arg, argv[3], argv[4]);
   if (!strcmp(cmd, "hammer")) return Hammer(arg, argc > 3 ? argv[3] : NULL);
   if (!strcmp(cmd, "mkdir")) {
     if (mkdir(arg, 0755)) return Fail(errno);

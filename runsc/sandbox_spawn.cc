@@ -1,0 +1,135 @@
+#include "runsc/sandbox_spawn.h"
+
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "fmt/format.h"
+#include "platform/errors.h"
+#include "platform/status_macros.h"
+#include "platform/sync_channel.h"
+#include "runsc/host_mounts.h"
+
+namespace runsc {
+namespace {
+
+using platform::LastError;
+using platform::UniqueFd;
+
+std::vector<std::string> GlobalLogArgs(const platform::LogOptions& log) {
+  std::vector<std::string> args;
+  if (!log.path.empty()) args = {"--log", log.path};
+  args.insert(args.end(), {"--log-format", log.format});
+  if (log.debug) args.push_back("--debug");
+  return args;
+}
+
+
+// The gofer's arguments: its fds, and what it needs of the spec (which of
+// its copy's mounts to make writable, which devices mknod may make).
+std::vector<std::string> GoferArgs(const SpawnRequest& request, const Spec& spec, const sentry::SandboxConfig& sandbox,
+                                   const std::string& id) {
+  std::vector<std::string> args = {"gofer", "--id", id, "--init-pidfd", std::to_string(ChildFd(request, 0)),
+                                   "--sentry-socket-fd", std::to_string(ChildFd(request, 1)), "--ready-fd",
+                                   std::to_string(ChildFd(request, 2))};
+  for (const platform::MountTarget& mount : FindHostStorage(spec, sandbox.overlay == "memory").writable) {
+    args.insert(args.end(), {mount.recursive ? "--writable-rmount" : "--writable-mount", mount.destination});
+  }
+  for (const Device& device : spec.linux.devices) {
+    args.insert(args.end(), {"--device", fmt::format("{}:{}:{}", device.type == 'u' ? 'c' : device.type,
+                                                     device.major, device.minor)});
+  }
+  return args;
+}
+
+}  // namespace
+
+void KillChild(const SpawnedChild& child) {
+  syscall(SYS_pidfd_send_signal, child.pidfd.get(), SIGKILL, nullptr, 0);
+  waitpid(child.pid, nullptr, 0);
+}
+
+absl::StatusOr<SpawnedChild> SpawnSentry(const SandboxStart& start, const platform::LogOptions& log) {
+  int ready[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ready) != 0) return LastError("socketpair");
+  UniqueFd ours(ready[0]), theirs(ready[1]);
+  SpawnRequest request;
+  request.exe_fd = start.exe_fd;
+  request.pass_fds = {start.init_pidfd, theirs.get(), start.init_channel};
+  request.new_session = true;
+  request.null_stdio = true;
+  request.argv = {"runsc"};
+  for (std::string& arg : GlobalLogArgs(log)) request.argv.push_back(arg);
+  request.argv.insert(request.argv.end(), {"boot", "--id", start.view.id, "--init-pidfd", std::to_string(ChildFd(request, 0)),
+                                           "--ready-fd", std::to_string(ChildFd(request, 1)), "--init-channel-fd",
+                                           std::to_string(ChildFd(request, 2))});
+  if (start.gofer_channel >= 0) {
+    request.pass_fds.push_back(start.gofer_channel);
+    request.argv.insert(request.argv.end(), {"--gofer-fd", std::to_string(ChildFd(request, 3))});
+  }
+  ASSIGN_OR_RETURN(SpawnedChild sentry, SpawnSelf(request));
+  theirs.reset();
+  absl::Status sent = platform::SendMessage(ours.get(), {{"sandbox", start.config.ToJson()}, {"container", start.view.ToJson()}});
+  absl::StatusOr<nlohmann::json> reply = sent.ok() ? platform::ReceiveMessage(ours.get()) : sent;
+  if (!reply.ok() || !reply->contains("ok")) {
+    KillChild(sentry);
+    if (reply.ok() && reply->contains("error")) {
+      return absl::InternalError(fmt::format("the sentry failed to start: {}", reply->at("error").get<std::string>()));
+    }
+    return absl::InternalError("the sentry failed to start (see the log)");
+  }
+  return sentry;
+}
+
+// Starts the gofer (a daemon, like the sentry) once the init has built the
+// container's mounts, and waits until it holds its own copy of them.
+// Returns it and the sentry's end of their connection.
+absl::StatusOr<std::pair<SpawnedChild, UniqueFd>> SpawnGofer(const SandboxStart& start, const Spec& spec,
+                                                            const platform::LogOptions& log) {
+  int ready[2], channel[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ready) != 0) return LastError("socketpair");
+  UniqueFd ours(ready[0]), theirs(ready[1]);
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, channel) != 0) return LastError("socketpair");
+  UniqueFd sentry_end(channel[0]), gofer_end(channel[1]);
+  SpawnRequest request;
+  request.exe_fd = start.exe_fd;
+  request.pass_fds = {start.init_pidfd, gofer_end.get(), theirs.get()};
+  request.new_session = true;
+  request.null_stdio = true;
+  request.argv = {"runsc"};
+  for (std::string& arg : GlobalLogArgs(log)) request.argv.push_back(arg);
+  for (std::string& arg : GoferArgs(request, spec, start.config, start.view.id)) request.argv.push_back(arg);
+  ASSIGN_OR_RETURN(SpawnedChild gofer, SpawnSelf(request));
+  theirs.reset();
+  gofer_end.reset();
+  absl::StatusOr<nlohmann::json> reply = platform::ReceiveMessage(ours.get());
+  if (!reply.ok() || !reply->contains("ok")) {
+    KillChild(gofer);
+    if (reply.ok() && reply->contains("error")) {
+      return absl::InternalError(fmt::format("the gofer failed to start: {}", reply->at("error").get<std::string>()));
+    }
+    return absl::InternalError("the gofer failed to start (see the log)");
+  }
+  return std::make_pair(std::move(gofer), std::move(sentry_end));
+}
+
+absl::StatusOr<SpawnedChild> SpawnWatchdog(const SandboxStart& start, int sentry_pidfd, const platform::LogOptions& log) {
+  SpawnRequest request;
+  request.exe_fd = start.exe_fd;
+  request.pass_fds = {start.init_pidfd, sentry_pidfd};
+  request.new_session = true;
+  request.null_stdio = true;
+  request.argv = {"runsc"};
+  for (std::string& arg : GlobalLogArgs(log)) request.argv.push_back(arg);
+  request.argv.insert(request.argv.end(), {"watchdog", "--id", start.view.id, "--init-pidfd",
+                                           std::to_string(ChildFd(request, 0)), "--sentry-pidfd",
+                                           std::to_string(ChildFd(request, 1)), "--cgroup", start.view.cgroup.dump()});
+  return SpawnSelf(request);
+}
+
+}  // namespace runsc

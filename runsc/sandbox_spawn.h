@@ -1,0 +1,44 @@
+// Starting the sandbox's daemons for runsc create: the gofer (once the init
+// has built the container's mounts), the sentry (given the gofer's
+// connection) and the watchdog (DESIGN.md, "Processes").
+#ifndef RUNSC_RUNSC_SANDBOX_SPAWN_H_
+#define RUNSC_RUNSC_SANDBOX_SPAWN_H_
+
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "platform/logging.h"
+#include "platform/unique_fd.h"
+#include "runsc/spawn.h"
+#include "runsc/spec.h"
+#include "sentry/config.h"
+
+namespace runsc {
+
+// What runsc create hands the daemons.
+struct SandboxStart {
+  int exe_fd = -1;
+  int init_pidfd = -1;
+  int init_channel = -1;   // the sentry's end of the init's listener channel
+  int gofer_channel = -1;  // the sentry's end of its connection to the gofer (-1: no gofer)
+  sentry::SandboxConfig config;
+  sentry::ContainerView view;
+};
+
+// SIGKILLs `child` and reaps it.
+void KillChild(const SpawnedChild& child);
+
+// Starts the gofer and waits until it holds its own copy of the container's
+// mounts. Returns it and the sentry's end of their connection.
+absl::StatusOr<std::pair<SpawnedChild, platform::UniqueFd>> SpawnGofer(const SandboxStart& start, const Spec& spec,
+                                                                      const platform::LogOptions& log);
+
+// Starts the sentry daemon, sends it its config and waits until it serves.
+absl::StatusOr<SpawnedChild> SpawnSentry(const SandboxStart& start, const platform::LogOptions& log);
+
+// Starts the watchdog that stops the container if the sentry dies (watchdog.h).
+absl::StatusOr<SpawnedChild> SpawnWatchdog(const SandboxStart& start, int sentry_pidfd, const platform::LogOptions& log);
+
+}  // namespace runsc
+
+#endif  // RUNSC_RUNSC_SANDBOX_SPAWN_H_
