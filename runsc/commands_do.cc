@@ -40,6 +40,12 @@ nlohmann::ordered_json DoSpec(const DoOptions& options) {
     if (const char* value = getenv(name)) env.push_back(fmt::format("{}={}", name, value));
   }
   spec["process"]["env"] = env;
+  // Docker's default capabilities (runc spec's three cannot even remove a
+  // file in another user's directory), NET_RAW left out.
+  nlohmann::ordered_json caps = {"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
+                                 "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
+                                 "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE"};
+  for (const char* set : {"bounding", "effective", "permitted"}) spec["process"]["capabilities"][set] = caps;
   spec["root"] = {{"path", "rootfs"}, {"readonly", false}};
   spec["hostname"] = "runsc-do";
   spec["mounts"].push_back({{"destination", "/tmp"}, {"type", "tmpfs"}, {"source", "tmpfs"},

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -74,6 +75,30 @@ TEST_F(DockerTest, Tmpfs) {
   EXPECT_EQ(r.code, 0) << r;
   EXPECT_THAT(r.out, HasSubstr("tmpfs /t tmpfs"));
   EXPECT_THAT(r.out, HasSubstr("data\n"));
+}
+
+TEST_F(DockerTest, BindVolumeWritesLandOnTheHost) {
+  char dir_template[] = "/tmp/runsc-docker-volume-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::string host = dir_template;
+  std::ofstream(host + "/existing") << "from the host\n";
+  Shell r = Run(fmt::format("-v {}:/data", host),
+                "cat /data/existing && echo written > /data/new && mkdir /data/dir && chown 1000:1000 /data/new "
+                "&& mv /data/existing /data/dir/moved && grep \" /data \" /proc/self/mountinfo");
+  EXPECT_EQ(r.code, 0) << r;
+  EXPECT_THAT(r.out, HasSubstr("from the host\n"));
+  std::ifstream written(host + "/new");
+  std::string line;
+  std::getline(written, line);
+  EXPECT_EQ(line, "written");
+  struct stat st = {};
+  EXPECT_EQ(stat((host + "/new").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 1000u);
+  EXPECT_TRUE(std::filesystem::exists(host + "/dir/moved"));
+  // Under runsc the workload's own view of the volume is read-only: the
+  // writes above went through the gofer. runc gives it a writable mount.
+  EXPECT_THAT(r.out, ContainsRegex(runtime_ == "runc" ? " /data rw," : " /data ro,")) << r;
+  std::filesystem::remove_all(host);
 }
 
 TEST_F(DockerTest, NetworkNoneServerAndClientOnLoopback) {
