@@ -1,0 +1,254 @@
+// The vproc FUSE request loop and handlers (see vproc_server.h).
+#include "gofer/vproc/vproc_server.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "fmt/format.h"
+#include "gofer/vproc/fuse_wire.h"
+#include "platform/errors.h"
+
+namespace gofer::vproc {
+namespace {
+
+constexpr uint64_t kRootId = FUSE_ROOT_ID;  // 1; file i has inode i + 2
+constexpr uint64_t kValidSeconds = 3600;    // the tree never changes
+
+using Reply = std::optional<std::vector<uint8_t>>;  // nullopt: no reply
+
+const VFileInfo* FileOf(uint64_t nodeid) {
+  const auto& files = AllFiles();
+  if (nodeid < 2 || nodeid - 2 >= files.size()) return nullptr;
+  return &files[nodeid - 2];
+}
+
+class Session {
+ public:
+  Session(int fd, const Options& options) : fd_(fd), options_(options) {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    mount_time_ = static_cast<uint64_t>(now.tv_sec);
+  }
+
+  absl::Status Run();
+
+ private:
+  Reply Dispatch(const Request& request);
+  Reply Init(const Request& request, const InitIn& in);
+  Reply Lookup(const Request& request, const LookupIn& in);
+  Reply Getattr(const Request& request);
+  Reply Open(const Request& request, const OpenIn& in);
+  Reply Read(const Request& request, const ReadIn& in);
+  Reply Release(const Request& request, const ReleaseIn& in);
+  Reply Opendir(const Request& request);
+  Reply Readdir(const Request& request, const ReadIn& in);
+  Reply Statfs(const Request& request);
+  fuse_attr Attr(uint64_t nodeid) const;
+  // Writes one reply; false when the connection is gone (ENODEV).
+  absl::StatusOr<bool> Send(const std::vector<uint8_t>& reply);
+
+  const int fd_;
+  const Options& options_;
+  uint64_t mount_time_ = 0;
+  uint64_t next_fh_ = 1;
+  std::map<uint64_t, std::string> handles_;  // fh -> the snapshot taken at OPEN
+};
+
+absl::Status Session::Run() {
+  std::vector<uint8_t> buffer(kReadBufferSize);
+  for (;;) {
+    ssize_t n = read(fd_, buffer.data(), buffer.size());
+    if (n < 0) {
+      // ENOENT: the request was interrupted before we read it.
+      if (errno == EINTR || errno == ENOENT || errno == EAGAIN) continue;
+      if (errno == ENODEV) return absl::OkStatus();
+      return platform::ErrnoError(errno, "reading /dev/fuse");
+    }
+    absl::Span<const uint8_t> bytes(buffer.data(), static_cast<size_t>(n));
+    absl::StatusOr<Request> request = DecodeRequest(bytes);
+    Reply reply;
+    if (request.ok()) {
+      reply = Dispatch(*request);
+    } else if (std::optional<uint64_t> unique = PeekUnique(bytes)) {
+      reply = EncodeError(*unique, EIO);
+    }
+    if (!reply) continue;
+    absl::StatusOr<bool> sent = Send(*reply);
+    if (!sent.ok()) return sent.status();
+    if (!*sent) return absl::OkStatus();
+  }
+}
+
+absl::StatusOr<bool> Session::Send(const std::vector<uint8_t>& reply) {
+  for (;;) {
+    ssize_t n = write(fd_, reply.data(), reply.size());
+    if (n >= 0) return true;
+    if (errno == EINTR) continue;
+    // ENOENT: the request was interrupted or aborted meanwhile: nobody waits.
+    if (errno == ENOENT) return true;
+    if (errno == ENODEV) return false;
+    return platform::ErrnoError(errno, "writing /dev/fuse");
+  }
+}
+
+Reply Session::Dispatch(const Request& request) {
+  const RequestBody& body = request.body;
+  if (!ExpectsReply(request.opcode)) return std::nullopt;  // FORGET, BATCH_FORGET, INTERRUPT
+  switch (request.opcode) {
+    case FUSE_INIT: return Init(request, std::get<InitIn>(body));
+    case FUSE_LOOKUP: return Lookup(request, std::get<LookupIn>(body));
+    case FUSE_GETATTR: return Getattr(request);
+    case FUSE_OPEN: return Open(request, std::get<OpenIn>(body));
+    case FUSE_READ: return Read(request, std::get<ReadIn>(body));
+    case FUSE_RELEASE: return Release(request, std::get<ReleaseIn>(body));
+    case FUSE_FLUSH:
+    case FUSE_RELEASEDIR:
+    case FUSE_DESTROY: return EncodeReply(request.unique, {});
+    case FUSE_OPENDIR: return Opendir(request);
+    case FUSE_READDIR: return Readdir(request, std::get<ReadIn>(body));
+    case FUSE_STATFS: return Statfs(request);
+    default: return EncodeError(request.unique, ENOSYS);
+  }
+}
+
+Reply Session::Init(const Request& request, const InitIn& in) {
+  if (in.major < kFuseMajor) return EncodeError(request.unique, EPROTO);
+  fuse_init_out out{};
+  out.major = kFuseMajor;
+  if (in.major > kFuseMajor) return EncodeStruct(request.unique, out);  // the kernel retries with ours
+  out.minor = std::min(in.minor, kFuseMinor);
+  out.max_readahead = in.max_readahead;
+  // The one optional feature: O_TRUNC arrives in OPEN (refused there with
+  // EACCES) instead of as a SETATTR after it.
+  out.flags = in.flags & FUSE_ATOMIC_O_TRUNC;
+  out.max_background = 16;
+  out.congestion_threshold = 12;
+  out.max_write = 4096;
+  out.time_gran = 1;
+  std::vector<uint8_t> reply = EncodeStruct(request.unique, out);
+  if (out.minor < 23) {  // older kernels take the 7.22 reply only
+    reply.resize(sizeof(fuse_out_header) + FUSE_COMPAT_22_INIT_OUT_SIZE);
+    reinterpret_cast<fuse_out_header*>(reply.data())->len = static_cast<uint32_t>(reply.size());
+  }
+  return reply;
+}
+
+fuse_attr Session::Attr(uint64_t nodeid) const {
+  fuse_attr attr{};
+  attr.ino = nodeid;
+  attr.mode = nodeid == kRootId ? (S_IFDIR | 0555) : (S_IFREG | 0444);
+  attr.nlink = nodeid == kRootId ? 2 : 1;
+  attr.uid = options_.uid;
+  attr.gid = options_.gid;
+  attr.atime = attr.mtime = attr.ctime = mount_time_;
+  attr.blksize = 4096;
+  return attr;
+}
+
+Reply Session::Lookup(const Request& request, const LookupIn& in) {
+  if (request.nodeid != kRootId) return EncodeError(request.unique, FileOf(request.nodeid) ? ENOTDIR : ENOENT);
+  const auto& files = AllFiles();
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (in.name != files[i].name) continue;
+    fuse_entry_out out{};
+    out.nodeid = i + 2;
+    out.generation = 1;
+    out.entry_valid = out.attr_valid = kValidSeconds;
+    out.attr = Attr(out.nodeid);
+    return EncodeStruct(request.unique, out);
+  }
+  return EncodeError(request.unique, ENOENT);
+}
+
+Reply Session::Getattr(const Request& request) {
+  if (request.nodeid != kRootId && !FileOf(request.nodeid)) return EncodeError(request.unique, ENOENT);
+  fuse_attr_out out{};
+  out.attr_valid = kValidSeconds;
+  out.attr = Attr(request.nodeid);
+  return EncodeStruct(request.unique, out);
+}
+
+Reply Session::Open(const Request& request, const OpenIn& in) {
+  const VFileInfo* file = FileOf(request.nodeid);
+  if (file == nullptr) return EncodeError(request.unique, request.nodeid == kRootId ? EISDIR : ENOENT);
+  if ((in.flags & O_ACCMODE) != O_RDONLY || (in.flags & O_TRUNC)) return EncodeError(request.unique, EACCES);
+  if (handles_.size() >= options_.max_open_handles) return EncodeError(request.unique, ENFILE);
+  absl::StatusOr<std::string> text = options_.generate ? options_.generate(file->file)
+                                                       : absl::FailedPreconditionError("no generator");
+  if (!text.ok()) return EncodeError(request.unique, EIO);
+  fuse_open_out out{};
+  out.fh = next_fh_++;
+  out.open_flags = FOPEN_DIRECT_IO;
+  handles_.emplace(out.fh, *std::move(text));
+  return EncodeStruct(request.unique, out);
+}
+
+Reply Session::Read(const Request& request, const ReadIn& in) {
+  auto handle = handles_.find(in.fh);
+  if (handle == handles_.end()) return EncodeError(request.unique, EBADF);
+  const std::string& text = handle->second;
+  if (in.offset >= text.size()) return EncodeReply(request.unique, {});
+  const size_t count = std::min<uint64_t>(in.size, text.size() - in.offset);
+  return EncodeReply(request.unique,
+                     absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()) + in.offset, count));
+}
+
+Reply Session::Release(const Request& request, const ReleaseIn& in) {
+  handles_.erase(in.fh);
+  return EncodeReply(request.unique, {});
+}
+
+Reply Session::Opendir(const Request& request) {
+  if (request.nodeid != kRootId) return EncodeError(request.unique, FileOf(request.nodeid) ? ENOTDIR : ENOENT);
+  fuse_open_out out{};  // fh 0: the listing is static, nothing to keep
+  return EncodeStruct(request.unique, out);
+}
+
+Reply Session::Readdir(const Request& request, const ReadIn& in) {
+  if (request.nodeid != kRootId) return EncodeError(request.unique, ENOTDIR);
+  // Entry i: 0 ".", 1 "..", 2.. the files (inode = i); the offset is the next i.
+  const auto& files = AllFiles();
+  std::vector<uint8_t> out;
+  for (uint64_t i = in.offset; i < files.size() + 2; ++i) {
+    const std::string name = i == 0 ? "." : i == 1 ? ".." : files[i - 2].name;
+    std::vector<uint8_t> entry;
+    AppendDirent(entry, i < 2 ? kRootId : i, i + 1, i < 2 ? DT_DIR : DT_REG, name);
+    if (out.size() + entry.size() > in.size) break;
+    out.insert(out.end(), entry.begin(), entry.end());
+  }
+  return EncodeReply(request.unique, out);
+}
+
+Reply Session::Statfs(const Request& request) {
+  fuse_statfs_out out{};
+  out.st.bsize = out.st.frsize = 4096;
+  out.st.namelen = 255;
+  return EncodeStruct(request.unique, out);
+}
+
+}  // namespace
+
+std::function<absl::StatusOr<std::string>(VFile)> GenerateFrom(const MachineSource& source) {
+  return [&source](VFile file) -> absl::StatusOr<std::string> {
+    absl::StatusOr<MachineInputs> inputs = source.Read(file);
+    if (!inputs.ok()) return inputs.status();
+    return Generate(file, *inputs);
+  };
+}
+
+std::string MountData(int fuse_fd, uint32_t uid, uint32_t gid) {
+  return fmt::format("fd={},rootmode=40000,user_id={},group_id={},allow_other", fuse_fd, uid, gid);
+}
+
+absl::Status Serve(int fuse_fd, const Options& options) { return Session(fuse_fd, options).Run(); }
+
+}  // namespace gofer::vproc

@@ -1,0 +1,61 @@
+// The vproc FUSE server: a read-only filesystem of a root directory and the
+// files of AllFiles() (vproc_files.h), served on a /dev/fuse fd inside the
+// gofer. The lead mounts it once and bind-mounts each file over its target
+// in the workload's view (LXCFS's mechanism).
+//
+// Semantics (like procfs seq files): a file's text is generated at OPEN and
+// kept with the open handle, so one reader sees one consistent snapshot
+// across short reads and seeks; reads past the end return 0 bytes. Files
+// report size 0 and are opened with FOPEN_DIRECT_IO, so every read reaches
+// us and readers read until EOF (cat, free, nproc, Python, glibc's
+// get_nprocs all do). Opening for writing is EACCES.
+//
+// One thread: requests are cheap (an OPEN reads a few small cgroup/proc
+// files, a READ copies from memory), the kernel queues concurrent readers'
+// requests on the fd, and a single loop needs no locks around the handle
+// table. The only blocking is the reads of procfs/cgroupfs, which do not
+// block indefinitely, and which can never reach our own mount (see
+// vproc_source.h). Syscalls used while serving: read, write, openat2, close,
+// clock_gettime (all in the gofer's allowlist, gofer_filter.cc).
+#ifndef RUNSC_GOFER_VPROC_VPROC_SERVER_H_
+#define RUNSC_GOFER_VPROC_VPROC_SERVER_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "gofer/vproc/vproc_files.h"
+#include "gofer/vproc/vproc_source.h"
+
+namespace gofer::vproc {
+
+struct Options {
+  // The text of `file` at this moment; called at each OPEN on the serving
+  // thread. An error makes the open fail with EIO. Required.
+  std::function<absl::StatusOr<std::string>(VFile)> generate;
+  // Owner reported for the root and the files (in the mounter's user namespace).
+  uint32_t uid = 0, gid = 0;
+  // Open handles at once (each holds its snapshot); beyond: ENFILE.
+  size_t max_open_handles = 4096;
+};
+
+// Options::generate backed by `source` (which must outlive the server).
+std::function<absl::StatusOr<std::string>(VFile)> GenerateFrom(const MachineSource& source);
+
+// The data argument of mount(2) for a "fuse" mount of the server on
+// `fuse_fd`: "fd=N,rootmode=40000,user_id=U,group_id=G,allow_other"
+// (allow_other: every uid in the container may read the files).
+std::string MountData(int fuse_fd, uint32_t uid, uint32_t gid);
+
+// Serves requests on `fuse_fd` (an open /dev/fuse, mounted or about to be)
+// until the connection ends (unmounted or aborted: the kernel answers the
+// next read with ENODEV), then returns OK. A malformed request gets EIO, an
+// unknown one ENOSYS; neither ends the loop. An unexpected error of read or
+// write on the fd is returned. Does not close `fuse_fd`.
+absl::Status Serve(int fuse_fd, const Options& options);
+
+}  // namespace gofer::vproc
+
+#endif  // RUNSC_GOFER_VPROC_VPROC_SERVER_H_

@@ -1,0 +1,259 @@
+// Kernel tests: a real FUSE mount (in a child with its own mount namespace)
+// served by Serve on a thread that runs under the gofer's seccomp filter,
+// read with read(2)/pread(2)/lseek(2) like procfs readers do.
+#include "gofer/vproc/vproc_server.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+#include "fmt/format.h"
+#include "gofer/gofer.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "platform/child_test_util.h"
+
+namespace gofer::vproc {
+namespace {
+
+using platform::testing::ExpectInChild;
+
+// A large file (more than one 128 KiB FUSE read) and a file whose text
+// changes at every OPEN ("snapshot N" repeated), to check consistency.
+constexpr size_t kBigSize = 300000;
+
+std::string BigText() {
+  std::string text;
+  for (size_t i = 0; text.size() < kBigSize; ++i) text += fmt::format("line {}\n", i);
+  return text;
+}
+
+std::string SnapshotText(int n) {
+  std::string text;
+  for (int i = 0; i < 500; ++i) text += fmt::format("snapshot {}\n", n);
+  return text;
+}
+
+Options TestOptions() {
+  static std::atomic<int> opens{0};
+  Options options;
+  options.generate = [](VFile file) -> absl::StatusOr<std::string> {
+    switch (file) {
+      case VFile::kStat: return BigText();
+      case VFile::kUptime: return SnapshotText(opens++);
+      case VFile::kDiskstats: return absl::InternalError("broken source");
+      case VFile::kSwaps: return std::string();
+      default: return std::string(AllFiles()[static_cast<int>(file)].name) + " text\n";
+    }
+  };
+  return options;
+}
+
+// Reads `fd` to EOF in chunks of `chunk` bytes.
+std::string ReadAll(int fd, size_t chunk) {
+  std::string text;
+  std::vector<char> buffer(chunk);
+  for (ssize_t n; (n = read(fd, buffer.data(), chunk)) > 0;) text.append(buffer.data(), n);
+  return text;
+}
+
+std::string ReadPath(const std::string& path, size_t chunk = 65536) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "<open failed>";
+  std::string text = ReadAll(fd, chunk);
+  close(fd);
+  return text;
+}
+
+// In a child with its own mount namespace: mounts the server on a temp dir,
+// serves on a thread under the gofer's filter, runs `body(dir)`, unmounts
+// and checks that Serve returned OK.
+void WithMount(const Options& options, const std::function<std::string(const std::string&)>& body) {
+  ExpectInChild([&]() -> std::string {
+    alarm(60);  // bound every wait: a hang kills the child and fails the test
+    char tmpl[] = "/tmp/vproc_mnt_XXXXXX";
+    CHILD_EXPECT(mkdtemp(tmpl) != nullptr);
+    const std::string dir = tmpl;
+    int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+    CHILD_EXPECT(fd >= 0);
+    CHILD_EXPECT(mount("vproc", dir.c_str(), "fuse", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                       MountData(fd, 0, 0).c_str()) == 0);
+    absl::Status served = absl::UnknownError("not run");
+    std::thread server([&] {
+      absl::Status filter = InstallGoferFilter();  // this thread only (no TSYNC)
+      served = filter.ok() ? Serve(fd, options) : filter;
+    });
+    std::string result = body(dir);
+    if (umount2(dir.c_str(), 0) != 0 && result.empty()) result = fmt::format("umount: {}", strerror(errno));
+    server.join();
+    if (result.empty() && !served.ok()) result = "Serve: " + served.ToString();
+    close(fd);
+    rmdir(dir.c_str());
+    return result;
+  });
+}
+
+TEST(VprocServerTest, WholeFilesAndDirectory) {
+  WithMount(TestOptions(), [](const std::string& dir) -> std::string {
+    CHILD_EXPECT(ReadPath(dir + "/meminfo") == "meminfo text\n");
+    CHILD_EXPECT(ReadPath(dir + "/cpu_online") == "cpu_online text\n");
+    CHILD_EXPECT(ReadPath(dir + "/stat") == BigText());
+    CHILD_EXPECT(ReadPath(dir + "/swaps").empty());
+    struct stat st;
+    CHILD_EXPECT(stat((dir + "/meminfo").c_str(), &st) == 0);
+    CHILD_EXPECT(S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0444 && st.st_size == 0);
+    CHILD_EXPECT(stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode));
+    std::vector<std::string> names;
+    DIR* listing = opendir(dir.c_str());
+    CHILD_EXPECT(listing != nullptr);
+    while (struct dirent* entry = readdir(listing)) names.push_back(entry->d_name);
+    closedir(listing);
+    CHILD_EXPECT(names.size() == AllFiles().size() + 2);
+    CHILD_EXPECT(std::find(names.begin(), names.end(), "loadavg") != names.end());
+    struct statfs fs;
+    CHILD_EXPECT(statfs(dir.c_str(), &fs) == 0);
+    return "";
+  });
+}
+
+TEST(VprocServerTest, ShortReadsSeeOneSnapshot) {
+  WithMount(TestOptions(), [](const std::string& dir) -> std::string {
+    int fd = open((dir + "/uptime").c_str(), O_RDONLY | O_CLOEXEC);
+    CHILD_EXPECT(fd >= 0);
+    // A second open in between takes a new snapshot; ours must not change.
+    int other = open((dir + "/uptime").c_str(), O_RDONLY | O_CLOEXEC);
+    std::string first = ReadAll(fd, 1);
+    CHILD_EXPECT(first.size() == SnapshotText(0).size());
+    CHILD_EXPECT(first == SnapshotText(0) || first == SnapshotText(1));
+    std::string second = ReadAll(other, 3);
+    CHILD_EXPECT(second != first && second.size() == first.size());
+    // Seek back: the same snapshot again, not a new one.
+    CHILD_EXPECT(lseek(fd, 0, SEEK_SET) == 0);
+    CHILD_EXPECT(ReadAll(fd, 4096) == first);
+    CHILD_EXPECT(lseek(fd, 9, SEEK_SET) == 9);
+    char c;
+    CHILD_EXPECT(read(fd, &c, 1) == 1 && c == first[9]);
+    close(other);
+    close(fd);
+    return "";
+  });
+}
+
+TEST(VprocServerTest, PreadPastTheEndReturnsNothing) {
+  WithMount(TestOptions(), [](const std::string& dir) -> std::string {
+    int fd = open((dir + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
+    CHILD_EXPECT(fd >= 0);
+    char buffer[64];
+    const std::string big = BigText();
+    CHILD_EXPECT(pread(fd, buffer, sizeof(buffer), big.size()) == 0);
+    CHILD_EXPECT(pread(fd, buffer, sizeof(buffer), 1ll << 40) == 0);
+    CHILD_EXPECT(pread(fd, buffer, sizeof(buffer), big.size() - 10) == 10);
+    CHILD_EXPECT(std::string(buffer, 10) == big.substr(big.size() - 10));
+    CHILD_EXPECT(pread(fd, buffer, 5, 200000) == 5 && std::string(buffer, 5) == big.substr(200000, 5));
+    CHILD_EXPECT(lseek(fd, 1ll << 40, SEEK_SET) == (1ll << 40));
+    CHILD_EXPECT(read(fd, buffer, sizeof(buffer)) == 0);
+    close(fd);
+    return "";
+  });
+}
+
+TEST(VprocServerTest, ConcurrentReaders) {
+  WithMount(TestOptions(), [](const std::string& dir) -> std::string {
+    std::atomic<int> good{0};
+    std::vector<std::thread> readers;
+    for (int i = 0; i < 8; ++i) {
+      readers.emplace_back([&, i] {
+        bool ok = true;
+        for (int round = 0; round < 20; ++round) {
+          ok = ok && ReadPath(dir + "/stat", 1000 + i * 777) == BigText();
+          ok = ok && ReadPath(dir + "/meminfo", 1 + i) == "meminfo text\n";
+        }
+        if (ok) ++good;
+      });
+    }
+    for (std::thread& reader : readers) reader.join();
+    CHILD_EXPECT(good == 8);
+    return "";
+  });
+}
+
+TEST(VprocServerTest, ErrorsLikeAReadOnlyFilesystem) {
+  WithMount(TestOptions(), [](const std::string& dir) -> std::string {
+    CHILD_EXPECT(open((dir + "/meminfo").c_str(), O_WRONLY | O_CLOEXEC) < 0 && errno == EACCES);
+    CHILD_EXPECT(open((dir + "/meminfo").c_str(), O_RDWR | O_CLOEXEC) < 0 && errno == EACCES);
+    CHILD_EXPECT(open((dir + "/meminfo").c_str(), O_RDONLY | O_TRUNC | O_CLOEXEC) < 0 && errno == EACCES);
+    CHILD_EXPECT(open((dir + "/nonexistent").c_str(), O_RDONLY | O_CLOEXEC) < 0 && errno == ENOENT);
+    CHILD_EXPECT(open((dir + "/new").c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644) < 0);
+    CHILD_EXPECT(mkdir((dir + "/d").c_str(), 0755) < 0);
+    CHILD_EXPECT(unlink((dir + "/meminfo").c_str()) < 0);
+    CHILD_EXPECT(chmod((dir + "/meminfo").c_str(), 0666) < 0);
+    CHILD_EXPECT(open((dir + "/meminfo/x").c_str(), O_RDONLY | O_CLOEXEC) < 0 && errno == ENOTDIR);
+    // A failing source is EIO at open, and the server keeps serving.
+    CHILD_EXPECT(open((dir + "/diskstats").c_str(), O_RDONLY | O_CLOEXEC) < 0 && errno == EIO);
+    CHILD_EXPECT(ReadPath(dir + "/meminfo") == "meminfo text\n");
+    return "";
+  });
+}
+
+TEST(VprocServerTest, BindMountedOverAFile) {
+  WithMount(TestOptions(), [](const std::string& dir) -> std::string {
+    // What the lead does: bind a served file over its target.
+    char tmpl[] = "/tmp/vproc_target_XXXXXX";
+    int target = mkstemp(tmpl);
+    CHILD_EXPECT(target >= 0);
+    close(target);
+    CHILD_EXPECT(mount((dir + "/loadavg").c_str(), tmpl, nullptr, MS_BIND, nullptr) == 0);
+    CHILD_EXPECT(ReadPath(tmpl) == "loadavg text\n");
+    CHILD_EXPECT(umount2(tmpl, 0) == 0);
+    unlink(tmpl);
+    return "";
+  });
+}
+
+TEST(VprocServerTest, HandleLimitIsEnfile) {
+  Options options = TestOptions();
+  options.max_open_handles = 2;
+  WithMount(options, [](const std::string& dir) -> std::string {
+    int a = open((dir + "/meminfo").c_str(), O_RDONLY | O_CLOEXEC);
+    int b = open((dir + "/meminfo").c_str(), O_RDONLY | O_CLOEXEC);
+    CHILD_EXPECT(a >= 0 && b >= 0);
+    CHILD_EXPECT(open((dir + "/meminfo").c_str(), O_RDONLY | O_CLOEXEC) < 0 && errno == ENFILE);
+    close(a);
+    int c = open((dir + "/meminfo").c_str(), O_RDONLY | O_CLOEXEC);
+    CHILD_EXPECT(c >= 0);  // RELEASE freed a slot
+    close(b);
+    close(c);
+    return "";
+  });
+}
+
+// The real source on this host without a cgroup: the host's values.
+TEST(VprocServerTest, RealSourceWithoutCgroupShowsTheHost) {
+  SourceOptions source_options;
+  auto source = MachineSource::Open(source_options);
+  ASSERT_TRUE(source.ok()) << source.status();
+  Options options;
+  options.generate = GenerateFrom(**source);
+  WithMount(options, [](const std::string& dir) -> std::string {
+    std::string meminfo = ReadPath(dir + "/meminfo");
+    std::string host = ReadPath("/proc/meminfo");
+    CHILD_EXPECT(meminfo.substr(0, meminfo.find('\n')) == host.substr(0, host.find('\n')));
+    CHILD_EXPECT(ReadPath(dir + "/cpu_online") == fmt::format("0-{}\n", sysconf(_SC_NPROCESSORS_ONLN) - 1) ||
+                 sysconf(_SC_NPROCESSORS_ONLN) == 1);
+    std::string uptime = ReadPath(dir + "/uptime");
+    CHILD_EXPECT(!uptime.empty() && uptime.back() == '\n');
+    std::string cpuinfo = ReadPath(dir + "/cpuinfo");
+    CHILD_EXPECT(cpuinfo.find("processor") != std::string::npos);
+    return "";
+  });
+}
+
+}  // namespace
+}  // namespace gofer::vproc
