@@ -8,11 +8,15 @@
 //                      USER_NOTIF filter and answered by another of its threads. Inside runsc the
 //                      sentry's filter already holds the task's listener and the kernel refuses a
 //                      second one (EBUSY), so it reports an error there and runs natively/under runc.
-// BM_NotifRoundTrip must stay registered last: its filter stays on the main thread for the rest
-// of the process (one BPF program on every later call), so nothing may be measured after it.
+// fs_bench.cc adds the brokered file calls (create, mkdir, rename, unlink) and the native-path
+// ones beside them (stat, open read-only) on the rootfs and on a tmpfs.
+// BM_NotifRoundTrip must run last: its filter stays on the main thread for the rest of the
+// process (one BPF program on every later call), so nothing may be measured after it. main()
+// registers it after every static registration (those of fs_bench.cc included).
 //
-// Usage: runsc-gbench-syscall [--dir=DIR] [Google Benchmark flags]; DIR (default /tmp) holds the
-// 1 MiB file the stat/read rows use (made before timing).
+// Usage: runsc-gbench-syscall [--dir=DIR] [--tmpfs-dir=TDIR] [Google Benchmark flags]; DIR
+// (default /tmp) holds the 1 MiB file the stat/read rows use (made before timing) and the
+// scratch directory of fs_bench's /rootfs rows; TDIR (a tmpfs mount) that of its /tmpfs rows.
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <linux/filter.h>
@@ -31,6 +35,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "fs_bench.h"
 
 namespace {
 
@@ -221,22 +227,27 @@ void BM_NotifRoundTrip(benchmark::State& state) {
     }
   }
 }
-BENCHMARK(BM_NotifRoundTrip);  // keep last (see the top of the file)
 
 }  // namespace
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
+  std::string tmpfs_dir;
   for (int i = 1; i < argc; i++) {
     std::string arg = argv[i];
     if (arg.rfind("--dir=", 0) == 0) {
       g_dir = arg.substr(6);
+    } else if (arg.rfind("--tmpfs-dir=", 0) == 0) {
+      tmpfs_dir = arg.substr(12);
     } else {
       fprintf(stderr, "runsc-gbench-syscall: unknown argument %s\n", argv[i]);
       return 2;
     }
   }
+  runsc_bench::SetFsDirs(g_dir, tmpfs_dir);
+  benchmark::RegisterBenchmark("BM_NotifRoundTrip", BM_NotifRoundTrip);  // last: see the top
   benchmark::RunSpecifiedBenchmarks();
+  runsc_bench::CleanUpFsDirs();
   benchmark::Shutdown();
   return 0;
 }

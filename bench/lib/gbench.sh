@@ -8,8 +8,13 @@
 # libbenchmark.so.1debian are copied into /usr/local/lib/runsc-bench/ there, which the binary's
 # RUNPATH names (with $ORIGIN, which ld.so cannot resolve in the native chroot: no /proc).
 # "native" is a chroot of that rootfs, as for the other rows (no namespaces, cgroups, seccomp).
+# The brokered-call rows (fs_bench.cc) work in the rootfs' /tmp and in a tmpfs at $GB_TMPFS: a
+# tmpfs mount of the bundle under runc and runsc, one that measure_gbench mounts in the chroot
+# for the native runs.
 
 GB_ENVS=(native runc runsc)
+GB_TMPFS=/mnt/runsc-gbench-tmpfs
+GB_MOUNTS="{\"destination\": \"$GB_TMPFS\", \"type\": \"tmpfs\", \"source\": \"tmpfs\", \"options\": [\"nosuid\", \"nodev\", \"mode=1777\", \"size=65536k\"]},"
 GB_HEADING="### Syscall costs (Google Benchmark)"
 
 # prepare_gbench: the Debian rootfs (debootstrapped once) with the program and its library.
@@ -34,16 +39,22 @@ prepare_gbench() {
 # measure_gbench: GB_ROUNDS rounds; each round runs the program once per environment, in an
 # order rotated per round; every run's JSON is kept under $GB_BUNDLE/json.
 measure_gbench() {
-  local round env out
+  local round env out tmpfs=$GB_ROOT$GB_TMPFS
+  # The native runs' tmpfs (left mounted only if a run was interrupted: replaced here).
+  mountpoint -q "$tmpfs" && umount "$tmpfs"
+  mkdir -p "$tmpfs"
+  mount -t tmpfs -o nosuid,nodev,mode=1777,size=65536k tmpfs "$tmpfs"
   for ((round = 0; round < GB_ROUNDS; round++)); do
     log "gbench round $((round + 1))/$GB_ROUNDS"
     for env in $(rotated "$round" "${GB_ENVS[@]}"); do
       out=$GB_BUNDLE/json/$env-$round.json
-      in_env "$env" "$GB_BUNDLE" "$GB_ROOT" "" "$GB_BIN" --dir=/tmp --benchmark_format=json \
+      in_env "$env" "$GB_BUNDLE" "$GB_ROOT" "$GB_MOUNTS" "$GB_BIN" --dir=/tmp "--tmpfs-dir=$GB_TMPFS" \
+        --benchmark_format=json \
         "--benchmark_min_time=$GB_MIN_TIME" "--benchmark_repetitions=$GB_REPS" > "$out" ||
         log "gbench under $env failed (see $WORK/runtime.log)"
     done
   done
+  umount "$tmpfs"
 }
 
 # gbench_machine_md: the machine and versions, as markdown bullets.
