@@ -45,9 +45,11 @@ GoferClient::~GoferClient() {
     // Closing is not a failure: the callback does not run.
     std::lock_guard<std::mutex> lock(mutex_);
     if (failure_.ok()) failure_ = absl::CancelledError("the gofer connection was closed");
-    for (auto& [tag, pending] : pending_) pending->reply = failure_;
+    for (auto& [tag, pending] : pending_) {
+      pending->reply = failure_;
+      pending->replied.notify_one();
+    }
     pending_.clear();
-    replied_.notify_all();
   }
   // Wakes the reader (recvmsg returns 0) without closing the fd under it.
   shutdown(socket_.get(), SHUT_RDWR);
@@ -112,7 +114,7 @@ absl::StatusOr<protocol::Incoming<protocol::Reply>> GoferClient::Call(const prot
     Fail(platform::Annotate(sent, "sending to the gofer"));
   }
   std::unique_lock<std::mutex> lock(mutex_);
-  replied_.wait(lock, [&] { return pending.reply.has_value(); });
+  pending.replied.wait(lock, [&] { return pending.reply.has_value(); });
   return std::move(*pending.reply);
 }
 
@@ -141,8 +143,8 @@ absl::Status GoferClient::Deliver(protocol::Incoming<protocol::Reply> reply) {
     return absl::InternalError(fmt::format("the gofer answered tag {}, which nobody asked", reply.message.tag));
   }
   it->second->reply = std::move(reply);
+  it->second->replied.notify_one();
   pending_.erase(it);
-  replied_.notify_all();
   return absl::OkStatus();
 }
 
@@ -159,9 +161,11 @@ void GoferClient::Fail(const absl::Status& why) {
   // by the time any of them returns EIO.
   if (on_failure_) on_failure_(why);
   std::lock_guard<std::mutex> lock(mutex_);
-  for (auto& [tag, pending] : pending_) pending->reply = failure_;
+  for (auto& [tag, pending] : pending_) {
+    pending->reply = failure_;
+    pending->replied.notify_one();
+  }
   pending_.clear();
-  replied_.notify_all();
 }
 
 }  // namespace sentry

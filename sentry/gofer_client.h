@@ -71,6 +71,7 @@ class GoferClient {
   // A caller waiting for its reply.
   struct Pending {
     std::optional<absl::StatusOr<gofer::protocol::Incoming<gofer::protocol::Reply>>> reply;
+    std::condition_variable replied;  // this call's own: a reply wakes only its caller
   };
 
   GoferClient(platform::UniqueFd socket, FailureCallback on_failure);
@@ -91,7 +92,6 @@ class GoferClient {
   std::thread reader_;
 
   mutable std::mutex mutex_;  // guards everything below
-  std::condition_variable replied_;
   std::map<uint32_t, Pending*> pending_;
   uint32_t next_tag_ = 1;
   absl::Status failure_;

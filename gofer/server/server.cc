@@ -96,13 +96,15 @@ class Connection {
     }
   }
 
+  // One waiter is woken per event (not every idle thread: on a small VM
+  // each needless wake-up is a context switch on the request's path).
   std::optional<Incoming<Request>> Next() {
     std::unique_lock lock(mutex_);
-    changed_.wait(lock, [&] { return closing_ || !queue_.empty(); });
+    has_work_.wait(lock, [&] { return closing_ || !queue_.empty(); });
     if (closing_) return std::nullopt;
     Incoming<Request> request = std::move(queue_.front());
     queue_.pop_front();
-    changed_.notify_all();
+    if (queue_.size() == kMaxQueued - 1) has_room_.notify_one();
     return request;
   }
 
@@ -161,10 +163,10 @@ class Connection {
 
   bool Enqueue(Incoming<Request> request) {
     std::unique_lock lock(mutex_);
-    changed_.wait(lock, [&] { return closing_ || queue_.size() < kMaxQueued; });
+    has_room_.wait(lock, [&] { return closing_ || queue_.size() < kMaxQueued; });
     if (closing_) return false;
     queue_.push_back(std::move(request));
-    changed_.notify_all();
+    has_work_.notify_one();
     return true;
   }
 
@@ -185,7 +187,7 @@ class Connection {
       std::lock_guard lock(mutex_);
       if (failure_.ok()) failure_ = absl::InternalError(status.ToString());
       closing_ = true;
-      changed_.notify_all();
+      WakeAll();
     }
     shutdown(socket_, SHUT_RDWR);
   }
@@ -196,11 +198,18 @@ class Connection {
       std::lock_guard lock(mutex_);
       closing_ = true;
       queue_.clear();
-      changed_.notify_all();
+      WakeAll();
     }
     for (std::thread& thread : threads_) {
       if (thread.joinable() && thread.get_id() != std::this_thread::get_id()) thread.join();
     }
+  }
+
+  // Called with mutex_ held: every waiter rechecks closing_.
+  void WakeAll() {
+    changed_.notify_all();
+    has_work_.notify_all();
+    has_room_.notify_all();
   }
 
   const ServerOptions& options_;
@@ -209,7 +218,9 @@ class Connection {
   std::vector<std::thread> threads_;
   std::mutex send_mutex_;  // one sendmsg at a time (each is atomic anyway)
   std::mutex mutex_;       // guards everything below
-  std::condition_variable changed_;
+  std::condition_variable changed_;   // a serving thread started
+  std::condition_variable has_work_;  // queue_ not empty, or closing_
+  std::condition_variable has_room_;  // queue_ below kMaxQueued, or closing_
   std::deque<Incoming<Request>> queue_;
   int started_ = 0;
   bool closing_ = false;
