@@ -51,6 +51,21 @@ absl::Status DropSectionHeaders(int memfd) {
   return absl::OkStatus();
 }
 
+// F_SEAL_WRITE fails with EBUSY while a page of the file still has an extra
+// reference: freshly written shmem pages sit in another CPU's LRU batch
+// until it is drained, which the kernel's own wait (memfd_wait_for_pins)
+// does only on the current CPU. Seen under load (50 docker runs in a row):
+// retry for up to a second.
+absl::Status Seal(int memfd) {
+  constexpr int kSeals = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_FUTURE_WRITE;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    if (fcntl(memfd, F_ADD_SEALS, kSeals) == 0) return absl::OkStatus();
+    if (errno != EBUSY) break;
+    usleep(10000);
+  }
+  return LastError("sealing the runsc memfd");
+}
+
 }  // namespace
 
 absl::StatusOr<UniqueFd> SealedSelfExe() {
@@ -71,8 +86,7 @@ absl::StatusOr<UniqueFd> SealedSelfExe() {
   if (length < st.st_size) {
     if (absl::Status dropped = DropSectionHeaders(memfd.get()); !dropped.ok()) return dropped;
   }
-  constexpr int kSeals = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_FUTURE_WRITE;
-  if (fcntl(memfd.get(), F_ADD_SEALS, kSeals) != 0) return LastError("sealing the runsc memfd");
+  if (absl::Status sealed = Seal(memfd.get()); !sealed.ok()) return sealed;
   return memfd;
 }
 
