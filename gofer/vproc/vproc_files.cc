@@ -1,6 +1,8 @@
 // The generators of the virtual files (decisions in vproc_files.h).
 #include "gofer/vproc/vproc_files.h"
 
+#include "platform/cpu_view.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -147,25 +149,7 @@ unsigned HostCpuCount(const MachineInputs& in) {
 }
 
 std::vector<uint64_t> VisibleCpus(const MachineInputs& in) {
-  std::vector<uint64_t> host = HostCpuIds(in);
-  std::vector<uint64_t> candidates;
-  if (in.cpuset.empty()) {
-    candidates = host;
-  } else {
-    std::set<uint64_t> online(host.begin(), host.end());
-    for (uint64_t cpu : in.cpuset) {
-      if (host.empty() || online.count(cpu)) candidates.push_back(cpu);
-    }
-    if (candidates.empty()) candidates = in.cpuset;
-  }
-  if (candidates.empty()) candidates = {0};
-  size_t n = candidates.size();
-  if (in.cpu_quota_us && in.cpu_period_us > 0) {
-    uint64_t by_quota = (*in.cpu_quota_us + in.cpu_period_us - 1) / in.cpu_period_us;
-    n = std::min<size_t>(n, std::max<uint64_t>(by_quota, 1));
-  }
-  candidates.resize(n);
-  return candidates;
+  return platform::VisibleCpus(HostCpuIds(in), {in.cpu_quota_us, in.cpu_period_us, in.cpuset});
 }
 
 std::string MeminfoText(const MachineInputs& in) {

@@ -25,10 +25,9 @@ constexpr uint64_t kValidSeconds = 3600;    // the tree never changes
 
 using Reply = std::optional<std::vector<uint8_t>>;  // nullopt: no reply
 
-const VFileInfo* FileOf(uint64_t nodeid) {
+const VFileInfo* FileAt(uint64_t index) {
   const auto& files = AllFiles();
-  if (nodeid < 2 || nodeid - 2 >= files.size()) return nullptr;
-  return &files[nodeid - 2];
+  return index < files.size() ? &files[index] : nullptr;
 }
 
 class Session {
@@ -42,6 +41,13 @@ class Session {
   absl::Status Run();
 
  private:
+  // The file `nodeid` is (nullptr: none, or the root directory).
+  const VFileInfo* FileOf(uint64_t nodeid) const {
+    if (options_.root_file) return nodeid == kRootId ? FileAt(static_cast<size_t>(*options_.root_file)) : nullptr;
+    return nodeid >= 2 ? FileAt(nodeid - 2) : nullptr;
+  }
+  // The root directory exists only in the directory shape.
+  bool IsRootDir(uint64_t nodeid) const { return nodeid == kRootId && !options_.root_file; }
   Reply Dispatch(const Request& request);
   Reply Init(const Request& request, const InitIn& in);
   Reply Lookup(const Request& request, const LookupIn& in);
@@ -145,8 +151,8 @@ Reply Session::Init(const Request& request, const InitIn& in) {
 fuse_attr Session::Attr(uint64_t nodeid) const {
   fuse_attr attr{};
   attr.ino = nodeid;
-  attr.mode = nodeid == kRootId ? (S_IFDIR | 0555) : (S_IFREG | 0444);
-  attr.nlink = nodeid == kRootId ? 2 : 1;
+  attr.mode = IsRootDir(nodeid) ? (S_IFDIR | 0555) : (S_IFREG | 0444);
+  attr.nlink = IsRootDir(nodeid) ? 2 : 1;
   attr.uid = options_.uid;
   attr.gid = options_.gid;
   attr.atime = attr.mtime = attr.ctime = mount_time_;
@@ -155,7 +161,7 @@ fuse_attr Session::Attr(uint64_t nodeid) const {
 }
 
 Reply Session::Lookup(const Request& request, const LookupIn& in) {
-  if (request.nodeid != kRootId) return EncodeError(request.unique, FileOf(request.nodeid) ? ENOTDIR : ENOENT);
+  if (!IsRootDir(request.nodeid)) return EncodeError(request.unique, FileOf(request.nodeid) ? ENOTDIR : ENOENT);
   const auto& files = AllFiles();
   for (size_t i = 0; i < files.size(); ++i) {
     if (in.name != files[i].name) continue;
@@ -170,7 +176,7 @@ Reply Session::Lookup(const Request& request, const LookupIn& in) {
 }
 
 Reply Session::Getattr(const Request& request) {
-  if (request.nodeid != kRootId && !FileOf(request.nodeid)) return EncodeError(request.unique, ENOENT);
+  if (!IsRootDir(request.nodeid) && !FileOf(request.nodeid)) return EncodeError(request.unique, ENOENT);
   fuse_attr_out out{};
   out.attr_valid = kValidSeconds;
   out.attr = Attr(request.nodeid);
@@ -179,7 +185,7 @@ Reply Session::Getattr(const Request& request) {
 
 Reply Session::Open(const Request& request, const OpenIn& in) {
   const VFileInfo* file = FileOf(request.nodeid);
-  if (file == nullptr) return EncodeError(request.unique, request.nodeid == kRootId ? EISDIR : ENOENT);
+  if (file == nullptr) return EncodeError(request.unique, IsRootDir(request.nodeid) ? EISDIR : ENOENT);
   if ((in.flags & O_ACCMODE) != O_RDONLY || (in.flags & O_TRUNC)) return EncodeError(request.unique, EACCES);
   if (handles_.size() >= options_.max_open_handles) return EncodeError(request.unique, ENFILE);
   absl::StatusOr<std::string> text = options_.generate ? options_.generate(file->file)
@@ -208,13 +214,13 @@ Reply Session::Release(const Request& request, const ReleaseIn& in) {
 }
 
 Reply Session::Opendir(const Request& request) {
-  if (request.nodeid != kRootId) return EncodeError(request.unique, FileOf(request.nodeid) ? ENOTDIR : ENOENT);
+  if (!IsRootDir(request.nodeid)) return EncodeError(request.unique, FileOf(request.nodeid) ? ENOTDIR : ENOENT);
   fuse_open_out out{};  // fh 0: the listing is static, nothing to keep
   return EncodeStruct(request.unique, out);
 }
 
 Reply Session::Readdir(const Request& request, const ReadIn& in) {
-  if (request.nodeid != kRootId) return EncodeError(request.unique, ENOTDIR);
+  if (!IsRootDir(request.nodeid)) return EncodeError(request.unique, ENOTDIR);
   // Entry i: 0 ".", 1 "..", 2.. the files (inode = i); the offset is the next i.
   const auto& files = AllFiles();
   std::vector<uint8_t> out;
@@ -247,6 +253,10 @@ std::function<absl::StatusOr<std::string>(VFile)> GenerateFrom(const MachineSour
 
 std::string MountData(int fuse_fd, uint32_t uid, uint32_t gid) {
   return fmt::format("fd={},rootmode=40000,user_id={},group_id={},allow_other", fuse_fd, uid, gid);
+}
+
+std::string FileMountData(int fuse_fd, uint32_t uid, uint32_t gid) {
+  return fmt::format("fd={},rootmode=100000,user_id={},group_id={},allow_other", fuse_fd, uid, gid);
 }
 
 absl::Status Serve(int fuse_fd, const Options& options) { return Session(fuse_fd, options).Run(); }

@@ -1,7 +1,11 @@
-// The vproc FUSE server: a read-only filesystem of a root directory and the
-// files of AllFiles() (vproc_files.h), served on a /dev/fuse fd inside the
-// gofer. The lead mounts it once and bind-mounts each file over its target
-// in the workload's view (LXCFS's mechanism).
+// The vproc FUSE server: a read-only filesystem served on a /dev/fuse fd
+// inside the gofer, in one of two shapes:
+// - a root directory holding every file of AllFiles() (vproc_files.h), to
+//   be bind-mounted file by file (LXCFS's mechanism; used by the tests);
+// - a single file as the root (Options::root_file): one connection per
+//   file, mounted straight onto its target (vproc_mount.h). The container
+//   uses this shape: attaching it needs no request to the server (a bind of
+//   dir/meminfo would LOOKUP, and the gofer serves only once it is set up).
 //
 // Semantics (like procfs seq files): a file's text is generated at OPEN and
 // kept with the open handle, so one reader sees one consistent snapshot
@@ -22,6 +26,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -37,6 +42,9 @@ struct Options {
   std::function<absl::StatusOr<std::string>(VFile)> generate;
   // Owner reported for the root and the files (in the mounter's user namespace).
   uint32_t uid = 0, gid = 0;
+  // Set: the root is this file (mounted with rootmode=100000), not a
+  // directory of every file.
+  std::optional<VFile> root_file;
   // Open handles at once (each holds its snapshot); beyond: ENFILE.
   size_t max_open_handles = 4096;
 };
@@ -48,6 +56,8 @@ std::function<absl::StatusOr<std::string>(VFile)> GenerateFrom(const MachineSour
 // `fuse_fd`: "fd=N,rootmode=40000,user_id=U,group_id=G,allow_other"
 // (allow_other: every uid in the container may read the files).
 std::string MountData(int fuse_fd, uint32_t uid, uint32_t gid);
+// The same for a single-file root (Options::root_file): rootmode=100000.
+std::string FileMountData(int fuse_fd, uint32_t uid, uint32_t gid);
 
 // Serves requests on `fuse_fd` (an open /dev/fuse, mounted or about to be)
 // until the connection ends (unmounted or aborted: the kernel answers the

@@ -14,6 +14,7 @@
 #include "absl/strings/strip.h"
 #include "fmt/format.h"
 #include "platform/cgroup_stats.h"
+#include "platform/cpu_view.h"
 #include "platform/errors.h"
 
 namespace gofer::vproc {
@@ -130,16 +131,13 @@ void MachineSource::ReadMemory(MachineInputs& in) const {
 }
 
 void MachineSource::ReadCpu(MachineInputs& in) const {
-  if (auto max = ReadBelow(cpu_.get(), "cpu.max")) {  // v2: "max 100000" or "150000 100000"
-    std::vector<absl::string_view> fields = absl::StrSplit(absl::StripAsciiWhitespace(*max), ' ');
-    uint64_t quota, period;
-    if (fields.size() == 2 && absl::SimpleAtoi(fields[1], &period)) in.cpu_period_us = period;
-    if (!fields.empty() && absl::SimpleAtoi(fields[0], &quota)) in.cpu_quota_us = quota;
-  } else if (auto quota = ReadBelow(cpu_.get(), "cpu.cfs_quota_us")) {  // v1: -1 is no limit
-    int64_t value;
-    if (absl::SimpleAtoi(absl::StripAsciiWhitespace(*quota), &value) && value > 0) in.cpu_quota_us = value;
-    in.cpu_period_us = Number(cpu_.get(), "cpu.cfs_period_us").value_or(100000);
-  }
+  platform::CpuLimits limits = platform::ReadCpuLimits(
+      [this](const std::string& controller, const std::string& file) {
+        return ReadBelow(controller == "cpuset" ? cpuset_.get() : cpu_.get(), file);
+      });
+  in.cpu_quota_us = limits.quota_us;
+  in.cpu_period_us = limits.period_us;
+  in.cpuset = std::move(limits.cpuset);
   // v2's cpu.stat is in the cpu dir (pure v2 may report no cpuacct dir).
   auto stat = KeyValues(cpuacct_.valid() ? cpuacct_.get() : cpu_.get(), "cpu.stat");
   if (!stat.count("usage_usec")) stat = KeyValues(cpu_.get(), "cpu.stat");
@@ -150,13 +148,6 @@ void MachineSource::ReadCpu(MachineInputs& in) const {
     const uint64_t tick_ns = 1000000000ull / static_cast<uint64_t>(sysconf(_SC_CLK_TCK));
     in.cpu_user_ns = ticks["user"] * tick_ns;
     in.cpu_system_ns = ticks["system"] * tick_ns;
-  }
-  for (const char* name : {"cpuset.cpus.effective", "cpuset.effective_cpus", "cpuset.cpus"}) {
-    auto list = ReadBelow(cpuset_.get(), name);
-    if (list && !absl::StripAsciiWhitespace(*list).empty()) {
-      in.cpuset = platform::ParseCpuList(std::string(absl::StripAsciiWhitespace(*list)));
-      break;
-    }
   }
 }
 
