@@ -15,6 +15,7 @@
 
 #include "fmt/format.h"
 #include "gofer/server/server.h"
+#include "gofer/virtual_proc.h"
 #include "platform/errors.h"
 #include "platform/process_attrs.h"
 #include "platform/status_macros.h"
@@ -123,12 +124,18 @@ absl::Status Confine() {
   return InstallGoferFilter();
 }
 
-absl::StatusOr<IdMaps> SetUp(const GoferOptions& options) {
+// (h) The virtual /proc files are prepared in the host's namespaces and
+// attached in the container's, before we take our own copy of its tree.
+absl::StatusOr<IdMaps> SetUp(const GoferOptions& options, VirtualProc& vproc) {
   ASSIGN_OR_RETURN(pid_t pid, PidOfPidfd(options.init_pidfd));
   ASSIGN_OR_RETURN(IdMaps maps, ContainerIdMaps(pid));
+  if (!options.virtual_proc_cgroup.empty()) {
+    ASSIGN_OR_RETURN(vproc, PrepareVirtualProc(options.virtual_proc_cgroup, pid, maps));
+  }
   bool own_user_namespace = !maps.uid_map.empty();
   RETURN_IF_ERROR(JoinContainer(options.init_pidfd, own_user_namespace));
   if (own_user_namespace) RETURN_IF_ERROR(BecomeNamespaceRoot());
+  RETURN_IF_ERROR(AttachVirtualProc(vproc));
   RETURN_IF_ERROR(MakeOwnMountTree(options.writable_mounts));
   RETURN_IF_ERROR(LeaveNetwork());
   RETURN_IF_ERROR(Confine());
@@ -158,8 +165,10 @@ int RunGofer(const GoferOptions& options) {
   // Also creates spdlog's default logger (its sink probes the terminal with
   // an ioctl) before the filter that has no ioctl.
   spdlog::debug("gofer for container {}: starting", options.container_id);
-  absl::StatusOr<IdMaps> maps = SetUp(options);
+  VirtualProc vproc;
+  absl::StatusOr<IdMaps> maps = SetUp(options, vproc);
   pidfd.reset();
+  if (maps.ok()) ServeVirtualProc(vproc);
   Report(ready.get(), maps.status());
   ready.reset();
   if (!maps.ok()) {

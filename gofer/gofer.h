@@ -1,6 +1,7 @@
 // The gofer process (`runsc gofer`): joins the container's namespaces, makes
 // its own read-write copy of the container's mount tree, confines itself and
-// serves the sentry's connection until the sentry closes it.
+// serves the sentry's connection until the sentry closes it, and the
+// container's virtual /proc files meanwhile.
 #ifndef RUNSC_GOFER_GOFER_H_
 #define RUNSC_GOFER_GOFER_H_
 
@@ -22,6 +23,9 @@ struct GoferOptions {
   // The host-backed mounts the spec lets the container write (runsc/host_mounts.h):
   // read-only in the workload's view, made read-write again in our copy.
   std::vector<platform::MountTarget> writable_mounts;
+  // The container's cgroup (platform::Cgroup::ToJson) for the virtual /proc
+  // and /sys files (virtual_proc.h); empty: no virtual files.
+  std::string virtual_proc_cgroup;
 };
 
 // Runs the gofer; returns the process exit code: 0 when the sentry closed

@@ -237,6 +237,8 @@ void AddInternalCommands(CLI::App& app, Parsed& p, Action& action) {
   gofer->add_option("--device", p.gofer_devices, "TYPE:MAJOR:MINOR mknod may make");
   gofer->add_option("--writable-mount", p.gofer_mounts, "a host-backed mount to make writable in the gofer's copy");
   gofer->add_option("--writable-rmount", p.gofer_rmounts, "the same, with every mount beneath it");
+  gofer->add_option("--virtual-proc-cgroup", p.gofer.virtual_proc_cgroup,
+                    "serve the virtual /proc files sized to this cgroup (JSON)");
   gofer->callback([&] { action = [&] { return RunGoferCommand(p); }; });
 
   auto* watchdog = app.add_subcommand("watchdog", "")->group("");
@@ -259,6 +261,9 @@ void AddGlobalFlags(CLI::App& app, Parsed& p) {
   app.add_option("--kernel-release", p.global.sandbox.kernel_release, "the kernel release uname shows in the container");
   app.add_option("--overlay", p.global.sandbox.overlay, "none: rootfs writes reach the host rootfs through the gofer; memory: they stay in memory");
   app.add_option("--allow-suid", p.global.sandbox.allow_suid, "honour set-user-id bits on host-backed mounts (default false: nosuid)");
+  app.add_option("--virtual-proc", p.global.sandbox.virtual_proc,
+                 "size /proc/meminfo, cpuinfo, stat, uptime, loadavg and the online CPUs to the container's cgroup "
+                 "(default true; annotation dev.runsc.virtual-proc overrides it per container)");
   app.add_option("--policy", p.policy_file, "JSON moving syscalls between dispositions: {\"syscalls\": {\"name\": \"deny:EPERM\"}}");
   // As runc's: a global flag given twice takes its last value (Docker's runtimeArgs come before
   // the shim's own --log/--root).

@@ -241,11 +241,12 @@ absl::StatusOr<ContainerState> RecordState(const Spec& spec, const std::string& 
 }  // namespace
 
 absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const CreateOptions& options,
-                                                 const platform::LogOptions& log, const sentry::SandboxConfig& sandbox) {
+                                                 const platform::LogOptions& log, const sentry::SandboxConfig& flags) {
   RETURN_IF_ERROR(ValidateContainerId(options.id));
-  RETURN_IF_ERROR(sandbox.Validate());
+  RETURN_IF_ERROR(flags.Validate());
   ASSIGN_OR_RETURN(std::string bundle, AbsoluteBundle(options.bundle));
   ASSIGN_OR_RETURN(Spec spec, LoadSpec(bundle));
+  ASSIGN_OR_RETURN(const sentry::SandboxConfig sandbox, ApplyAnnotations(flags, spec));
   RETURN_IF_ERROR(CheckSupported(spec, options));
   ASSIGN_OR_RETURN(ContainerDir dir, store.CreateNew(options.id));
   Rollback rollback(dir);

@@ -32,9 +32,9 @@ std::vector<std::string> GlobalLogArgs(const platform::LogOptions& log) {
 
 // The gofer's arguments: its fds, and what it needs of the spec (which of
 // its copy's mounts to make writable, which devices mknod may make).
-std::vector<std::string> GoferArgs(const SpawnRequest& request, const Spec& spec, const sentry::SandboxConfig& sandbox,
-                                   const std::string& id) {
-  std::vector<std::string> args = {"gofer", "--id", id, "--init-pidfd", std::to_string(ChildFd(request, 0)),
+std::vector<std::string> GoferArgs(const SpawnRequest& request, const Spec& spec, const SandboxStart& start) {
+  const sentry::SandboxConfig& sandbox = start.config;
+  std::vector<std::string> args = {"gofer", "--id", start.view.id, "--init-pidfd", std::to_string(ChildFd(request, 0)),
                                    "--sentry-socket-fd", std::to_string(ChildFd(request, 1)), "--ready-fd",
                                    std::to_string(ChildFd(request, 2))};
   for (const platform::MountTarget& mount : FindHostStorage(spec, sandbox.overlay == "memory").writable) {
@@ -44,10 +44,23 @@ std::vector<std::string> GoferArgs(const SpawnRequest& request, const Spec& spec
     args.insert(args.end(), {"--device", fmt::format("{}:{}:{}", device.type == 'u' ? 'c' : device.type,
                                                      device.major, device.minor)});
   }
+  if (sandbox.virtual_proc) args.insert(args.end(), {"--virtual-proc-cgroup", start.view.cgroup.dump()});
   return args;
 }
 
 }  // namespace
+
+absl::StatusOr<sentry::SandboxConfig> ApplyAnnotations(const sentry::SandboxConfig& sandbox, const Spec& spec) {
+  sentry::SandboxConfig config = sandbox;
+  auto annotation = spec.annotations.find(kVirtualProcAnnotation);
+  if (annotation == spec.annotations.end()) return config;
+  if (annotation->second != "true" && annotation->second != "false") {
+    return absl::InvalidArgumentError(fmt::format("config.json: annotations[\"{}\"] is \"{}\": expected \"true\" or \"false\"",
+                                                  kVirtualProcAnnotation, annotation->second));
+  }
+  config.virtual_proc = annotation->second == "true";
+  return config;
+}
 
 void KillChild(const SpawnedChild& child) {
   syscall(SYS_pidfd_send_signal, child.pidfd.get(), SIGKILL, nullptr, 0);
@@ -103,7 +116,7 @@ absl::StatusOr<std::pair<SpawnedChild, UniqueFd>> SpawnGofer(const SandboxStart&
   request.null_stdio = true;
   request.argv = {"runsc"};
   for (std::string& arg : GlobalLogArgs(log)) request.argv.push_back(arg);
-  for (std::string& arg : GoferArgs(request, spec, start.config, start.view.id)) request.argv.push_back(arg);
+  for (std::string& arg : GoferArgs(request, spec, start)) request.argv.push_back(arg);
   ASSIGN_OR_RETURN(SpawnedChild gofer, SpawnSelf(request));
   theirs.reset();
   gofer_end.reset();

@@ -25,6 +25,13 @@ struct SandboxStart {
   sentry::ContainerView view;
 };
 
+// The annotation that turns the virtual /proc on or off for one container.
+inline constexpr char kVirtualProcAnnotation[] = "dev.runsc.virtual-proc";
+
+// `sandbox` with the spec's annotations applied (kVirtualProcAnnotation:
+// "true" or "false"; another value is an error naming it).
+absl::StatusOr<sentry::SandboxConfig> ApplyAnnotations(const sentry::SandboxConfig& sandbox, const Spec& spec);
+
 // SIGKILLs `child` and reaps it.
 void KillChild(const SpawnedChild& child);
 

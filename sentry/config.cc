@@ -81,7 +81,7 @@ absl::Status SandboxConfig::LoadPolicyFile(const std::string& path) {
 nlohmann::json SandboxConfig::ToJson() const {
   return {{"platform", platform}, {"strace", strace}, {"audit_log", audit_log}, {"kernel_release", kernel_release},
           {"policy", policy}, {"overlay", overlay}, {"allow_suid", allow_suid},
-          {"overlay_lower", overlay_lower}};
+          {"overlay_lower", overlay_lower}, {"virtual_proc", virtual_proc}};
 }
 
 absl::StatusOr<SandboxConfig> SandboxConfig::FromJson(const nlohmann::json& json) {
@@ -95,6 +95,7 @@ absl::StatusOr<SandboxConfig> SandboxConfig::FromJson(const nlohmann::json& json
     config.overlay = json.value("overlay", "none");
     config.allow_suid = json.value("allow_suid", false);
     config.overlay_lower = json.value("overlay_lower", "");
+    config.virtual_proc = json.value("virtual_proc", true);
     return config;
   } catch (const nlohmann::json::exception& error) {
     return absl::DataLossError(fmt::format("sandbox config: {}", error.what()));

@@ -33,6 +33,12 @@ struct SandboxConfig {
   // --allow-suid: host-backed mounts keep set-user-id bits working in the
   // workload's view (false: nosuid, as gVisor).
   bool allow_suid = false;
+  // --virtual-proc: the container's /proc/meminfo, cpuinfo, stat, uptime,
+  // loadavg, diskstats, swaps and /sys/devices/system/cpu/online show its
+  // cgroup limits (gofer/vproc), and sched_getaffinity and sysinfo agree.
+  // The annotation dev.runsc.virtual-proc ("true"/"false") overrides it per
+  // container (runsc create applies it here).
+  bool virtual_proc = true;
 
   // Checks the values before anything starts (an unknown --platform, a
   // relative --audit-log, a policy naming an unknown syscall, a kernel

@@ -42,7 +42,9 @@ absl::StatusOr<FileMount> CreateFileMount(VFile file, uint32_t uid, uint32_t gid
     absl::Status set = SetString(context.get(), key, value);
     if (!set.ok()) return set;
   }
+  // default_permissions: see kMinSizeHint in vproc_server.cc.
   if (syscall(SYS_fsconfig, context.get(), FSCONFIG_SET_FLAG, "allow_other", nullptr, 0) != 0 ||
+      syscall(SYS_fsconfig, context.get(), FSCONFIG_SET_FLAG, "default_permissions", nullptr, 0) != 0 ||
       syscall(SYS_fsconfig, context.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) {
     return LastError("creating the fuse mount");
   }

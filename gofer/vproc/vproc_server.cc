@@ -22,6 +22,18 @@ namespace {
 
 constexpr uint64_t kRootId = FUSE_ROOT_ID;  // 1; file i has inode i + 2
 constexpr uint64_t kValidSeconds = 3600;    // the tree never changes
+constexpr uint64_t kMinSizeHint = 65536;
+
+// Why files report a size (procfs reports 0): kernels before the fix
+// "fuse: use copy_splice_read() for FOPEN_DIRECT_IO" (6.18 here) serve
+// splice/sendfile of a direct-I/O file from the page cache, bounded by the
+// inode's size, so with size 0 busybox's cat (sendfile) prints nothing.
+// A file reports twice its last snapshot's length (at least 64 KiB): the
+// page-cache read then gets the whole text, its short read trims the inode
+// size to the text, and since attributes never stay valid (attr_valid 0)
+// and the mount checks permissions itself (default_permissions), the next
+// open asks GETATTR again and gets the hint back. read(2) is unaffected
+// (direct I/O, until EOF).
 
 using Reply = std::optional<std::vector<uint8_t>>;  // nullopt: no reply
 
@@ -58,7 +70,10 @@ class Session {
   Reply Opendir(const Request& request);
   Reply Readdir(const Request& request, const ReadIn& in);
   Reply Statfs(const Request& request);
-  fuse_attr Attr(uint64_t nodeid) const;
+  fuse_attr Attr(uint64_t nodeid);
+  // What a file reports as its size (see kMinSizeHint); generates the text
+  // once when no snapshot was taken yet.
+  uint64_t SizeHint(VFile file);
   // Writes one reply; false when the connection is gone (ENODEV).
   absl::StatusOr<bool> Send(const std::vector<uint8_t>& reply);
 
@@ -67,6 +82,7 @@ class Session {
   uint64_t mount_time_ = 0;
   uint64_t next_fh_ = 1;
   std::map<uint64_t, std::string> handles_;  // fh -> the snapshot taken at OPEN
+  std::map<VFile, size_t> last_size_;         // each file's last snapshot length
 };
 
 absl::Status Session::Run() {
@@ -148,7 +164,16 @@ Reply Session::Init(const Request& request, const InitIn& in) {
   return reply;
 }
 
-fuse_attr Session::Attr(uint64_t nodeid) const {
+uint64_t Session::SizeHint(VFile file) {
+  auto last = last_size_.find(file);
+  if (last == last_size_.end() && options_.generate) {
+    absl::StatusOr<std::string> text = options_.generate(file);
+    last = last_size_.emplace(file, text.ok() ? text->size() : 0).first;
+  }
+  return std::max<uint64_t>(kMinSizeHint, last == last_size_.end() ? 0 : 2 * last->second);
+}
+
+fuse_attr Session::Attr(uint64_t nodeid) {
   fuse_attr attr{};
   attr.ino = nodeid;
   attr.mode = IsRootDir(nodeid) ? (S_IFDIR | 0555) : (S_IFREG | 0444);
@@ -157,6 +182,7 @@ fuse_attr Session::Attr(uint64_t nodeid) const {
   attr.gid = options_.gid;
   attr.atime = attr.mtime = attr.ctime = mount_time_;
   attr.blksize = 4096;
+  if (const VFileInfo* file = FileOf(nodeid)) attr.size = SizeHint(file->file);
   return attr;
 }
 
@@ -168,7 +194,7 @@ Reply Session::Lookup(const Request& request, const LookupIn& in) {
     fuse_entry_out out{};
     out.nodeid = i + 2;
     out.generation = 1;
-    out.entry_valid = out.attr_valid = kValidSeconds;
+    out.entry_valid = kValidSeconds;  // attr_valid 0: see kMinSizeHint
     out.attr = Attr(out.nodeid);
     return EncodeStruct(request.unique, out);
   }
@@ -178,7 +204,7 @@ Reply Session::Lookup(const Request& request, const LookupIn& in) {
 Reply Session::Getattr(const Request& request) {
   if (!IsRootDir(request.nodeid) && !FileOf(request.nodeid)) return EncodeError(request.unique, ENOENT);
   fuse_attr_out out{};
-  out.attr_valid = kValidSeconds;
+  out.attr_valid = IsRootDir(request.nodeid) ? kValidSeconds : 0;
   out.attr = Attr(request.nodeid);
   return EncodeStruct(request.unique, out);
 }
@@ -194,6 +220,7 @@ Reply Session::Open(const Request& request, const OpenIn& in) {
   fuse_open_out out{};
   out.fh = next_fh_++;
   out.open_flags = FOPEN_DIRECT_IO;
+  last_size_[file->file] = text->size();
   handles_.emplace(out.fh, *std::move(text));
   return EncodeStruct(request.unique, out);
 }
@@ -252,11 +279,11 @@ std::function<absl::StatusOr<std::string>(VFile)> GenerateFrom(const MachineSour
 }
 
 std::string MountData(int fuse_fd, uint32_t uid, uint32_t gid) {
-  return fmt::format("fd={},rootmode=40000,user_id={},group_id={},allow_other", fuse_fd, uid, gid);
+  return fmt::format("fd={},rootmode=40000,user_id={},group_id={},allow_other,default_permissions", fuse_fd, uid, gid);
 }
 
 std::string FileMountData(int fuse_fd, uint32_t uid, uint32_t gid) {
-  return fmt::format("fd={},rootmode=100000,user_id={},group_id={},allow_other", fuse_fd, uid, gid);
+  return fmt::format("fd={},rootmode=100000,user_id={},group_id={},allow_other,default_permissions", fuse_fd, uid, gid);
 }
 
 absl::Status Serve(int fuse_fd, const Options& options) { return Session(fuse_fd, options).Run(); }

@@ -10,9 +10,10 @@
 // Semantics (like procfs seq files): a file's text is generated at OPEN and
 // kept with the open handle, so one reader sees one consistent snapshot
 // across short reads and seeks; reads past the end return 0 bytes. Files
-// report size 0 and are opened with FOPEN_DIRECT_IO, so every read reaches
-// us and readers read until EOF (cat, free, nproc, Python, glibc's
-// get_nprocs all do). Opening for writing is EACCES.
+// are opened with FOPEN_DIRECT_IO, so every read reaches us and readers
+// read until EOF (cat, free, nproc, Python, glibc's get_nprocs all do);
+// their size is a hint for splice (see kMinSizeHint in the .cc). Opening
+// for writing is EACCES.
 //
 // One thread: requests are cheap (an OPEN reads a few small cgroup/proc
 // files, a READ copies from memory), the kernel queues concurrent readers'
@@ -53,8 +54,10 @@ struct Options {
 std::function<absl::StatusOr<std::string>(VFile)> GenerateFrom(const MachineSource& source);
 
 // The data argument of mount(2) for a "fuse" mount of the server on
-// `fuse_fd`: "fd=N,rootmode=40000,user_id=U,group_id=G,allow_other"
-// (allow_other: every uid in the container may read the files).
+// `fuse_fd`: "fd=N,rootmode=40000,user_id=U,group_id=G,allow_other,
+// default_permissions" (allow_other: every uid in the container may read
+// the files; default_permissions: the kernel checks the modes, asking for
+// fresh attributes at each open).
 std::string MountData(int fuse_fd, uint32_t uid, uint32_t gid);
 // The same for a single-file root (Options::root_file): rootmode=100000.
 std::string FileMountData(int fuse_fd, uint32_t uid, uint32_t gid);

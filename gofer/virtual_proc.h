@@ -1,0 +1,42 @@
+// The gofer's part of the virtual /proc and /sys (gofer/vproc): prepared in
+// the host's namespaces, attached in the container's mount namespace,
+// served once the gofer is confined (gofer.cc calls the three in order).
+#ifndef RUNSC_GOFER_VIRTUAL_PROC_H_
+#define RUNSC_GOFER_VIRTUAL_PROC_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "gofer/server/creds.h"
+#include "gofer/vproc/vproc_mount.h"
+#include "gofer/vproc/vproc_source.h"
+
+namespace gofer {
+
+struct VirtualProc {
+  std::unique_ptr<vproc::MachineSource> source;
+  std::vector<vproc::FileMount> mounts;
+};
+
+// In the host's namespaces: opens the host's procfs and the container's
+// cgroup dirs (`cgroup_json`: platform::Cgroup::ToJson) and creates one
+// detached mount per file, owned by the host ids the container's root maps
+// to (`maps`; identity when empty). Without FUSE on this host (no
+// /dev/fuse) returns an empty VirtualProc and logs a warning: the
+// container then sees the host's files, as under runc.
+absl::StatusOr<VirtualProc> PrepareVirtualProc(const std::string& cgroup_json, pid_t init_pid, const IdMaps& maps);
+
+// In the container's mount namespace (root = the container root): attaches
+// each mount over its target; a file whose target is not a procfs/sysfs
+// file there (no /sys mounted, say) is dropped.
+absl::Status AttachVirtualProc(VirtualProc& vproc);
+
+// Serves every attached file, one thread each (detached: they end when
+// their mount goes with the container, or with the gofer).
+void ServeVirtualProc(const VirtualProc& vproc);
+
+}  // namespace gofer
+
+#endif  // RUNSC_GOFER_VIRTUAL_PROC_H_
