@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -21,9 +21,6 @@
 
 namespace platform {
 namespace {
-
-constexpr uint64_t kWakeKey = 0;  // epoll key of the eventfd; listeners count from 1
-constexpr int kMaxEvents = 16;
 
 long Seccomp(unsigned op, unsigned flags, void* arg) { return syscall(SYS_seccomp, op, flags, arg); }
 
@@ -103,28 +100,21 @@ absl::StatusOr<UniqueFd> LoadFilterWithListener(const std::vector<sock_filter>& 
 absl::StatusOr<std::unique_ptr<SeccompNotifyPlatform>> SeccompNotifyPlatform::Create(
     SeccompNotifyOptions options) {
   ASSIGN_OR_RETURN(NotifSizes sizes, GetNotifSizes());
-  UniqueFd epoll(epoll_create1(EPOLL_CLOEXEC));
-  if (!epoll.valid()) return LastError("epoll_create1");
-  UniqueFd wake(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (!wake.valid()) return LastError("eventfd");
-  epoll_event event{};
-  event.events = EPOLLIN;
-  event.data.u64 = kWakeKey;
-  if (epoll_ctl(epoll.get(), EPOLL_CTL_ADD, wake.get(), &event) != 0) return LastError("epoll_ctl");
+  UniqueFd stop(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!stop.valid()) return LastError("eventfd");
   NotifyIoctls& ioctls = options.ioctls != nullptr ? *options.ioctls : RealNotifyIoctls();
   return std::unique_ptr<SeccompNotifyPlatform>(
       new SeccompNotifyPlatform(ioctls, sizes, std::max(0, options.workers),
-                                std::max(1, options.blocking_workers), std::move(epoll), std::move(wake)));
+                                std::max(1, options.blocking_workers), std::move(stop)));
 }
 
 SeccompNotifyPlatform::SeccompNotifyPlatform(NotifyIoctls& ioctls, NotifSizes sizes, int workers,
-                                             int blocking_workers, UniqueFd epoll, UniqueFd wake)
+                                             int blocking_workers, UniqueFd stop)
     : ioctls_(ioctls),
       sizes_(sizes),
       worker_count_(workers),
       blocking_worker_limit_(blocking_workers),
-      epoll_(std::move(epoll)),
-      wake_(std::move(wake)) {}
+      stop_(std::move(stop)) {}
 
 SeccompNotifyPlatform::~SeccompNotifyPlatform() { Stop(); }
 
@@ -136,10 +126,12 @@ absl::Status SeccompNotifyPlatform::Start(CallHandler* handler) {
   }
   handler_ = handler;
   started_ = true;
-  event_thread_ = std::thread(&SeccompNotifyPlatform::EventLoop, this);
   for (int i = 0; i < worker_count_; ++i) {
     workers_.emplace_back(&SeccompNotifyPlatform::WorkerLoop, this);
   }
+  std::lock_guard<std::mutex> lock(listeners_mutex_);
+  serving_ = true;
+  for (const auto& [key, listener] : listeners_) StartReceiver(listener);
   return absl::OkStatus();
 }
 
@@ -158,17 +150,14 @@ void SeccompNotifyPlatform::SetSyncWakeUp(int fd) {
 absl::Status SeccompNotifyPlatform::AddListener(UniqueFd listener) {
   if (!listener.valid()) return absl::InvalidArgumentError("seccomp-notify: no listener fd");
   SetSyncWakeUp(listener.get());
+  JoinFinishedReceivers();
   std::lock_guard<std::mutex> lock(listeners_mutex_);
   if (closed_) return absl::FailedPreconditionError("seccomp-notify: stopped");
   uint64_t key = next_key_++;
-  epoll_event event{};
-  event.events = EPOLLIN;
-  event.data.u64 = key;
-  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, listener.get(), &event) != 0) {
-    return LastError("seccomp-notify: adding a listener to epoll");
-  }
   spdlog::debug("seccomp-notify: listener {} added (key {})", listener.get(), key);
-  listeners_[key] = std::make_shared<Listener>(Listener{key, std::move(listener)});
+  auto added = std::make_shared<Listener>(Listener{key, std::move(listener)});
+  listeners_[key] = added;
+  if (serving_) StartReceiver(added);
   return absl::OkStatus();
 }
 
@@ -177,57 +166,77 @@ size_t SeccompNotifyPlatform::ListenerCount() const {
   return listeners_.size();
 }
 
-std::shared_ptr<SeccompNotifyPlatform::Listener> SeccompNotifyPlatform::FindListener(
-    uint64_t key) const {
-  std::lock_guard<std::mutex> lock(listeners_mutex_);
-  auto it = listeners_.find(key);
-  return it == listeners_.end() ? nullptr : it->second;
+void SeccompNotifyPlatform::StartReceiver(const std::shared_ptr<Listener>& listener) {
+  receivers_[listener->key] = std::thread(&SeccompNotifyPlatform::ReceiveLoop, this, listener);
 }
 
 void SeccompNotifyPlatform::DropListener(uint64_t key, const char* why) {
   std::lock_guard<std::mutex> lock(listeners_mutex_);
   auto it = listeners_.find(key);
   if (it == listeners_.end()) return;
-  epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, it->second->fd.get(), nullptr);
   spdlog::debug("seccomp-notify: listener {} dropped: {}", it->second->fd.get(), why);
   // The fd closes when the last worker answering on it lets go.
   listeners_.erase(it);
+  // Stop may have taken the thread already, to join it itself.
+  auto receiver = receivers_.find(key);
+  if (receiver == receivers_.end()) return;
+  finished_receivers_.push_back(std::move(receiver->second));
+  receivers_.erase(receiver);
 }
 
-void SeccompNotifyPlatform::EventLoop() {
+void SeccompNotifyPlatform::JoinFinishedReceivers() {
+  std::vector<std::thread> finished;
+  {
+    std::lock_guard<std::mutex> lock(listeners_mutex_);
+    finished.swap(finished_receivers_);
+  }
+  for (std::thread& thread : finished) thread.join();
+}
+
+void SeccompNotifyPlatform::ReceiveLoop(std::shared_ptr<Listener> listener) {
   std::vector<uint64_t> buffer((sizes_.notif + sizeof(uint64_t) - 1) / sizeof(uint64_t));
-  epoll_event events[kMaxEvents];
-  while (!stopping_) {
-    int n = epoll_wait(epoll_.get(), events, kMaxEvents, -1);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      // Fail closed: without the loop nobody answers, so close every
-      // listener and let the kernel answer ENOSYS.
-      spdlog::error("seccomp-notify: epoll_wait: {}; closing every listener", strerror(errno));
-      std::lock_guard<std::mutex> lock(listeners_mutex_);
-      listeners_.clear();
-      return;
-    }
-    for (int i = 0; i < n && !stopping_; ++i) {
-      uint64_t key = events[i].data.u64;
-      if (key == kWakeKey) {
-        uint64_t count;
-        while (read(wake_.get(), &count, sizeof(count)) > 0) {
-        }
-        continue;
-      }
-      std::shared_ptr<Listener> listener = FindListener(key);
-      if (listener == nullptr) continue;
-      if (events[i].events & EPOLLIN) {
-        ReceiveOne(listener, buffer);
-      } else if (events[i].events & (EPOLLHUP | EPOLLERR)) {
-        DropListener(key, "all its processes are gone");
-      }
+  while (true) {
+    switch (WaitForCall(*listener)) {
+      case Wait::kCall:
+        if (!ReceiveOne(listener, buffer)) return;
+        break;
+      case Wait::kRetry:
+        break;
+      case Wait::kStop:
+        return;
+      case Wait::kHangUp:
+        DropListener(listener->key, "all its processes are gone");
+        return;
+      case Wait::kFailed:
+        // Fail closed: without this thread nobody answers the listener, so
+        // drop it (closing it once no worker holds it: the kernel answers
+        // ENOSYS).
+        spdlog::error("seccomp-notify: waiting on listener {}: {}; dropping it",
+                      listener->fd.get(), strerror(errno));
+        DropListener(listener->key, "waiting failed");
+        return;
     }
   }
 }
 
-void SeccompNotifyPlatform::ReceiveOne(const std::shared_ptr<Listener>& listener,
+// poll(2) on {listener, stop eventfd}, not epoll: with
+// SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP the trapping thread wakes the listener's
+// waiters with WF_CURRENT_CPU, and poll's wake function (pollwake) hands that
+// flag on to try_to_wake_up, so this thread runs on the trapping CPU (no IPI)
+// and the SEND's complete_on_current_cpu does the same back. An epoll
+// instance's ep_poll_callback drops the flag: its waiter was woken on another
+// CPU on every call.
+SeccompNotifyPlatform::Wait SeccompNotifyPlatform::WaitForCall(const Listener& listener) {
+  if (stopping_) return Wait::kStop;
+  pollfd fds[2] = {{listener.fd.get(), POLLIN, 0}, {stop_.get(), POLLIN, 0}};
+  if (poll(fds, 2, -1) < 0) return errno == EINTR ? Wait::kRetry : Wait::kFailed;
+  if (fds[1].revents != 0) return Wait::kStop;
+  if (fds[0].revents & POLLIN) return Wait::kCall;
+  if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) return Wait::kHangUp;
+  return Wait::kRetry;
+}
+
+bool SeccompNotifyPlatform::ReceiveOne(const std::shared_ptr<Listener>& listener,
                                        std::vector<uint64_t>& buffer) {
   // The kernel wants a zeroed buffer, at least as large as its own struct.
   auto* notif = reinterpret_cast<seccomp_notif*>(buffer.data());
@@ -236,17 +245,17 @@ void SeccompNotifyPlatform::ReceiveOne(const std::shared_ptr<Listener>& listener
     if (ioctls_.Recv(listener->fd.get(), notif) == 0) break;
     int err = errno;
     if (err == EINTR) {
-      if (stopping_) return;
+      if (stopping_) return true;
       continue;
     }
     if (err == ENOENT) {
       spdlog::debug("seccomp-notify: a trapped thread died before we read its call");
-      return;
+      return true;
     }
     spdlog::error("seccomp-notify: receiving on listener {}: {}; dropping it", listener->fd.get(),
                   strerror(err));
     DropListener(listener->key, "receive failed");
-    return;
+    return false;
   }
   TrappedCall call;
   call.id = notif->id;
@@ -259,16 +268,18 @@ void SeccompNotifyPlatform::ReceiveOne(const std::shared_ptr<Listener>& listener
   if (worker_count_ == 0 && !handler_->MayBlock(call)) {
     Work inline_work{listener, call};
     Answer(inline_work);
-    return;
+    return true;
   }
   Enqueue(Work{listener, call});
+  return true;
 }
 
 void SeccompNotifyPlatform::Enqueue(Work work) {
   {
     std::lock_guard<std::mutex> lock(queue_mutex_);
     queue_.push_back(std::move(work));
-    // Only the event thread gets here, so blocking_workers_ has one writer.
+    // Receiving threads start these under queue_mutex_; Stop joins them
+    // once every receiving thread is gone.
     const bool short_of_workers = static_cast<int>(queue_.size()) > idle_workers_;
     if (worker_count_ == 0 && short_of_workers &&
         static_cast<int>(blocking_workers_.size()) < blocking_worker_limit_) {
@@ -372,10 +383,17 @@ void SeccompNotifyPlatform::Stop() {
   stopped_ = true;
   stopping_ = true;
   uint64_t one = 1;
-  if (write(wake_.get(), &one, sizeof(one)) < 0) {
-    spdlog::warn("seccomp-notify: waking the event thread: {}", strerror(errno));
+  if (write(stop_.get(), &one, sizeof(one)) < 0) {
+    spdlog::warn("seccomp-notify: waking the receiving threads: {}", strerror(errno));
   }
-  if (event_thread_.joinable()) event_thread_.join();
+  std::map<uint64_t, std::thread> receivers;
+  {
+    std::lock_guard<std::mutex> lock(listeners_mutex_);
+    closed_ = true;  // no receiver starts after this
+    receivers.swap(receivers_);
+  }
+  for (auto& [key, thread] : receivers) thread.join();
+  JoinFinishedReceivers();
   size_t dropped = 0;
   {
     std::lock_guard<std::mutex> lock(queue_mutex_);
@@ -386,11 +404,10 @@ void SeccompNotifyPlatform::Stop() {
   queue_cv_.notify_all();
   for (std::thread& worker : workers_) worker.join();
   workers_.clear();
-  // The event thread, the only one to start these, is gone.
+  // The receiving threads, the only ones to start these, are gone.
   for (std::thread& worker : blocking_workers_) worker.join();
   blocking_workers_.clear();
   std::lock_guard<std::mutex> lock(listeners_mutex_);
-  closed_ = true;
   // Closing the listeners makes the kernel answer ENOSYS to the queued
   // calls and every later one (fail closed).
   listeners_.clear();

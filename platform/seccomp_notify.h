@@ -2,16 +2,17 @@
 // (SECCOMP_RET_USER_NOTIF) and are answered with SECCOMP_IOCTL_NOTIF_SEND or
 // SECCOMP_IOCTL_NOTIF_ADDFD + SECCOMP_ADDFD_FLAG_SEND.
 //
-// Threading: one event thread epolls every listener plus an eventfd (wakeup,
-// stop), receives each notification (EINTR: retry; ENOENT: the caller died
+// Threading: each listener has its own receiving thread (listeners are few:
+// the container init's and one per `runsc exec`), which waits for a call on
+// its listener alone, receives it (EINTR: retry; ENOENT: the caller died
 // before we read it, skipped) and queues it; a pool of workers takes calls
 // from the queue, runs the handler and answers. With no workers configured
-// the event thread answers calls itself, except those the handler says may
-// block (CallHandler::MayBlock): they go to workers started on demand, up
-// to `blocking_workers`, so a slow call never delays the others. A listener that reports
-// POLLHUP (all its processes are gone) is dropped. Listeners are shared with
-// the workers answering on them, so a fd is never closed (and its number
-// reused) under a worker.
+// the receiving thread answers calls itself, except those the handler says
+// may block (CallHandler::MayBlock): they go to workers started on demand, up
+// to `blocking_workers`, so a slow call never delays the others. A listener
+// that reports POLLHUP (all its processes are gone) is dropped with its
+// thread. Listeners are shared with the workers answering on them, so a fd is
+// never closed (and its number reused) under a worker.
 #ifndef RUNSC_PLATFORM_SECCOMP_NOTIFY_H_
 #define RUNSC_PLATFORM_SECCOMP_NOTIFY_H_
 
@@ -38,8 +39,9 @@ namespace platform {
 // Settings of a SeccompNotifyPlatform.
 struct SeccompNotifyOptions {
   NotifyIoctls* ioctls = nullptr;  // nullptr: the kernel's (RealNotifyIoctls)
-  // Handler threads; 0 answers every call on the event thread itself (no
-  // hand-off, no extra wake-up: one round trip), for handlers that never block.
+  // Handler threads; 0 answers every call on its listener's receiving thread
+  // (no hand-off, no extra wake-up: one round trip), for handlers that never
+  // block.
   int workers = 3;
   // With workers == 0: at most this many threads run the calls that may
   // block, started when a blocking call finds none idle. A call beyond them
@@ -49,7 +51,7 @@ struct SeccompNotifyOptions {
 
 class SeccompNotifyPlatform final : public Platform {
  public:
-  // Queries the notification struct sizes and sets up epoll and the eventfd.
+  // Queries the notification struct sizes and makes the stop eventfd.
   static absl::StatusOr<std::unique_ptr<SeccompNotifyPlatform>> Create(
       SeccompNotifyOptions options = {});
   ~SeccompNotifyPlatform() override;
@@ -58,8 +60,10 @@ class SeccompNotifyPlatform final : public Platform {
   absl::Status Start(CallHandler* handler) override;
   // Also sets SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP on `listener` where the
   // kernel has it (tried on the first listener; EINVAL means it has not).
+  // Once started, serves `listener` on a thread of its own at once.
   absl::Status AddListener(UniqueFd listener) override;
   size_t ListenerCount() const override;
+  // Wakes and joins every thread; closes the listeners. Idempotent.
   void Stop() override;
 
  private:
@@ -71,16 +75,25 @@ class SeccompNotifyPlatform final : public Platform {
     std::shared_ptr<Listener> listener;
     TrappedCall call;
   };
+  // What a receiving thread found on its listener.
+  enum class Wait { kCall, kHangUp, kStop, kRetry, kFailed };
 
   SeccompNotifyPlatform(NotifyIoctls& ioctls, NotifSizes sizes, int workers, int blocking_workers,
-                        UniqueFd epoll, UniqueFd wake);
+                        UniqueFd stop);
 
-  // The event thread.
-  void EventLoop();
-  // Receives one notification from `listener` and queues it.
-  void ReceiveOne(const std::shared_ptr<Listener>& listener, std::vector<uint64_t>& buffer);
-  std::shared_ptr<Listener> FindListener(uint64_t key) const;
+  // Starts the receiving thread of `listener`. Requires listeners_mutex_.
+  void StartReceiver(const std::shared_ptr<Listener>& listener);
+  // A receiving thread: serves `listener` until it hangs up or Stop.
+  void ReceiveLoop(std::shared_ptr<Listener> listener);
+  // Blocks until `listener` has a call, hangs up, or Stop.
+  Wait WaitForCall(const Listener& listener);
+  // Receives one notification from `listener` and answers or queues it;
+  // false when the listener failed and was dropped.
+  bool ReceiveOne(const std::shared_ptr<Listener>& listener, std::vector<uint64_t>& buffer);
+  // Forgets `key`; its receiving thread, the caller, is joined later.
   void DropListener(uint64_t key, const char* why);
+  // Joins the threads of dropped listeners.
+  void JoinFinishedReceivers();
   // Queues `work` for the workers; with workers_ == 0, starts a blocking
   // worker when none is idle (up to blocking_worker_limit_).
   void Enqueue(Work work);
@@ -99,8 +112,9 @@ class SeccompNotifyPlatform final : public Platform {
   const NotifSizes sizes_;
   const int worker_count_;
   const int blocking_worker_limit_;
-  const UniqueFd epoll_;
-  const UniqueFd wake_;  // eventfd: Stop() wakes the event thread with it
+  // eventfd: Stop() makes it readable once and for all, which every
+  // receiving thread's poll(2) sees.
+  const UniqueFd stop_;
   CallHandler* handler_ = nullptr;
   std::atomic<bool> stopping_{false};
   std::atomic<int> sync_wake_up_{-1};  // -1 unknown, 0 unsupported, 1 supported
@@ -109,21 +123,25 @@ class SeccompNotifyPlatform final : public Platform {
   std::mutex state_mutex_;  // serialises Start/Stop
   bool started_ = false;
   bool stopped_ = false;
-  std::thread event_thread_;
   std::vector<std::thread> workers_;
 
   mutable std::mutex listeners_mutex_;
   uint64_t next_key_ = 1;
   std::map<uint64_t, std::shared_ptr<Listener>> listeners_;
-  bool closed_ = false;  // after Stop: AddListener refuses
+  bool serving_ = false;  // after Start: AddListener starts a receiver
+  bool closed_ = false;   // after Stop: AddListener refuses
+  std::map<uint64_t, std::thread> receivers_;  // by listener key
+  // Receivers whose listener was dropped: exited or about to; joined by the
+  // next AddListener or Stop.
+  std::vector<std::thread> finished_receivers_;
 
   std::mutex queue_mutex_;
   std::condition_variable queue_cv_;
   std::deque<Work> queue_;
   bool queue_closed_ = false;
   int idle_workers_ = 0;
-  // Started on demand by the event thread (workers_ == 0 only); joined by
-  // Stop after the event thread.
+  // Started on demand by the receiving threads (workers_ == 0 only); joined
+  // by Stop after them.
   std::vector<std::thread> blocking_workers_;
 };
 

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -165,8 +166,11 @@ struct TrappedChild {
 
 // Forks a child that sets no_new_privs, loads TestProgram with
 // LoadFilterWithListener, passes the listener to us and runs `body`, whose
-// string is its report.
-void ForkTrapped(const std::function<std::string()>& body, TrappedChild& child) {
+// string is its report. The child closes every inherited fd but stdio and
+// `keep`: a copy of an earlier child's listener would keep that listener
+// open after we close it.
+void ForkTrapped(const std::function<std::string()>& body, TrappedChild& child,
+                 const std::vector<int>& keep = {}) {
   int sockets[2];
   int pipe_fds[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets), 0);
@@ -174,8 +178,11 @@ void ForkTrapped(const std::function<std::string()>& body, TrappedChild& child) 
   pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
-    close(sockets[0]);
-    close(pipe_fds[0]);
+    for (int fd = 3; fd < 1024; ++fd) {
+      if (fd != sockets[1] && fd != pipe_fds[1] && std::count(keep.begin(), keep.end(), fd) == 0) {
+        close(fd);
+      }
+    }
     std::string report;
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
       report = "no_new_privs failed";
@@ -208,6 +215,8 @@ std::unique_ptr<SeccompNotifyPlatform> NewPlatform(SeccompNotifyOptions options 
   EXPECT_THAT(platform, IsOk());
   return platform.ok() ? std::move(*platform) : nullptr;
 }
+
+CallResult Answer4242Real(const TrappedCall&, RemoteMemory&) { return CallResult::Value(4242); }
 
 TEST(SeccompNotifyTest, AnswersWithValuesAndWritesResultsIntoTheCaller) {
   TrappedChild child;
@@ -404,6 +413,116 @@ TEST(SeccompNotifyTest, StopClosesListenersSoTheKernelAnswersEnosys) {
   FunctionHandler handler([](const TrappedCall&, RemoteMemory&) { return CallResult::Value(0); });
   EXPECT_THAT(platform->Start(&handler), StatusIs(absl::StatusCode::kFailedPrecondition, _));
   platform->Stop();  // idempotent
+}
+
+// A trapped child that waits for a byte on `release` (EOF also ends the
+// wait), then makes one getppid and reports its answer.
+std::function<std::string()> GetppidAfter(int release) {
+  return [release] {
+    char byte;
+    while (read(release, &byte, 1) < 0 && errno == EINTR) {
+    }
+    long rc = syscall(SYS_getppid);
+    return fmt::format("getppid={}", rc < 0 ? -errno : rc);
+  };
+}
+
+// A pipe; the child of GetppidAfter(read end) goes on when the write end gets a byte.
+struct Gate {
+  UniqueFd read_end, write_end;
+  Gate() {
+    int fds[2];
+    EXPECT_EQ(pipe2(fds, O_CLOEXEC), 0);
+    read_end = UniqueFd(fds[0]);
+    write_end = UniqueFd(fds[1]);
+  }
+  void Open() { EXPECT_EQ(write(write_end.get(), "x", 1), 1); }
+};
+
+TEST(SeccompNotifyTest, AListenerIsDroppedWhenItsProcessesExitWhileItsThreadWaits) {
+  Gate gate;
+  TrappedChild idle;
+  ASSERT_NO_FATAL_FAILURE(ForkTrapped(GetppidAfter(gate.read_end.get()), idle, {gate.read_end.get()}));
+  FunctionHandler handler(Answer4242Real);
+  auto platform = NewPlatform({.workers = 0});
+  ASSERT_NE(platform, nullptr);
+  ASSERT_THAT(platform->Start(&handler), IsOk());
+  ASSERT_THAT(platform->AddListener(std::move(idle.listener)), IsOk());  // served at once
+  EXPECT_EQ(platform->ListenerCount(), 1u);
+  std::this_thread::sleep_for(50ms);  // its thread is waiting by now
+  ASSERT_EQ(kill(idle.pid, SIGKILL), 0);
+  ASSERT_TRUE(WaitExit(idle.pid));
+  idle.pid = -1;
+  EXPECT_TRUE(Eventually([&] { return platform->ListenerCount() == 0; }));
+  // A listener added after that one is gone (its thread joined) is served.
+  TrappedChild next;
+  ASSERT_NO_FATAL_FAILURE(ForkTrapped(GetppidAfter(gate.read_end.get()), next, {gate.read_end.get()}));
+  ASSERT_THAT(platform->AddListener(std::move(next.listener)), IsOk());
+  gate.Open();
+  EXPECT_EQ(next.Finish(), "getppid=4242");
+  EXPECT_EQ(handler.handled.count(), 1);
+}
+
+TEST(SeccompNotifyTest, StopWhileEveryThreadWaitsReturnsAndTheKernelAnswersEnosys) {
+  Gate gate;
+  TrappedChild first, second;
+  ASSERT_NO_FATAL_FAILURE(ForkTrapped(GetppidAfter(gate.read_end.get()), first, {gate.read_end.get()}));
+  ASSERT_NO_FATAL_FAILURE(ForkTrapped(GetppidAfter(gate.read_end.get()), second, {gate.read_end.get()}));
+  FunctionHandler handler(Answer4242Real);
+  auto platform = NewPlatform({.workers = 0});
+  ASSERT_NE(platform, nullptr);
+  ASSERT_THAT(platform->AddListener(std::move(first.listener)), IsOk());
+  ASSERT_THAT(platform->Start(&handler), IsOk());
+  ASSERT_THAT(platform->AddListener(std::move(second.listener)), IsOk());
+  std::this_thread::sleep_for(50ms);  // both threads are waiting by now
+  Events stopped;
+  std::thread stopper([&] {
+    platform->Stop();
+    stopped.Notify();
+  });
+  EXPECT_TRUE(stopped.WaitFor(1)) << "Stop did not return";
+  stopper.join();
+  EXPECT_EQ(platform->ListenerCount(), 0u);
+  EXPECT_THAT(platform->AddListener(UniqueFd(eventfd(0, EFD_CLOEXEC))),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "seccomp-notify: stopped"));
+  gate.Open();
+  gate.Open();
+  EXPECT_EQ(first.Finish(), fmt::format("getppid={}", -ENOSYS));
+  EXPECT_EQ(second.Finish(), fmt::format("getppid={}", -ENOSYS));
+  EXPECT_EQ(handler.handled.count(), 0);
+}
+
+TEST(SeccompNotifyTest, ListenersAreServedConcurrently) {
+  // The first child's call is held in the handler until the second child's
+  // call has been answered: that needs a thread per listener.
+  Gate gate;
+  TrappedChild first, second;
+  ASSERT_NO_FATAL_FAILURE(ForkTrapped(GetppidAfter(gate.read_end.get()), first, {gate.read_end.get()}));
+  Gate second_gate;
+  ASSERT_NO_FATAL_FAILURE(ForkTrapped(GetppidAfter(second_gate.read_end.get()), second, {second_gate.read_end.get()}));
+  Events first_entered, second_answered;
+  std::atomic<bool> first_saw_second{false};
+  const pid_t first_pid = first.pid;
+  FunctionHandler handler([&](const TrappedCall& call, RemoteMemory&) {
+    if (call.tid != first_pid) {
+      second_answered.Notify();
+      return CallResult::Value(2);
+    }
+    first_entered.Notify();
+    first_saw_second = second_answered.WaitFor(1);
+    return CallResult::Value(1);
+  });
+  auto platform = NewPlatform({.workers = 0});
+  ASSERT_NE(platform, nullptr);
+  ASSERT_THAT(platform->AddListener(std::move(first.listener)), IsOk());
+  ASSERT_THAT(platform->AddListener(std::move(second.listener)), IsOk());
+  ASSERT_THAT(platform->Start(&handler), IsOk());
+  gate.Open();
+  ASSERT_TRUE(first_entered.WaitFor(1));
+  second_gate.Open();
+  EXPECT_EQ(second.Finish(), "getppid=2");
+  EXPECT_EQ(first.Finish(), "getppid=1");
+  EXPECT_TRUE(first_saw_second);
 }
 
 TEST(SeccompNotifyTest, LoadFilterWithListenerAddsTsyncEsrchForTsync) {
