@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <memory>
 #include <utility>
 
 #include "fmt/format.h"
@@ -92,9 +93,11 @@ absl::Status SendDatagram(int socket, absl::Span<const uint8_t> bytes, absl::Spa
 }
 
 absl::StatusOr<Datagram> ReceiveDatagram(int socket, size_t max_fds) {
+  // One receive buffer per thread, reused: a message is copied out at its
+  // own size instead of a fresh kMaxMessageSize vector zeroed per message.
+  thread_local std::unique_ptr<uint8_t[]> buffer(new uint8_t[kMaxMessageSize]);
   Datagram datagram;
-  datagram.bytes.resize(kMaxMessageSize);
-  struct iovec iov = {datagram.bytes.data(), datagram.bytes.size()};
+  struct iovec iov = {buffer.get(), kMaxMessageSize};
   alignas(struct cmsghdr) char control[kControlSize] = {};
   struct msghdr message = {};
   message.msg_iov = &iov;
@@ -118,7 +121,7 @@ absl::StatusOr<Datagram> ReceiveDatagram(int socket, size_t max_fds) {
     return absl::InvalidArgumentError(fmt::format("{} fds exceed {} per message", datagram.fds.size(), max_fds));
   }
   if (got == 0 && datagram.fds.empty()) return absl::UnavailableError("the peer closed the connection");
-  datagram.bytes.resize(static_cast<size_t>(got));
+  datagram.bytes.assign(buffer.get(), buffer.get() + got);
   return datagram;
 }
 

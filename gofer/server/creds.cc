@@ -88,6 +88,31 @@ absl::StatusOr<ThreadCreds> ThreadCreds::Capture() {
   return creds;
 }
 
+namespace {
+
+// Same ids, groups and caps (the umask is set apart: it changes alone).
+bool SameIds(const protocol::Creds& a, const protocol::Creds& b) {
+  return a.fsuid == b.fsuid && a.fsgid == b.fsgid && a.cap_effective == b.cap_effective && a.groups == b.groups;
+}
+
+}  // namespace
+
+int ThreadCreds::Take(const protocol::Creds& caller) {
+  if (taken_.has_value() && SameIds(*taken_, caller)) {
+    SetUmask(caller.umask & 0777);
+    return 0;
+  }
+  if (taken_.has_value()) {
+    // Another caller's: its effective caps may lack CAP_SETUID/CAP_SETGID.
+    taken_.reset();
+    if (int err = SetCaps({permitted_, permitted_, inheritable_}); err != 0) return err;
+  }
+  if (int err = Switch(caller); err != 0) return err;
+  taken_ = caller;
+  SetUmask(caller.umask & 0777);
+  return 0;
+}
+
 int ThreadCreds::Switch(const protocol::Creds& caller) {
   // Order matters: groups and ids need CAP_SETGID/CAP_SETUID, which the
   // caller's effective set may lack, so the caps are lowered last. The
@@ -96,14 +121,17 @@ int ThreadCreds::Switch(const protocol::Creds& caller) {
   if (int err = SetGroups(caller.groups); err != 0) return err;
   if (int err = SetFsId(SYS_setfsgid, caller.fsgid); err != 0) return err;
   if (int err = SetFsId(SYS_setfsuid, caller.fsuid); err != 0) return err;
-  if (int err = SetCaps({caller.cap_effective & permitted_, permitted_, inheritable_}); err != 0) {
-    return err;
-  }
-  umask(caller.umask & 0777);
-  return 0;
+  return SetCaps({caller.cap_effective & permitted_, permitted_, inheritable_});
+}
+
+void ThreadCreds::SetUmask(uint32_t mask) {
+  if (mask == umask_) return;
+  umask(mask);
+  umask_ = mask;
 }
 
 absl::Status ThreadCreds::Reset() {
+  taken_.reset();
   if (int err = SetCaps({permitted_, permitted_, inheritable_}); err != 0) {
     return platform::ErrnoError(err, "restoring the serving thread's capabilities");
   }
@@ -111,6 +139,7 @@ absl::Status ThreadCreds::Reset() {
   if (SetFsId(SYS_setfsgid, fsgid_) != 0) return absl::InternalError("restoring the fsgid");
   if (int err = SetGroups({}); err != 0) return platform::ErrnoError(err, "clearing the groups");
   umask(0);
+  umask_ = 0;
   return absl::OkStatus();
 }
 

@@ -33,53 +33,53 @@ std::optional<uint32_t> IdInNamespace(const std::vector<platform::IdMapping>& ma
 // dropping a group could grant access).
 std::optional<protocol::Creds> MapCreds(const protocol::Creds& wire, const IdMaps& maps);
 
-// A serving thread's own credentials, captured once at its start.
-// Not thread-safe: each serving thread owns one and uses it from that
-// thread only.
+// A serving thread's credentials: its own (captured once at its start) or
+// the last caller's it took. Not thread-safe: each serving thread owns one
+// and uses it from that thread only.
+//
+// Invariant (DESIGN.md rule 2): a request is never performed with
+// credentials other than its own. `taken_` is exactly what the thread holds
+// (nullopt: its own); Take() returns 0 only once the thread holds every
+// part of the caller's credentials (groups, fsgid, fsuid, effective caps,
+// umask), either because the previous request's were the same or because it
+// set them all; on any failure `taken_` is cleared and the caller must
+// Reset() (or stop serving). Between requests a thread keeps the last
+// caller's credentials: it then only reads the socket, decodes and replies,
+// which check no file permission.
 class ThreadCreds {
  public:
   // Captures the calling thread's fsuid, fsgid and capability sets.
   static absl::StatusOr<ThreadCreds> Capture();
 
-  // Takes `caller` (already in this namespace): groups, fsgid, fsuid, then
-  // effective caps = caller's ∩ this thread's permitted, then the umask.
-  // Returns 0 or the errno of the step that failed (the thread may then be
-  // half-switched: call Reset in every case).
-  int Switch(const protocol::Creds& caller);
+  // Takes `caller` (already in this namespace). When the thread already
+  // holds the same ids, groups and caps this costs at most a umask(2);
+  // otherwise: full effective caps (needed to change ids), groups, fsgid,
+  // fsuid, then effective caps = caller's ∩ this thread's permitted, then
+  // the umask. Returns 0 or the errno of the step that failed (the thread
+  // is then half-switched: Reset before anything else).
+  int Take(const protocol::Creds& caller);
 
   // Back to the thread's own credentials: full effective caps first (they
   // are what allows the rest), fsuid, fsgid, no groups, umask 0. An error
   // means the thread's credentials are unknown: it must stop serving.
   absl::Status Reset();
 
+  // True while the thread holds its own credentials (no caller's).
+  bool own() const { return !taken_.has_value() && umask_ == 0; }
+
   // The permitted set (low and high 32 bits), for tests.
   uint64_t permitted() const { return permitted_; }
 
  private:
   ThreadCreds() = default;
+  int Switch(const protocol::Creds& caller);
+  void SetUmask(uint32_t mask);
 
   uint32_t fsuid_ = 0, fsgid_ = 0;
   uint64_t permitted_ = 0, inheritable_ = 0;
-};
-
-// Switches a thread to a caller's credentials for one scope and resets
-// them on the way out, even on error (a failed Reset is recorded in
-// `reset_status`, which the owner must check).
-class CredsScope {
- public:
-  CredsScope(ThreadCreds& thread, const protocol::Creds& caller, absl::Status& reset_status)
-      : thread_(thread), reset_status_(reset_status), error_(thread.Switch(caller)) {}
-  ~CredsScope() { reset_status_ = thread_.Reset(); }
-  CredsScope(const CredsScope&) = delete;
-  CredsScope& operator=(const CredsScope&) = delete;
-
-  // 0 when the switch succeeded, else its errno.
-  int error() const { return error_; }
-
- private:
-  ThreadCreds& thread_;
-  absl::Status& reset_status_;
-  int error_;
+  // The caller's credentials the thread holds (umask aside); nullopt: its own.
+  std::optional<protocol::Creds> taken_;
+  uint32_t umask_ = 0;  // the thread's umask now (its fs struct is its own)
 };
 
 }  // namespace gofer

@@ -74,29 +74,69 @@ std::optional<protocol::Creds> CredsOf(const RequestBody& body) {
 
 Answer FromReturn(long rc) { return rc < 0 ? Errno(errno) : Answer{}; }
 
-Answer Perform(const ServerOptions& options, int root_fd, ThreadCreds& creds,
-               protocol::Incoming<protocol::Request>& request, absl::Status& reset_status) {
+namespace {
+
+// Opens the gofer's own fds for the request's Dirs into `call.starts`;
+// 0 or the errno to answer.
+int OpenStarts(Call& call, const RequestBody& body, const std::vector<platform::UniqueFd>& received) {
+  call.starts.clear();
+  size_t next_fd = 0;
+  for (const protocol::Dir* dir : DirsOf(body)) {
+    int fd = dir->kind == protocol::Dir::Kind::kFd ? received.at(next_fd++).get() : -1;
+    Opened start = OpenStart(call.root_fd, *dir, fd);
+    if (start.error != 0) return start.error;
+    call.starts.push_back(std::move(start.fd));
+  }
+  return 0;
+}
+
+// Takes the caller's credentials; on failure the thread goes back to its
+// own (Outcome.status says whether it could) and the caller gets EPERM.
+bool TakeCaller(ThreadCreds& creds, const protocol::Creds& caller, Outcome& outcome) {
+  int err = creds.Take(caller);
+  if (err == 0) return true;
+  spdlog::warn("gofer: taking the caller's credentials: {}", strerror(err));
+  outcome.status = creds.Reset();
+  outcome.answer = Errno(EPERM);
+  return false;
+}
+
+Outcome Answered(Answer answer) {
+  Outcome outcome;
+  outcome.answer = std::move(answer);
+  return outcome;
+}
+
+}  // namespace
+
+Outcome Perform(const ServerOptions& options, int root_fd, ThreadCreds& creds,
+                protocol::Incoming<protocol::Request>& request) {
   const RequestBody& body = request.message.body;
   Handler handler = FindHandler(protocol::TypeOf(body));
   std::optional<protocol::Creds> wire_creds = CredsOf(body);
-  if (handler == nullptr || !wire_creds) return Errno(ENOSYS);  // the reader handles Hello
+  if (handler == nullptr || !wire_creds) return Answered(Errno(ENOSYS));  // the reader handles Hello
+  std::optional<protocol::Creds> caller = MapCreds(*wire_creds, options.id_maps);
+  if (!caller) return Answered(Errno(EPERM));  // an id the gofer's namespace does not map
+  Outcome outcome;
+  if (!TakeCaller(creds, *caller, outcome)) return outcome;
   Call call{options, root_fd, {}, {}};
-  size_t next_fd = 0;
-  for (const protocol::Dir* dir : DirsOf(body)) {
-    int received = dir->kind == protocol::Dir::Kind::kFd ? request.fds.at(next_fd++).get() : -1;
-    Opened start = OpenStart(root_fd, *dir, received);
-    if (start.error != 0) return Errno(start.error);
-    call.starts.push_back(std::move(start.fd));
+  int err = OpenStarts(call, body, request.fds);
+  if (err != 0) {
+    // With the gofer's own credentials, as a native call needs none to
+    // start at its cwd or dirfd; then the caller's again for the call.
+    outcome.status = creds.Reset();
+    if (!outcome.status.ok()) {
+      outcome.answer = Errno(EIO);
+      return outcome;
+    }
+    err = OpenStarts(call, body, request.fds);
+    if (err != 0) return Answered(Errno(err));
+    if (!TakeCaller(creds, *caller, outcome)) return outcome;
   }
   call.received = std::move(request.fds);
-  std::optional<protocol::Creds> caller = MapCreds(*wire_creds, options.id_maps);
-  if (!caller) return Errno(EPERM);  // an id the gofer's namespace does not map
-  CredsScope scope(creds, *caller, reset_status);
-  if (scope.error() != 0) {
-    spdlog::warn("gofer: taking the caller's credentials: {}", strerror(scope.error()));
-    return Errno(EPERM);
-  }
-  return handler(call, body);
+  outcome.answer = handler(call, body);
+  outcome.moved_cwd = call.moved_cwd;
+  return outcome;
 }
 
 std::string AuditLine(const protocol::Request& request, int64_t result) {

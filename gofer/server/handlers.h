@@ -24,12 +24,14 @@ struct Answer {
 
 // What a handler works with. `starts` are the gofer's own fds for the
 // request's Dirs, in field order (OpenStart); `received` are the client's
-// fds, only BindUnix's socket (the last one) is ever used.
+// fds, only BindUnix's socket (the last one) is ever used. A handler that
+// fchdir()s sets `moved_cwd` first: the thread goes back to the root after.
 struct Call {
   const ServerOptions& options;
   int root_fd;
   std::vector<platform::UniqueFd> starts;
   std::vector<platform::UniqueFd> received;
+  bool moved_cwd = false;
 };
 
 // -errno as an answer.
@@ -56,14 +58,23 @@ Answer HandleRemovexattr(Call& call, const protocol::Removexattr& request);
 // handlers_socket.cc
 Answer HandleBindUnix(Call& call, const protocol::BindUnix& request);
 
-// Performs one request (not Hello) on a serving thread: opens its start
-// directories (with the gofer's credentials: the caller's walk to its own
-// cwd needed no permission either), maps and takes the caller's
-// credentials, runs the handler from the table, and resets the
-// credentials. `reset_status` receives the reset's result; an error there
-// means the thread must stop serving.
-Answer Perform(const ServerOptions& options, int root_fd, ThreadCreds& creds,
-               protocol::Incoming<protocol::Request>& request, absl::Status& reset_status);
+// What performing a request left: its answer, and the thread's state.
+struct Outcome {
+  Answer answer;
+  // Not OK: the thread's credentials are unknown; it must stop serving.
+  absl::Status status;
+  // The handler changed the thread's cwd: restore it before the next.
+  bool moved_cwd = false;
+};
+
+// Performs one request (not Hello) on a serving thread: maps and takes the
+// caller's credentials (ThreadCreds::Take: cached from the thread's last
+// request when equal), opens the start directories with them, or, when
+// that fails, with the gofer's own (the caller's walk to its own cwd needed
+// no permission either) before taking the caller's again, and runs the
+// handler from the table. The thread keeps the caller's credentials after.
+Outcome Perform(const ServerOptions& options, int root_fd, ThreadCreds& creds,
+                protocol::Incoming<protocol::Request>& request);
 
 // The audit line of a performed request (JSON, one line, no newline).
 std::string AuditLine(const protocol::Request& request, int64_t result);

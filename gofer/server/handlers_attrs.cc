@@ -57,6 +57,7 @@ Answer InParent(Call& call, const std::string& path, uint32_t at_flags, Function
     parent = OpenParent(call.starts[0].get(), path);
     if (parent.error != 0) return Errno(parent.error);
   }
+  call.moved_cwd = true;
   if (fchdir(parent.dir.get()) != 0) return Errno(errno == ENOTDIR ? EBADF : errno);
   return FromReturn(function(parent.last.c_str(), (at_flags & AT_SYMLINK_NOFOLLOW) != 0));
 }

@@ -24,6 +24,7 @@ Answer HandleBindUnix(Call& call, const protocol::BindUnix& request) {
   if (request.path.empty() || request.path.size() > sizeof(address.sun_path)) return Errno(EINVAL);
   address.sun_family = AF_UNIX;
   memcpy(address.sun_path, request.path.data(), request.path.size());
+  call.moved_cwd = true;
   if (fchdir(call.starts[0].get()) != 0) return Errno(errno);
   socklen_t address_length = offsetof(struct sockaddr_un, sun_path) + request.path.size();
   return FromReturn(bind(socket, reinterpret_cast<struct sockaddr*>(&address), address_length));

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <thread>
 
@@ -24,10 +23,6 @@ namespace {
 
 using protocol::Incoming;
 using protocol::Request;
-
-// Requests waiting for a serving thread; past this the reader waits, so a
-// client cannot make the gofer queue without bound.
-constexpr size_t kMaxQueued = 256;
 
 // A serving thread's own fs struct (umask, cwd, root): its cwd is used by
 // BindUnix and the xattr calls, its umask is the caller's per request, and
@@ -50,18 +45,37 @@ absl::StatusOr<bool> NeedsChroot(int root_fd) {
 }
 
 // The state of one Serve call.
+//
+// Threading (leader/follower in the kernel): after the handshake every
+// serving thread blocks in recvmsg(2) on the socket itself. A SEQPACKET
+// socket wakes one exclusive waiter per datagram, so each request wakes
+// exactly one idle thread, which decodes it, performs it and replies: no
+// queue and no hand-off between threads on a request's path (each costs a
+// context switch, expensive on a small VM). A request that blocks (a FIFO's
+// open, a slow disk) holds only its own thread; the others keep reading.
+// Requests not yet read wait in the socket, whose buffer bounds them (the
+// client's sendmsg blocks), so at most `threads` messages are in memory.
 class Connection {
  public:
   Connection(const ServerOptions& options, int socket, int root_fd)
       : options_(options), socket_(socket), root_fd_(root_fd) {}
-  ~Connection() { Stop(); }
+  ~Connection() { Join(); }
 
   absl::Status Run(bool chroot_threads) {
     absl::Status status = StartServingThreads(chroot_threads);
-    if (status.ok()) status = ReadRequests();
-    Stop();
+    if (status.ok()) status = Greet();
+    {
+      std::lock_guard lock(mutex_);
+      if (status.ok()) {
+        serving_ = true;
+      } else {
+        closing_ = true;
+      }
+      changed_.notify_all();
+    }
+    Join();
     std::lock_guard lock(mutex_);
-    return failure_.ok() ? status : failure_;
+    return outcome_.ok() ? status : outcome_;
   }
 
  private:
@@ -70,42 +84,79 @@ class Connection {
     for (int i = 0; i < count; ++i) threads_.emplace_back([this, chroot_threads] { Serve(chroot_threads); });
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [&] { return started_ == count; });
-    return failure_;
+    return outcome_;
   }
 
-  // A serving thread: set up, then perform requests until Stop.
+  // A serving thread: set up, wait for the handshake, then read and
+  // perform requests until the connection ends.
   void Serve(bool chroot_threads) {
     absl::StatusOr<ThreadCreds> creds = SetUpServingThread(root_fd_, chroot_threads);
     {
-      std::lock_guard lock(mutex_);
+      std::unique_lock lock(mutex_);
       ++started_;
-      if (!creds.ok()) failure_ = platform::Annotate(creds.status(), "starting a serving thread");
+      if (!creds.ok()) outcome_ = platform::Annotate(creds.status(), "starting a serving thread");
       changed_.notify_all();
       if (!creds.ok()) return;
+      changed_.wait(lock, [&] { return serving_ || closing_; });
     }
     while (std::optional<Incoming<Request>> request = Next()) {
-      absl::Status reset = absl::OkStatus();
-      Answer answer = Perform(options_, root_fd_, *creds, *request, reset);
-      Reply(*request, answer);
-      // Invariant: no request is performed on credentials or a cwd left
-      // over from another; a thread that cannot restore them stops all.
-      if (!reset.ok() || fchdir(root_fd_) != 0) {
-        Fail(reset.ok() ? platform::LastError("fchdir back to the root") : reset);
-        return;
-      }
+      if (!PerformAndReply(*creds, *request)) return;
     }
   }
 
-  // One waiter is woken per event (not every idle thread: on a small VM
-  // each needless wake-up is a context switch on the request's path).
+  // False when the thread failed (after Fail): it must stop serving.
+  bool PerformAndReply(ThreadCreds& creds, Incoming<Request>& request) {
+    Outcome outcome = Perform(options_, root_fd_, creds, request);
+    Reply(request, outcome.answer);
+    absl::Status restored = outcome.status;
+    // Invariant: no request runs on a cwd left over from another. Back to
+    // the root with the thread's own credentials (the caller's may not
+    // search it); the next request takes its caller's again.
+    if (restored.ok() && outcome.moved_cwd) {
+      restored = creds.Reset();
+      if (restored.ok() && fchdir(root_fd_) != 0) restored = platform::LastError("fchdir back to the root");
+    }
+    Finish();
+    if (!restored.ok()) Fail(restored);
+    return restored.ok();
+  }
+
+  // The next request this thread performs, or nullopt when the connection
+  // is over (EOF, a protocol error, or stopping). Counts it in flight.
   std::optional<Incoming<Request>> Next() {
-    std::unique_lock lock(mutex_);
-    has_work_.wait(lock, [&] { return closing_ || !queue_.empty(); });
-    if (closing_) return std::nullopt;
-    Incoming<Request> request = std::move(queue_.front());
-    queue_.pop_front();
-    if (queue_.size() == kMaxQueued - 1) has_room_.notify_one();
-    return request;
+    while (true) {
+      {
+        std::lock_guard lock(mutex_);
+        if (closing_) return std::nullopt;
+      }
+      absl::StatusOr<protocol::Datagram> datagram = protocol::ReceiveDatagram(socket_);
+      if (absl::IsUnavailable(datagram.status())) {
+        Close();  // EOF: the client is gone
+        return std::nullopt;
+      }
+      if (absl::IsInvalidArgument(datagram.status())) return ProtocolError(0, datagram.status());
+      if (!datagram.ok()) {
+        Fail(platform::Annotate(datagram.status(), "reading requests"));
+        return std::nullopt;
+      }
+      uint32_t tag = protocol::PeekTag(datagram->bytes);
+      absl::StatusOr<Incoming<Request>> request =
+          protocol::DecodeIncomingRequest(datagram->bytes, std::move(datagram->fds));
+      if (!request.ok()) return ProtocolError(tag, request.status());
+      if (std::holds_alternative<protocol::Hello>(request->message.body)) {
+        return ProtocolError(tag, absl::InvalidArgumentError("hello: sent twice"));
+      }
+      std::lock_guard lock(mutex_);
+      if (closing_) return std::nullopt;  // dropped: its fds close here
+      ++in_flight_;
+      return *std::move(request);
+    }
+  }
+
+  // A request was answered.
+  void Finish() {
+    std::lock_guard lock(mutex_);
+    if (--in_flight_ == 0 && closing_) changed_.notify_all();
   }
 
   void Reply(const Incoming<Request>& request, const Answer& answer) {
@@ -124,92 +175,76 @@ class Connection {
   void Send(const protocol::Reply& reply, const std::vector<int>& fds) {
     std::lock_guard lock(send_mutex_);
     absl::Status status = protocol::SendReply(socket_, reply, fds);
-    if (!status.ok()) spdlog::debug("gofer: {}", status.ToString());  // the reader sees the EOF
+    if (!status.ok()) spdlog::debug("gofer: {}", status.ToString());  // a reader sees the EOF
   }
 
-  // Reads until EOF or a protocol error; Hello is answered here.
-  absl::Status ReadRequests() {
-    bool greeted = false;
-    while (true) {
-      absl::StatusOr<protocol::Datagram> datagram = protocol::ReceiveDatagram(socket_);
-      if (absl::IsUnavailable(datagram.status())) return absl::OkStatus();  // EOF
-      if (absl::IsInvalidArgument(datagram.status())) return ProtocolError(0, datagram.status());
-      RETURN_IF_ERROR(datagram.status());
-      uint32_t tag = protocol::PeekTag(datagram->bytes);
-      absl::StatusOr<Incoming<Request>> request =
-          protocol::DecodeIncomingRequest(datagram->bytes, std::move(datagram->fds));
-      if (!request.ok()) return ProtocolError(tag, request.status());
-      if (const auto* hello = std::get_if<protocol::Hello>(&request->message.body)) {
-        if (greeted) return ProtocolError(tag, absl::InvalidArgumentError("hello: sent twice"));
-        RETURN_IF_ERROR(Greet(tag, *hello));
-        greeted = true;
-      } else if (!greeted) {
-        return ProtocolError(tag, absl::FailedPreconditionError(
-                                      fmt::format("{} before hello", protocol::MessageName(
-                                                                         protocol::TypeOf(request->message.body)))));
-      } else if (!Enqueue(*std::move(request))) {
-        return absl::OkStatus();  // stopping: a serving thread failed
-      }
+  // Reads the first message, which must be Hello, and answers it; runs
+  // before any serving thread reads.
+  absl::Status Greet() {
+    absl::StatusOr<protocol::Datagram> datagram = protocol::ReceiveDatagram(socket_);
+    if (absl::IsUnavailable(datagram.status())) return absl::OkStatus();  // EOF
+    if (absl::IsInvalidArgument(datagram.status())) return SendError(0, datagram.status());
+    RETURN_IF_ERROR(datagram.status());
+    uint32_t tag = protocol::PeekTag(datagram->bytes);
+    absl::StatusOr<Incoming<Request>> request =
+        protocol::DecodeIncomingRequest(datagram->bytes, std::move(datagram->fds));
+    if (!request.ok()) return SendError(tag, request.status());
+    const auto* hello = std::get_if<protocol::Hello>(&request->message.body);
+    if (hello == nullptr) {
+      return SendError(tag, absl::FailedPreconditionError(fmt::format(
+                                "{} before hello", protocol::MessageName(protocol::TypeOf(request->message.body)))));
     }
-  }
-
-  absl::Status Greet(uint32_t tag, const protocol::Hello& hello) {
-    if (hello.min_version > protocol::kVersion || hello.max_version < protocol::kVersion) {
-      return ProtocolError(tag, absl::FailedPreconditionError("no common protocol version"));
+    if (hello->min_version > protocol::kVersion || hello->max_version < protocol::kVersion) {
+      return SendError(tag, absl::FailedPreconditionError("no common protocol version"));
     }
     Send(protocol::Reply{tag, protocol::HelloReply{protocol::kVersion}}, {});
     return absl::OkStatus();
   }
 
-  bool Enqueue(Incoming<Request> request) {
+  // A protocol error seen by a serving thread: no request starts any more,
+  // the ones in flight are answered first, then the Error (once), then the
+  // connection is shut down: nothing follows an Error.
+  std::nullopt_t ProtocolError(uint32_t tag, const absl::Status& status) {
     std::unique_lock lock(mutex_);
-    has_room_.wait(lock, [&] { return closing_ || queue_.size() < kMaxQueued; });
-    if (closing_) return false;
-    queue_.push_back(std::move(request));
-    has_work_.notify_one();
-    return true;
+    const bool first = !closing_;
+    closing_ = true;
+    if (first && outcome_.ok()) outcome_ = status;
+    changed_.wait(lock, [&] { return in_flight_ == 0; });
+    lock.unlock();
+    if (first) SendError(tag, status).IgnoreError();
+    return std::nullopt;
   }
 
-  // Requests in flight are answered first, then the Error, then the
-  // connection is shut down: nothing follows an Error.
-  absl::Status ProtocolError(uint32_t tag, const absl::Status& status) {
+  // Sends the Error and shuts the connection down; returns `status`.
+  absl::Status SendError(uint32_t tag, const absl::Status& status) {
     spdlog::warn("gofer: protocol error: {}", status.ToString());
-    Stop();
     Send(protocol::ErrorReply(tag, status), {});
-    shutdown(socket_, SHUT_RDWR);
+    shutdown(socket_, SHUT_RDWR);  // wakes every thread in recvmsg (EOF)
     return status;
   }
 
-  // Records a serving thread's failure and wakes the reader (EOF).
+  // EOF: the other threads stop after their current request.
+  void Close() {
+    std::lock_guard lock(mutex_);
+    closing_ = true;
+  }
+
+  // Records a serving thread's failure and wakes every reader (EOF).
   void Fail(const absl::Status& status) {
     spdlog::error("gofer: {}", status.ToString());
     {
       std::lock_guard lock(mutex_);
-      if (failure_.ok()) failure_ = absl::InternalError(status.ToString());
+      if (outcome_.ok()) outcome_ = absl::InternalError(status.ToString());
       closing_ = true;
-      WakeAll();
+      changed_.notify_all();
     }
     shutdown(socket_, SHUT_RDWR);
   }
 
-  // Drops queued requests (closing their fds) and joins the serving threads.
-  void Stop() {
-    {
-      std::lock_guard lock(mutex_);
-      closing_ = true;
-      queue_.clear();
-      WakeAll();
-    }
+  void Join() {
     for (std::thread& thread : threads_) {
       if (thread.joinable() && thread.get_id() != std::this_thread::get_id()) thread.join();
     }
-  }
-
-  // Called with mutex_ held: every waiter rechecks closing_.
-  void WakeAll() {
-    changed_.notify_all();
-    has_work_.notify_all();
-    has_room_.notify_all();
   }
 
   const ServerOptions& options_;
@@ -218,13 +253,13 @@ class Connection {
   std::vector<std::thread> threads_;
   std::mutex send_mutex_;  // one sendmsg at a time (each is atomic anyway)
   std::mutex mutex_;       // guards everything below
-  std::condition_variable changed_;   // a serving thread started
-  std::condition_variable has_work_;  // queue_ not empty, or closing_
-  std::condition_variable has_room_;  // queue_ below kMaxQueued, or closing_
-  std::deque<Incoming<Request>> queue_;
+  // A serving thread started; the handshake ended; in_flight_ reached 0.
+  std::condition_variable changed_;
   int started_ = 0;
-  bool closing_ = false;
-  absl::Status failure_;
+  bool serving_ = false;  // the handshake succeeded: threads may read
+  bool closing_ = false;  // no request starts any more
+  int in_flight_ = 0;     // requests read and not yet answered
+  absl::Status outcome_;  // the first protocol error or thread failure
 };
 
 }  // namespace

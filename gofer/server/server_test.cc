@@ -10,6 +10,8 @@
 #include <mutex>
 #include <set>
 #include <sys/wait.h>
+#include <linux/capability.h>
+#include <thread>
 
 #include "gofer/server/server_test_util.h"
 #include "gtest/gtest.h"
@@ -177,6 +179,125 @@ TEST_F(ServerCredsTest, CallerCannotExceedTheGofersCapabilities) {
   // the effective set is intersected with the thread's permitted set.
   protocol::Creds greedy = UserCreds(1000, ~0ULL);
   EXPECT_EQ(server_.Do(protocol::Mkdirat{greedy, Root(), "/group/g", 0755}).value, 0);
+}
+
+// The thread keeps a caller's credentials between requests (ThreadCreds):
+// each of these differs from the one before in one part only, and must run
+// with exactly its own, never the previous caller's.
+TEST_F(ServerCredsTest, CachedCredentialsNeverServeAnotherCaller) {
+  protocol::Creds member = UserCreds();
+  member.groups = {50};
+  EXPECT_EQ(server_.Do(protocol::Mkdirat{member, Root(), "/group/a", 0777}).value, 0);
+  EXPECT_EQ(server_.Do(protocol::Mkdirat{member, Root(), "/group/b", 0777}).value, 0);  // the same: cached
+  // Same ids, other groups: refused.
+  protocol::Creds other_group = member;
+  other_group.groups = {51};
+  EXPECT_EQ(server_.Do(protocol::Mkdirat{other_group, Root(), "/group/c", 0777}).value, -EACCES);
+  // Same ids and groups as before, other caps: CAP_DAC_OVERRIDE lets in.
+  other_group.cap_effective = Cap(CAP_DAC_OVERRIDE);
+  EXPECT_EQ(server_.Do(protocol::Mkdirat{other_group, Root(), "/group/d", 0777}).value, 0);
+  // ... and taking it away again refuses.
+  other_group.cap_effective = 0;
+  EXPECT_EQ(server_.Do(protocol::Mkdirat{other_group, Root(), "/group/e", 0777}).value, -EACCES);
+  // Same everything but the umask: only the umask changes.
+  member.umask = 0;
+  EXPECT_EQ(server_.Do(protocol::Mkdirat{member, Root(), "/group/f", 0777}).value, 0);
+  member.umask = 027;
+  EXPECT_EQ(server_.Do(protocol::Mkdirat{member, Root(), "/group/g", 0777}).value, 0);
+  // Other fsgid: owns what it makes.
+  protocol::Creds gid = member;
+  gid.fsgid = 50;
+  EXPECT_EQ(server_.Do(protocol::Mkdirat{gid, Root(), "/group/h", 0777}).value, 0);
+  struct stat st = {};
+  ASSERT_EQ(stat(root_.Host("/group/b").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0755u);  // UserCreds' umask 022
+  EXPECT_EQ(st.st_gid, 1000u);
+  ASSERT_EQ(stat(root_.Host("/group/f").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0777u);
+  ASSERT_EQ(stat(root_.Host("/group/g").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0750u);
+  ASSERT_EQ(stat(root_.Host("/group/h").c_str(), &st), 0);
+  EXPECT_EQ(st.st_gid, 50u);
+  EXPECT_NE(access(root_.Host("/group/c").c_str(), F_OK), 0);
+  EXPECT_NE(access(root_.Host("/group/e").c_str(), F_OK), 0);
+}
+
+// The caller's cwd lies below a directory it may not search (it got there
+// before the mode changed, or was given the fd): a native call works from
+// it, so the gofer finds the start with its own credentials, then performs
+// the call with the caller's.
+TEST_F(ServerCredsTest, AStartTheCallerCannotWalkToStillWorks) {
+  ASSERT_EQ(mkdir(root_.Host("/private").c_str(), 0700), 0);
+  ASSERT_EQ(mkdir(root_.Host("/private/open").c_str(), 0777), 0);
+  chmod(root_.Host("/private/open").c_str(), 0777);
+  platform::UniqueFd open_dir(open(root_.Host("/private/open").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  Dir at{Dir::Kind::kFd, "/private/open"};
+  // Twice: the second time the thread already holds the caller's creds.
+  EXPECT_EQ(server_.Do(protocol::Mkdirat{UserCreds(), at, "x", 0755}, {open_dir.get()}).value, 0);
+  EXPECT_EQ(server_.Do(protocol::Mkdirat{UserCreds(), at, "y", 0755}, {open_dir.get()}).value, 0);
+  struct stat st = {};
+  ASSERT_EQ(stat(root_.Host("/private/open/y").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 1000u);
+  // But the call itself is the caller's: not through the private parent.
+  EXPECT_EQ(server_.Do(protocol::Mkdirat{UserCreds(), Root(), "/private/z", 0755}).value, -EACCES);
+}
+
+// ---- concurrency ----
+
+// A request that blocks (opening a FIFO nobody reads) holds one serving
+// thread; the others keep reading and answering.
+TEST(ServerConcurrencyTest, ABlockingRequestDoesNotStallOthers) {
+  TempDir root;
+  ASSERT_EQ(mkfifo(root.Host("/fifo").c_str(), 0666), 0);
+  ServerOptions options;
+  options.threads = 2;
+  ServerHarness server(root, options);
+  server.Greet();
+  ASSERT_TRUE(protocol::SendRequest(server.client(), {500, protocol::Openat{RootCreds(), Root(), "/fifo", O_WRONLY, 0, 0}},
+                                    {})
+                  .ok());
+  for (int i = 0; i < 3; ++i) {
+    Got got = server.Do(protocol::Mkdirat{RootCreds(), Root(), "/d" + std::to_string(i), 0755});
+    EXPECT_EQ(got.value, 0) << i;
+  }
+  // Unblock the FIFO's open: its reply comes last.
+  platform::UniqueFd reader(open(root.Host("/fifo").c_str(), O_RDONLY | O_CLOEXEC));
+  absl::StatusOr<protocol::Incoming<protocol::Reply>> reply = protocol::ReceiveReply(server.client());
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->message.tag, 500u);
+  EXPECT_EQ(std::get<protocol::Result>(reply->message.body).value, 0);
+  EXPECT_EQ(reply->fds.size(), 1u);
+  EXPECT_TRUE(server.Finish().ok());
+}
+
+// Many requests from several client threads at once, on every serving
+// thread: each is answered once, under its own tag.
+TEST(ServerConcurrencyTest, ConcurrentClientsGetEveryReply) {
+  TempDir root;
+  ServerHarness server(root);
+  server.Greet();
+  constexpr int kSenders = 4, kEach = 50;
+  std::vector<std::thread> senders;
+  for (int t = 0; t < kSenders; ++t) {
+    senders.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        uint32_t tag = 1000 + t * kEach + i;
+        std::string path = "/t" + std::to_string(t) + "_" + std::to_string(i);
+        EXPECT_TRUE(protocol::SendRequest(server.client(), {tag, protocol::Mkdirat{RootCreds(), Root(), path, 0755}}, {})
+                        .ok());
+      }
+    });
+  }
+  std::set<uint32_t> tags;
+  for (int i = 0; i < kSenders * kEach; ++i) {
+    absl::StatusOr<protocol::Incoming<protocol::Reply>> reply = protocol::ReceiveReply(server.client());
+    ASSERT_TRUE(reply.ok()) << reply.status();
+    EXPECT_EQ(std::get<protocol::Result>(reply->message.body).value, 0);
+    tags.insert(reply->message.tag);
+  }
+  for (std::thread& sender : senders) sender.join();
+  EXPECT_EQ(tags.size(), static_cast<size_t>(kSenders * kEach));
+  EXPECT_TRUE(server.Finish().ok());
 }
 
 TEST(ServerIdMapTest, WireIdsAreMappedIntoTheGofersNamespace) {
