@@ -51,9 +51,10 @@ GoferClient::~GoferClient() {
     }
     pending_.clear();
   }
-  // Wakes the reader (recvmsg returns 0) without closing the fd under it.
+  // Wakes the reader and the watcher (recvmsg returns 0, poll POLLHUP)
+  // without closing the fd under them.
   shutdown(socket_.get(), SHUT_RDWR);
-  if (reader_.joinable()) reader_.join();
+  if (watcher_.joinable()) watcher_.join();
 }
 
 absl::Status GoferClient::Handshake(std::chrono::milliseconds timeout) {
@@ -72,7 +73,16 @@ absl::Status GoferClient::Handshake(std::chrono::milliseconds timeout) {
 }
 
 void GoferClient::Start() {
-  if (!reader_.joinable()) reader_ = std::thread(&GoferClient::ReadReplies, this);
+  if (!watcher_.joinable()) watcher_ = std::thread(&GoferClient::Watch, this);
+}
+
+void GoferClient::Watch() {
+  // No POLLIN: replies are the callers' to read, and their arrival does not
+  // wake this thread. POLLHUP (and POLLERR) come regardless.
+  pollfd poller{socket_.get(), 0, 0};
+  while (poll(&poller, 1, -1) < 0 && errno == EINTR) {
+  }
+  Fail(absl::UnavailableError("the gofer hung up"));  // a no-op once closed or failed
 }
 
 absl::Status GoferClient::failure() const {
@@ -114,16 +124,40 @@ absl::StatusOr<protocol::Incoming<protocol::Reply>> GoferClient::Call(const prot
     Fail(platform::Annotate(sent, "sending to the gofer"));
   }
   std::unique_lock<std::mutex> lock(mutex_);
-  pending.replied.wait(lock, [&] { return pending.reply.has_value(); });
+  AwaitReply(pending, lock);
   return std::move(*pending.reply);
 }
 
-void GoferClient::ReadReplies() {
-  while (true) {
-    absl::StatusOr<protocol::Incoming<protocol::Reply>> reply = protocol::ReceiveReply(socket_.get());
-    absl::Status status = reply.ok() ? Deliver(*std::move(reply)) : reply.status();
-    if (!status.ok()) {
-      Fail(status);
+void GoferClient::AwaitReply(Pending& pending, std::unique_lock<std::mutex>& lock) {
+  while (!pending.reply.has_value()) {
+    if (reading_) {
+      pending.waiting = true;
+      pending.replied.wait(lock);
+      pending.waiting = false;
+      continue;
+    }
+    reading_ = true;
+    lock.unlock();
+    ReadOne();
+    lock.lock();
+    reading_ = false;
+  }
+  // Our reply is here (delivered by us or another reader): if we were the
+  // reader, or the reader left while we were being woken, someone still
+  // waiting must read on.
+  if (!reading_) PassReaderRole();
+}
+
+void GoferClient::ReadOne() {
+  absl::StatusOr<protocol::Incoming<protocol::Reply>> reply = protocol::ReceiveReply(socket_.get());
+  absl::Status status = reply.ok() ? Deliver(*std::move(reply)) : reply.status();
+  if (!status.ok()) Fail(status);
+}
+
+void GoferClient::PassReaderRole() {
+  for (auto& [tag, pending] : pending_) {
+    if (pending->waiting) {
+      pending->replied.notify_one();
       return;
     }
   }

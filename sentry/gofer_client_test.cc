@@ -97,6 +97,67 @@ TEST(GoferClientTest, EightThreadsAtOnceGetTheirOwnRepliesOutOfOrder) {
   EXPECT_EQ(failures.count, 0);
 }
 
+// Leader/follower: callers read replies themselves. A call whose reply
+// never comes must not keep the others from theirs, whichever of them is
+// reading when it arrives.
+TEST(GoferClientTest, ACallWaitingForeverDoesNotHoldUpTheOthers) {
+  FakeGofer gofer;
+  Failures failures;
+  std::unique_ptr<GoferClient> client = ConnectByHand(gofer, failures);
+  ASSERT_NE(client, nullptr);
+  int64_t slow_answer = -1;
+  std::thread slow([&] {
+    auto reply = client->Call(MkdirRequest(100), {});
+    if (reply.ok()) slow_answer = std::get<protocol::Result>(reply->message.body).value;
+  });
+  auto slow_request = protocol::ReceiveRequest(gofer.server());
+  ASSERT_THAT(slow_request, IsOk());
+  // The slow caller is (or soon is) the reader: the others' replies reach
+  // them through it, and after each returns the role stays with a waiter.
+  for (uint32_t mode = 1; mode <= 5; ++mode) {
+    int64_t answer = -1;
+    std::thread quick([&] {
+      auto reply = client->Call(MkdirRequest(mode), {});
+      if (reply.ok()) answer = std::get<protocol::Result>(reply->message.body).value;
+    });
+    auto request = protocol::ReceiveRequest(gofer.server());
+    ASSERT_THAT(request, IsOk());
+    gofer.Send(request->message.tag, ResultOf(std::get<protocol::Mkdirat>(request->message.body).mode));
+    quick.join();
+    EXPECT_EQ(answer, mode);
+  }
+  gofer.Send(slow_request->message.tag, ResultOf(100));
+  slow.join();
+  EXPECT_EQ(slow_answer, 100);
+  EXPECT_EQ(failures.count, 0);
+}
+
+// Without the watcher (Start) a call still gets its reply: the caller reads it.
+TEST(GoferClientTest, ALoneCallReadsItsOwnReply) {
+  FakeGofer gofer;
+  gofer.Serve([](const auto&) { return ResultOf(9); });
+  Failures failures;
+  auto client = GoferClient::Connect(gofer.TakeClientEnd(), failures.Callback());
+  ASSERT_THAT(client, IsOk());
+  for (int i = 0; i < 3; ++i) {
+    auto reply = (*client)->Call(MkdirRequest(1), {});
+    ASSERT_THAT(reply, IsOk());
+    EXPECT_EQ(std::get<protocol::Result>(reply->message.body).value, 9);
+  }
+}
+
+// The watcher notices a gofer that hangs up while no call is outstanding.
+TEST(GoferClientTest, AnIdleHangUpIsNoticed) {
+  FakeGofer gofer;
+  Failures failures;
+  std::unique_ptr<GoferClient> client = ConnectByHand(gofer, failures);
+  ASSERT_NE(client, nullptr);
+  gofer.Close();
+  for (int i = 0; i < 500 && failures.count == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(failures.count, 1);
+  EXPECT_THAT(client->failure(), StatusIs(absl::StatusCode::kUnavailable, HasSubstr("hung up")));
+}
+
 TEST(GoferClientTest, EofFailsOutstandingAndLaterCallsAndCallsBackOnce) {
   FakeGofer gofer;
   Failures failures;
