@@ -27,6 +27,9 @@ constexpr const char* kAllowed[] = {
     "rt_sigprocmask", "rt_sigaction", "rt_sigreturn", "sched_yield", "nanosleep", "clock_nanosleep",
     "clock_gettime", "gettimeofday", "getpid", "gettid", "tgkill", "write", "writev", "read", "lseek",
     "getrandom", "exit", "exit_group", "restart_syscall",
+    // glibc's malloc sizes its arena count with it when a new thread first
+    // allocates under contention (the vproc threads do: SIGSYS without it)
+    "sched_getaffinity",
 };
 
 constexpr uint64_t kNamespaceFlags = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |

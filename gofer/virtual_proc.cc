@@ -41,9 +41,10 @@ absl::StatusOr<VirtualProc> PrepareVirtualProc(const std::string& cgroup_json, p
   source_options.cgroup = vproc::DirsOf(cgroup);
   source_options.init_start_seconds = static_cast<double>(init.start_time) / sysconf(_SC_CLK_TCK);
   ASSIGN_OR_RETURN(vproc.source, vproc::MachineSource::Open(source_options));
-  const uint32_t uid = HostIdOfRoot(maps.uid_map), gid = HostIdOfRoot(maps.gid_map);
+  vproc.uid = HostIdOfRoot(maps.uid_map);
+  vproc.gid = HostIdOfRoot(maps.gid_map);
   for (const vproc::VFileInfo& file : vproc::AllFiles()) {
-    absl::StatusOr<vproc::FileMount> mount = vproc::CreateFileMount(file.file, uid, gid);
+    absl::StatusOr<vproc::FileMount> mount = vproc::CreateFileMount(file.file, vproc.uid, vproc.gid);
     if (!mount.ok() && NoFuseHere(mount.status())) {
       spdlog::warn("virtual /proc off: {} (the container sees the host's files)", std::string(mount.status().message()));
       return VirtualProc{};
@@ -76,6 +77,8 @@ void ServeVirtualProc(const VirtualProc& vproc) {
   for (const vproc::FileMount& mount : vproc.mounts) {
     vproc::Options options;
     options.root_file = mount.file;
+    options.uid = vproc.uid;
+    options.gid = vproc.gid;
     options.generate = vproc::GenerateFrom(*vproc.source);
     std::thread([fd = mount.fuse.get(), options = std::move(options)] {
       absl::Status served = vproc::Serve(fd, options);

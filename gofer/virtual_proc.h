@@ -18,6 +18,9 @@ namespace gofer {
 struct VirtualProc {
   std::unique_ptr<vproc::MachineSource> source;
   std::vector<vproc::FileMount> mounts;
+  // The files' owner in the mount's (the host's) user namespace: the ids
+  // the container's root maps to, so that they show as root's inside.
+  uint32_t uid = 0, gid = 0;
 };
 
 // In the host's namespaces: opens the host's procfs and the container's

@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/sendfile.h>
@@ -40,6 +41,12 @@ std::string SnapshotText(int n) {
   std::string text;
   for (int i = 0; i < 500; ++i) text += fmt::format("snapshot {}\n", n);
   return text;
+}
+
+// Keeps the compiler from dropping an allocation.
+void benchmark_sink(const std::vector<std::string>& value) {
+  static std::atomic<size_t> total{0};
+  total += value.size();
 }
 
 Options TestOptions() {
@@ -98,6 +105,32 @@ void WithMount(const Options& options, const std::function<std::string(const std
     close(fd);
     rmdir(dir.c_str());
     return result;
+  });
+}
+
+// The gofer's threads (file server and vproc) allocate concurrently under
+// its filter: glibc's malloc then creates arenas, sized with
+// sched_getaffinity, which the filter must allow (it killed the gofer once).
+TEST(VprocServerTest, ThreadsMayAllocateUnderTheGofersFilter) {
+  ExpectInChild([]() -> std::string {
+    alarm(60);
+    CHILD_EXPECT_OK(InstallGoferFilter());  // single-threaded here: every later thread has it
+    std::vector<std::thread> threads;
+    std::atomic<int> done{0};
+    for (int i = 0; i < 8; ++i) {
+      threads.emplace_back([&] {
+        for (int round = 0; round < 20000; ++round) {
+          std::vector<std::string> garbage(8, std::string(100 + round % 500, 'x'));
+          benchmark_sink(garbage);
+        }
+        ++done;
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    cpu_set_t set;
+    CHILD_EXPECT(sched_getaffinity(0, sizeof(set), &set) == 0);
+    CHILD_EXPECT(done == 8);
+    return "";
   });
 }
 
