@@ -5,8 +5,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sched.h>
+#include <sys/syscall.h>
+
+#include <fstream>
+#include <sstream>
+
 #include "platform/cgroup_stats.h"
+#include "platform/cpu_view.h"
 #include "platform/procfs.h"
+#include "absl/strings/strip.h"
 #include "spdlog/spdlog.h"
 
 namespace sentry {
@@ -28,6 +36,23 @@ uint64_t JsonNumber(const nlohmann::ordered_json& json, std::initializer_list<co
   }
   return node->is_number_unsigned() ? node->get<uint64_t>() : 0;
 }
+
+std::optional<std::string> ReadText(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The host's online CPUs (the sentry sees the host's /sys).
+std::vector<uint64_t> HostCpus() {
+  std::optional<std::string> online = ReadText("/sys/devices/system/cpu/online");
+  return online ? platform::ParseCpuList(std::string(absl::StripAsciiWhitespace(*online))) : std::vector<uint64_t>{};
+}
+
+// The largest cpumask the kernel may copy (NR_CPUS is at most 8192 bits).
+constexpr size_t kMaxCpuMaskBytes = 8192 / 8;
 
 }  // namespace
 
@@ -69,7 +94,46 @@ struct sysinfo Emulator::Sysinfo() const {
   if (uint64_t procs = JsonNumber(*stats, {"pids", "current"}); procs > 0) {
     info.procs = static_cast<unsigned short>(procs > 0xffff ? 0xffff : procs);
   }
+  if (config_.virtual_proc) {  // the loads per visible CPU, as /proc/loadavg shows them
+    const size_t host = HostCpus().size(), visible = VisibleCpus().size();
+    if (host > 0 && visible > 0 && visible < host) {
+      for (unsigned long& load : info.loads) load = load * visible / host;
+    }
+  }
   return info;
+}
+
+std::vector<uint64_t> Emulator::VisibleCpus() const {
+  if (!cgroup_) return {};
+  platform::CpuLimits limits = platform::ReadCpuLimits([this](const std::string& controller, const std::string& file) {
+    std::string dir = cgroup_->ControllerDir(controller);
+    return dir.empty() ? std::nullopt : ReadText(dir + "/" + file);
+  });
+  return platform::VisibleCpus(HostCpus(), limits);
+}
+
+// sched_getaffinity(pid, len, mask) for the caller itself (pid 0): the
+// kernel's answer for the calling thread (same errors, same length), its
+// mask narrowed to the visible CPUs so that nproc and os.sched_getaffinity
+// agree with /sys/devices/system/cpu/online. A mask the narrowing would
+// empty (the thread is pinned elsewhere) is left as it is.
+CallResult Emulator::SchedGetaffinity(const platform::TrappedCall& call, platform::RemoteMemory& memory) const {
+  const size_t len = static_cast<size_t>(std::min<uint64_t>(call.args[1], kMaxCpuMaskBytes));
+  std::vector<uint64_t> mask((len + 7) / 8 + 1, 0);
+  long copied = syscall(SYS_sched_getaffinity, call.tid, len, mask.data());
+  if (copied < 0) return CallResult::Error(errno);
+  std::vector<uint64_t> narrowed(mask.size(), 0);
+  bool any = false;
+  for (uint64_t cpu : VisibleCpus()) {
+    if (cpu / 64 < mask.size() && (mask[cpu / 64] >> (cpu % 64)) & 1) {
+      narrowed[cpu / 64] |= 1ull << (cpu % 64);
+      any = true;
+    }
+  }
+  if (any) mask = std::move(narrowed);
+  CallResult written = WriteResult(memory, call.args[2], mask.data(), static_cast<size_t>(copied));
+  if (written.kind() == CallResult::Kind::kError) return written;
+  return CallResult::Value(copied);
 }
 
 // Invariant (rule 1): results are written to the caller's memory through
@@ -91,6 +155,13 @@ std::optional<CallResult> Emulator::Handle(const std::string& name, const platfo
   if (name == "sysinfo") {
     struct sysinfo info = Sysinfo();
     return WriteResult(memory, call.args[0], &info, sizeof(info));
+  }
+  if (name == "sched_getaffinity") {
+    // Another thread's or process's mask (a pid of the container's pid
+    // namespace), or no virtual /proc: the kernel answers. CONTINUE is safe
+    // (rule 1): the kernel only writes the mask; nothing depends on memory.
+    if (call.args[0] != 0 || call.tid == 0 || !config_.virtual_proc || !cgroup_) return CallResult::Continue();
+    return SchedGetaffinity(call, memory);
   }
   if (name == "sethostname" || name == "setdomainname") {
     // Policy: a container with its own uts namespace may name itself; the

@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "platform/cgroups.h"
@@ -28,15 +29,20 @@ class Emulator {
   // configured release.
   struct utsname Uname() const;
   // sysinfo(2): memory from the cgroup's limit and usage, procs from its
-  // process count, uptime since the container's init started; the rest (load,
-  // swap, high memory) is the host's.
+  // process count, uptime since the container's init started; with the
+  // virtual /proc, the loads scaled to the visible CPUs as /proc/loadavg
+  // shows them; the rest (swap, high memory) is the host's.
   struct sysinfo Sysinfo() const;
+  // The host CPUs the container is shown (platform/cpu_view.h); empty
+  // without a cgroup.
+  std::vector<uint64_t> VisibleCpus() const;
 
   // Handles one emulated call by name; nullopt when `name` is not emulated.
   std::optional<platform::CallResult> Handle(const std::string& name, const platform::TrappedCall& call,
                                              platform::RemoteMemory& memory) const;
 
  private:
+  platform::CallResult SchedGetaffinity(const platform::TrappedCall& call, platform::RemoteMemory& memory) const;
   platform::CallResult WriteResult(platform::RemoteMemory& memory, uint64_t addr, const void* data,
                                    size_t size) const;
   SandboxConfig config_;
