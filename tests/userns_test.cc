@@ -109,6 +109,21 @@ TEST_P(UserNamespaceTest, TheWorkloadSeesRootAndItsMaps) {
   EXPECT_THAT(lines[3], ::testing::MatchesRegex(" *0 +100000 +65536"));
 }
 
+// The virtual /proc files (mounted by the gofer from the host's user namespace into the
+// container's mount namespace) work in a user namespace and show as root's.
+TEST_P(UserNamespaceTest, VirtualProcFilesWorkAndBelongToRoot) {
+  if (!IsRunsc()) GTEST_SKIP() << "runc shows the host's /proc files";
+  BundleBuilder bundle = NewBundle();
+  bundle.MergePatch({{"linux", {{"resources", {{"memory", {{"limit", 256LL << 20}}}}}}}});
+  Prepare(bundle, {"sh", "-c", "grep MemTotal /proc/meminfo; ls -ln /proc/meminfo; cat /proc/uptime"});
+  RunResult result = rt().Run({"run", "--bundle", bundle.dir(), NewId()});
+  ASSERT_EQ(result.exit_code, 0) << result;
+  std::vector<std::string> lines = Lines(result.out);
+  ASSERT_EQ(lines.size(), 3u) << result;
+  EXPECT_THAT(lines[0], ::testing::MatchesRegex("MemTotal: +262144 kB"));
+  EXPECT_THAT(lines[1], ::testing::MatchesRegex("-r--r--r-- +1 0 +0 .*"));
+}
+
 TEST_P(UserNamespaceTest, FileOwnershipFollowsTheMapping) {
   std::string shared = tmp() + "/shared";
   fs::create_directory(shared);

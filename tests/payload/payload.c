@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -290,6 +291,16 @@ static int RawSyscall(int argc, char** argv) {
   return printf("%ld\n", rc) < 0;
 }
 
+// Prints "nprocs=<get_nprocs> online=<sysconf> affinity=<CPUs in sched_getaffinity(0)>": what
+// glibc (its /sys/devices/system/cpu/online) and nproc (the affinity mask) see.
+static int PrintCpus(void) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set)) return Fail(errno);
+  return printf("nprocs=%d online=%ld affinity=%d\n", get_nprocs(), sysconf(_SC_NPROCESSORS_ONLN),
+                CPU_COUNT(&set)) < 0;
+}
+
 // Prints "totalram=<bytes> freeram=<bytes> procs=<n> uptime=<secs>" from sysinfo(2).
 static int PrintSysinfo(void) {
   struct sysinfo info;
@@ -427,7 +438,7 @@ static int Usage(void) {
           "usage: payload hostname|domainname|pid|ppid|uid|status|umask|cwd|mountinfo|oom|"
           "ifaces|pids|fds|keyring|args...|exit N|readfd N|writefd N TEXT|mountprop PATH|write FILE|cat FILE|ls DIR|rlimit NAME|env NAME|"
           "sleep SECS|stat PATH|mountopts PATH|sysctl KEY|exec PATH|mkdir DIR|syscall NR [ARGS...]|echo WORDS...|"
-          "sysinfo|uname|sethostname NAME|denywalk NR:ERRNO...|hammer SECS [THREADS]|fsops DIR|fsperm DIR|"
+          "sysinfo|cpus|uname|sethostname NAME|denywalk NR:ERRNO...|hammer SECS [THREADS]|fsops DIR|fsperm DIR|"
           "fsrace SECS GOOD EVIL\n");
   return 2;
 }
@@ -444,6 +455,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (!strcmp(cmd, "pid")) return printf("%d\n", getpid()) < 0;
+  if (!strcmp(cmd, "cpus")) return PrintCpus();
   if (!strcmp(cmd, "ppid")) return printf("%d\n", getppid()) < 0;
   if (!strcmp(cmd, "uid")) return printf("%d %d\n", getuid(), getgid()) < 0;
   if (!strcmp(cmd, "status")) return PrintStatus();
