@@ -22,6 +22,8 @@ ROWS = {
     "BM_DeniedKeyctl": ("denied call (keyctl, invalid op)", "denied via the sentry (USER_NOTIF → EPERM, counted)"),
     "BM_Stat": ("stat (rootfs file)", "passthrough"),
     "BM_Read4k": ("4 KiB pread (page cache)", "passthrough"),
+    "BM_ReadProcMeminfo": ("cat /proc/meminfo (open, read to EOF, close)",
+                           "runsc: the virtual file (FUSE, served by the gofer); native/runc: procfs"),
     "BM_NotifRoundTrip": ("bare USER_NOTIF round trip (own listener)", "not possible: the sentry holds the listener"),
 }
 HEADING = "### Syscall costs (Google Benchmark)"
