@@ -326,6 +326,15 @@ TEST_F(DockerTest, CpusSetsTheCfsQuota) {
   EXPECT_THAT(r.out, AnyOf(Eq("150000\n100000\n"), Eq("150000 100000\n"))) << r;
 }
 
+// The virtual /proc under Docker's own flags: free and nproc show the limits (runc: the host).
+TEST_F(DockerTest, MemoryAndCpusShowInFreeAndNproc) {
+  if (RuntimeName() != "runsc") GTEST_SKIP() << "runc shows the host's /proc files";
+  if (sysconf(_SC_NPROCESSORS_ONLN) < 2) GTEST_SKIP() << "needs a host with 2 CPUs or more";
+  Shell r = Run("--memory 256m --cpus 0.5", "free -m | awk '/Mem:/ {print $2}'; nproc; grep -c ^processor /proc/cpuinfo");
+  EXPECT_EQ(r.code, 0) << r;
+  EXPECT_EQ(r.out, "256\n1\n1\n") << r;
+}
+
 TEST_F(DockerTest, SeccompProfileDeniesWithEperm) {
   std::string profile = fmt::format("/tmp/runsc-docker-seccomp-{}.json", getpid());
   // SCMP_ACT_ERRNO without errnoRet: Docker's and runc's default errno, EPERM.
