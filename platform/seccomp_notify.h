@@ -4,9 +4,11 @@
 //
 // Threading: each listener has its own receiving thread (listeners are few:
 // the container init's and one per `runsc exec`), which waits for a call on
-// its listener alone, receives it (EINTR: retry; ENOENT: the caller died
-// before we read it, skipped) and queues it; a pool of workers takes calls
-// from the queue, runs the handler and answers. With no workers configured
+// its listener alone, blocked in RECV (Stop interrupts it with a signal) or,
+// on kernels before 6.11, in poll(2) with a stop eventfd; receives it (EINTR:
+// retry; ENOENT: the caller died before we read it, skipped) and queues it;
+// a pool of workers takes calls from the queue, runs the handler and
+// answers. With no workers configured
 // the receiving thread answers calls itself, except those the handler says
 // may block (CallHandler::MayBlock): they go to workers started on demand, up
 // to `blocking_workers`, so a slow call never delays the others. A listener
@@ -47,6 +49,11 @@ struct SeccompNotifyOptions {
   // block, started when a blocking call finds none idle. A call beyond them
   // waits in the queue (only behind other blocking calls).
   int blocking_workers = 8;
+  // How a receiving thread waits: blocked in SECCOMP_IOCTL_NOTIF_RECV (true)
+  // or in poll(2) then RECV (false). Unset: blocked in RECV where the kernel
+  // releases such a RECV when the listener's processes are all gone (Linux
+  // >= 6.11); see seccomp_notify.cc.
+  std::optional<bool> blocking_recv = std::nullopt;
 };
 
 class SeccompNotifyPlatform final : public Platform {
@@ -77,22 +84,28 @@ class SeccompNotifyPlatform final : public Platform {
   };
   // What a receiving thread found on its listener.
   enum class Wait { kCall, kHangUp, kStop, kRetry, kFailed };
+  struct Receiver {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> exited;  // set by the thread as it returns
+  };
 
   SeccompNotifyPlatform(NotifyIoctls& ioctls, NotifSizes sizes, int workers, int blocking_workers,
-                        UniqueFd stop);
+                        bool blocking_recv, UniqueFd stop);
 
   // Starts the receiving thread of `listener`. Requires listeners_mutex_.
   void StartReceiver(const std::shared_ptr<Listener>& listener);
   // A receiving thread: serves `listener` until it hangs up or Stop.
-  void ReceiveLoop(std::shared_ptr<Listener> listener);
-  // Blocks until `listener` has a call, hangs up, or Stop.
+  void ReceiveLoop(std::shared_ptr<Listener> listener, std::shared_ptr<std::atomic<bool>> exited);
+  // Blocks until `listener` has a call, hangs up, or Stop (poll mode only).
   Wait WaitForCall(const Listener& listener);
+  // Wakes `receiver` (a signal interrupts a blocked RECV) and joins it.
+  void StopReceiver(Receiver& receiver);
   // Receives one notification from `listener` and answers or queues it;
   // false when the listener failed and was dropped.
   bool ReceiveOne(const std::shared_ptr<Listener>& listener, std::vector<uint64_t>& buffer);
   // Forgets `key`; its receiving thread, the caller, is joined later.
   void DropListener(uint64_t key, const char* why);
-  // Joins the threads of dropped listeners.
+  // Joins the threads of dropped listeners (they have returned or are about to).
   void JoinFinishedReceivers();
   // Queues `work` for the workers; with workers_ == 0, starts a blocking
   // worker when none is idle (up to blocking_worker_limit_).
@@ -112,6 +125,7 @@ class SeccompNotifyPlatform final : public Platform {
   const NotifSizes sizes_;
   const int worker_count_;
   const int blocking_worker_limit_;
+  const bool blocking_recv_;
   // eventfd: Stop() makes it readable once and for all, which every
   // receiving thread's poll(2) sees.
   const UniqueFd stop_;
@@ -130,10 +144,10 @@ class SeccompNotifyPlatform final : public Platform {
   std::map<uint64_t, std::shared_ptr<Listener>> listeners_;
   bool serving_ = false;  // after Start: AddListener starts a receiver
   bool closed_ = false;   // after Stop: AddListener refuses
-  std::map<uint64_t, std::thread> receivers_;  // by listener key
+  std::map<uint64_t, Receiver> receivers_;  // by listener key
   // Receivers whose listener was dropped: exited or about to; joined by the
   // next AddListener or Stop.
-  std::vector<std::thread> finished_receivers_;
+  std::vector<Receiver> finished_receivers_;
 
   std::mutex queue_mutex_;
   std::condition_variable queue_cv_;

@@ -439,12 +439,23 @@ struct Gate {
   void Open() { EXPECT_EQ(write(write_end.get(), "x", 1), 1); }
 };
 
-TEST(SeccompNotifyTest, AListenerIsDroppedWhenItsProcessesExitWhileItsThreadWaits) {
+// The new-behaviour tests run in both ways of waiting for a call.
+class WaitModeTest : public ::testing::TestWithParam<bool> {
+ protected:
+  SeccompNotifyOptions Options() { return {.workers = 0, .blocking_recv = GetParam()}; }
+};
+
+INSTANTIATE_TEST_SUITE_P(SeccompNotify, WaitModeTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "BlockingRecv" : "PollThenRecv";
+                         });
+
+TEST_P(WaitModeTest, AListenerIsDroppedWhenItsProcessesExitWhileItsThreadWaits) {
   Gate gate;
   TrappedChild idle;
   ASSERT_NO_FATAL_FAILURE(ForkTrapped(GetppidAfter(gate.read_end.get()), idle, {gate.read_end.get()}));
   FunctionHandler handler(Answer4242Real);
-  auto platform = NewPlatform({.workers = 0});
+  auto platform = NewPlatform(Options());
   ASSERT_NE(platform, nullptr);
   ASSERT_THAT(platform->Start(&handler), IsOk());
   ASSERT_THAT(platform->AddListener(std::move(idle.listener)), IsOk());  // served at once
@@ -463,13 +474,13 @@ TEST(SeccompNotifyTest, AListenerIsDroppedWhenItsProcessesExitWhileItsThreadWait
   EXPECT_EQ(handler.handled.count(), 1);
 }
 
-TEST(SeccompNotifyTest, StopWhileEveryThreadWaitsReturnsAndTheKernelAnswersEnosys) {
+TEST_P(WaitModeTest, StopWhileEveryThreadWaitsReturnsAndTheKernelAnswersEnosys) {
   Gate gate;
   TrappedChild first, second;
   ASSERT_NO_FATAL_FAILURE(ForkTrapped(GetppidAfter(gate.read_end.get()), first, {gate.read_end.get()}));
   ASSERT_NO_FATAL_FAILURE(ForkTrapped(GetppidAfter(gate.read_end.get()), second, {gate.read_end.get()}));
   FunctionHandler handler(Answer4242Real);
-  auto platform = NewPlatform({.workers = 0});
+  auto platform = NewPlatform(Options());
   ASSERT_NE(platform, nullptr);
   ASSERT_THAT(platform->AddListener(std::move(first.listener)), IsOk());
   ASSERT_THAT(platform->Start(&handler), IsOk());
@@ -492,7 +503,7 @@ TEST(SeccompNotifyTest, StopWhileEveryThreadWaitsReturnsAndTheKernelAnswersEnosy
   EXPECT_EQ(handler.handled.count(), 0);
 }
 
-TEST(SeccompNotifyTest, ListenersAreServedConcurrently) {
+TEST_P(WaitModeTest, ListenersAreServedConcurrently) {
   // The first child's call is held in the handler until the second child's
   // call has been answered: that needs a thread per listener.
   Gate gate;
@@ -512,7 +523,7 @@ TEST(SeccompNotifyTest, ListenersAreServedConcurrently) {
     first_saw_second = second_answered.WaitFor(1);
     return CallResult::Value(1);
   });
-  auto platform = NewPlatform({.workers = 0});
+  auto platform = NewPlatform(Options());
   ASSERT_NE(platform, nullptr);
   ASSERT_THAT(platform->AddListener(std::move(first.listener)), IsOk());
   ASSERT_THAT(platform->AddListener(std::move(second.listener)), IsOk());
@@ -601,7 +612,8 @@ class SeamTest : public ::testing::Test {
  protected:
   void SetUp() override {
     EXPECT_CALL(ioctls_, SetFlags(_, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP)).WillRepeatedly(Return(0));
-    platform_ = NewPlatform({.ioctls = &ioctls_, .workers = 2});
+    // Poll mode: the mocks answer at once, where the kernel's RECV blocks.
+    platform_ = NewPlatform({.ioctls = &ioctls_, .workers = 2, .blocking_recv = false});
     ASSERT_NE(platform_, nullptr);
     listener_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK | EFD_SEMAPHORE);
     ASSERT_GE(listener_, 0);
@@ -792,7 +804,7 @@ TEST_F(SeamTest, SyncWakeUpIsTriedOnceWhenTheKernelLacksIt) {
   MockNotifyIoctls ioctls;
   EXPECT_CALL(ioctls, SetFlags(_, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP))
       .WillOnce(SetErrnoAndReturn(EINVAL, -1));
-  auto platform = NewPlatform({.ioctls = &ioctls, .workers = 1});
+  auto platform = NewPlatform({.ioctls = &ioctls, .workers = 1, .blocking_recv = false});
   ASSERT_NE(platform, nullptr);
   ASSERT_THAT(platform->AddListener(UniqueFd(eventfd(0, EFD_CLOEXEC))), IsOk());
   ASSERT_THAT(platform->AddListener(UniqueFd(eventfd(0, EFD_CLOEXEC))), IsOk());
