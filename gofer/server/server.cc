@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -69,7 +70,7 @@ class Connection {
       if (status.ok()) {
         serving_ = true;
       } else {
-        closing_ = true;
+        closing_.store(true);
       }
       changed_.notify_all();
     }
@@ -97,7 +98,7 @@ class Connection {
       if (!creds.ok()) outcome_ = platform::Annotate(creds.status(), "starting a serving thread");
       changed_.notify_all();
       if (!creds.ok()) return;
-      changed_.wait(lock, [&] { return serving_ || closing_; });
+      changed_.wait(lock, [&] { return serving_ || closing_.load(); });
     }
     while (std::optional<Incoming<Request>> request = Next()) {
       if (!PerformAndReply(*creds, *request)) return;
@@ -123,15 +124,13 @@ class Connection {
 
   // The next request this thread performs, or nullopt when the connection
   // is over (EOF, a protocol error, or stopping). Counts it in flight.
+  // No lock on this path: a contended mutex is a futex round trip.
   std::optional<Incoming<Request>> Next() {
     while (true) {
-      {
-        std::lock_guard lock(mutex_);
-        if (closing_) return std::nullopt;
-      }
+      if (closing_.load()) return std::nullopt;
       absl::StatusOr<protocol::Datagram> datagram = protocol::ReceiveDatagram(socket_);
       if (absl::IsUnavailable(datagram.status())) {
-        Close();  // EOF: the client is gone
+        closing_.store(true);  // EOF: the others stop after their current request
         return std::nullopt;
       }
       if (absl::IsInvalidArgument(datagram.status())) return ProtocolError(0, datagram.status());
@@ -146,17 +145,25 @@ class Connection {
       if (std::holds_alternative<protocol::Hello>(request->message.body)) {
         return ProtocolError(tag, absl::InvalidArgumentError("hello: sent twice"));
       }
-      std::lock_guard lock(mutex_);
-      if (closing_) return std::nullopt;  // dropped: its fds close here
-      ++in_flight_;
+      // Counted before closing_ is checked, and ProtocolError sets closing_
+      // before it reads the count (both sequentially consistent): either it
+      // waits for this request, or this request sees closing_ and is
+      // dropped (its fds close here). Nothing is sent after the Error.
+      in_flight_.fetch_add(1);
+      if (closing_.load()) {
+        Finish();
+        return std::nullopt;
+      }
       return *std::move(request);
     }
   }
 
-  // A request was answered.
+  // A request was answered (or dropped).
   void Finish() {
-    std::lock_guard lock(mutex_);
-    if (--in_flight_ == 0 && closing_) changed_.notify_all();
+    if (in_flight_.fetch_sub(1) == 1 && closing_.load()) {
+      std::lock_guard lock(mutex_);
+      changed_.notify_all();
+    }
   }
 
   void Reply(const Incoming<Request>& request, const Answer& answer) {
@@ -172,8 +179,8 @@ class Connection {
     Send(reply, fds);
   }
 
+  // Concurrent senders need no lock: a SEQPACKET sendmsg is atomic.
   void Send(const protocol::Reply& reply, const std::vector<int>& fds) {
-    std::lock_guard lock(send_mutex_);
     absl::Status status = protocol::SendReply(socket_, reply, fds);
     if (!status.ok()) spdlog::debug("gofer: {}", status.ToString());  // a reader sees the EOF
   }
@@ -205,11 +212,10 @@ class Connection {
   // the ones in flight are answered first, then the Error (once), then the
   // connection is shut down: nothing follows an Error.
   std::nullopt_t ProtocolError(uint32_t tag, const absl::Status& status) {
+    const bool first = !closing_.exchange(true);
     std::unique_lock lock(mutex_);
-    const bool first = !closing_;
-    closing_ = true;
     if (first && outcome_.ok()) outcome_ = status;
-    changed_.wait(lock, [&] { return in_flight_ == 0; });
+    changed_.wait(lock, [&] { return in_flight_.load() == 0; });
     lock.unlock();
     if (first) SendError(tag, status).IgnoreError();
     return std::nullopt;
@@ -223,19 +229,13 @@ class Connection {
     return status;
   }
 
-  // EOF: the other threads stop after their current request.
-  void Close() {
-    std::lock_guard lock(mutex_);
-    closing_ = true;
-  }
-
   // Records a serving thread's failure and wakes every reader (EOF).
   void Fail(const absl::Status& status) {
     spdlog::error("gofer: {}", status.ToString());
     {
       std::lock_guard lock(mutex_);
       if (outcome_.ok()) outcome_ = absl::InternalError(status.ToString());
-      closing_ = true;
+      closing_.store(true);
       changed_.notify_all();
     }
     shutdown(socket_, SHUT_RDWR);
@@ -251,14 +251,14 @@ class Connection {
   const int socket_;
   const int root_fd_;
   std::vector<std::thread> threads_;
-  std::mutex send_mutex_;  // one sendmsg at a time (each is atomic anyway)
-  std::mutex mutex_;       // guards everything below
-  // A serving thread started; the handshake ended; in_flight_ reached 0.
+  std::atomic<bool> closing_{false};  // no request starts any more
+  std::atomic<int> in_flight_{0};     // requests counted in Next and not yet Finished
+  std::mutex mutex_;                  // guards everything below
+  // A serving thread started; the handshake ended; in_flight_ reached 0
+  // while closing_.
   std::condition_variable changed_;
   int started_ = 0;
   bool serving_ = false;  // the handshake succeeded: threads may read
-  bool closing_ = false;  // no request starts any more
-  int in_flight_ = 0;     // requests read and not yet answered
   absl::Status outcome_;  // the first protocol error or thread failure
 };
 
