@@ -1,8 +1,10 @@
 // Pure functions of the server: id mapping, device policy, path splitting.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
 #include "gofer/server/creds.h"
+#include "gofer/server/handlers.h"
 #include "gofer/server/policy.h"
 #include "gofer/server/resolve.h"
 #include "gtest/gtest.h"
@@ -60,6 +62,28 @@ TEST(SplitLastTest, KernelStyleLastComponent) {
   EXPECT_EQ(SplitLast("a/.."), P("a/", ".."));
   EXPECT_EQ(SplitLast("."), P("", "."));
   EXPECT_EQ(SplitLast(""), P("", ""));
+}
+
+// The server's root fd is lent to absolute-path requests: a handler that
+// takes ownership of a start gets a dup, and the root stays open.
+TEST(StartFdTest, ABorrowedRootIsNeverGivenAway) {
+  platform::UniqueFd root(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  ASSERT_TRUE(root.valid());
+  {
+    StartFd borrowed = StartFd::Borrowed(root.get());
+    EXPECT_EQ(borrowed.get(), root.get());
+    platform::UniqueFd taken = borrowed.Take();
+    ASSERT_TRUE(taken.valid());
+    EXPECT_NE(taken.get(), root.get());
+    EXPECT_EQ(borrowed.get(), root.get());
+  }
+  EXPECT_EQ(fcntl(root.get(), F_GETFD), FD_CLOEXEC);  // still open after both went away
+  platform::UniqueFd own(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  const int raw = own.get();
+  StartFd owned = StartFd::Owned(std::move(own));
+  EXPECT_EQ(owned.get(), raw);
+  platform::UniqueFd taken = owned.Take();
+  EXPECT_EQ(taken.get(), raw);  // the very fd, handed over
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // The handler table and what every request goes through around its handler.
 #include <errno.h>
+#include <fcntl.h>
 
 #include <optional>
 #include <type_traits>
@@ -74,6 +75,11 @@ std::optional<protocol::Creds> CredsOf(const RequestBody& body) {
 
 Answer FromReturn(long rc) { return rc < 0 ? Errno(errno) : Answer{}; }
 
+platform::UniqueFd StartFd::Take() {
+  if (owned_.valid()) return std::move(owned_);
+  return platform::UniqueFd(fcntl(fd_, F_DUPFD_CLOEXEC, 0));
+}
+
 namespace {
 
 // Opens the gofer's own fds for the request's Dirs into `call.starts`;
@@ -82,10 +88,13 @@ int OpenStarts(Call& call, const RequestBody& body, const std::vector<platform::
   call.starts.clear();
   size_t next_fd = 0;
   for (const protocol::Dir* dir : DirsOf(body)) {
-    int fd = dir->kind == protocol::Dir::Kind::kFd ? received.at(next_fd++).get() : -1;
-    Opened start = OpenStart(call.root_fd, *dir, fd);
+    if (dir->kind == protocol::Dir::Kind::kRoot) {
+      call.starts.push_back(StartFd::Borrowed(call.root_fd));
+      continue;
+    }
+    Opened start = OpenStart(call.root_fd, *dir, received.at(next_fd++).get());
     if (start.error != 0) return start.error;
-    call.starts.push_back(std::move(start.fd));
+    call.starts.push_back(StartFd::Owned(std::move(start.fd)));
   }
   return 0;
 }

@@ -22,14 +22,36 @@ struct Answer {
   platform::UniqueFd fd;
 };
 
-// What a handler works with. `starts` are the gofer's own fds for the
-// request's Dirs, in field order (OpenStart); `received` are the client's
-// fds, only BindUnix's socket (the last one) is ever used. A handler that
-// fchdir()s sets `moved_cwd` first: the thread goes back to the root after.
+// Where a request's path starts: the gofer's own fd (OpenStart) for a
+// client directory, or the server's root fd, borrowed for an absolute path
+// (a dup per operand would be two syscalls on every call). Invariant: a
+// borrowed fd is never closed here; Take() hands out a dup of it instead.
+class StartFd {
+ public:
+  static StartFd Owned(platform::UniqueFd fd) {
+    const int raw = fd.get();  // before the move: argument order is unspecified
+    return StartFd(raw, std::move(fd));
+  }
+  static StartFd Borrowed(int fd) { return StartFd(fd, platform::UniqueFd()); }
+  int get() const { return fd_; }
+  // An fd the caller owns: this one (it is left empty), or a dup of the
+  // borrowed one (invalid if the dup fails: errno says why).
+  platform::UniqueFd Take();
+
+ private:
+  StartFd(int fd, platform::UniqueFd owned) : fd_(fd), owned_(std::move(owned)) {}
+  int fd_;
+  platform::UniqueFd owned_;
+};
+
+// What a handler works with. `starts` are the request's start directories,
+// in the field order of its Dirs; `received` are the client's fds, only
+// BindUnix's socket (the last one) is ever used. A handler that fchdir()s
+// sets `moved_cwd` first: the thread goes back to the root after.
 struct Call {
   const ServerOptions& options;
   int root_fd;
-  std::vector<platform::UniqueFd> starts;
+  std::vector<StartFd> starts;
   std::vector<platform::UniqueFd> received;
   bool moved_cwd = false;
 };

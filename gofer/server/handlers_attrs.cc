@@ -24,7 +24,9 @@ constexpr long SYS_fchmodat2 = 452;
 Opened OpenTarget(Call& call, const std::string& path, uint32_t flags) {
   if (path.empty()) {
     if (!(flags & AT_EMPTY_PATH)) return Opened{platform::UniqueFd(), ENOENT};
-    return Opened{std::move(call.starts[0]), 0};
+    platform::UniqueFd start = call.starts[0].Take();
+    const int error = start.valid() ? 0 : errno;
+    return Opened{std::move(start), error};
   }
   uint64_t open_flags = O_PATH | ((flags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0);
   return OpenBeneath(call.starts[0].get(), path, open_flags, 0, 0);
@@ -52,7 +54,8 @@ Answer InParent(Call& call, const std::string& path, uint32_t at_flags, Function
   if (at_flags & ~static_cast<uint32_t>(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return Errno(EINVAL);
   Parent parent;
   if (path.empty() && (at_flags & AT_EMPTY_PATH)) {
-    parent = Parent{std::move(call.starts[0]), ".", 0};  // works on directories only
+    parent = Parent{call.starts[0].Take(), ".", 0};  // works on directories only
+    if (!parent.dir.valid()) return Errno(errno);
   } else {
     parent = OpenParent(call.starts[0].get(), path);
     if (parent.error != 0) return Errno(parent.error);

@@ -48,7 +48,8 @@ Answer HandleRenameat2(Call& call, const protocol::Renameat2& request) {
 Answer HandleLinkat(Call& call, const protocol::Linkat& request) {
   Parent old_parent;
   if (request.old_path.empty() && (request.flags & AT_EMPTY_PATH)) {
-    old_parent.dir = std::move(call.starts[0]);
+    old_parent.dir = call.starts[0].Take();
+    if (!old_parent.dir.valid()) return Errno(errno);
   } else {
     old_parent = OpenParent(call.starts[0].get(), request.old_path);
     if (old_parent.error != 0) return Errno(old_parent.error);
