@@ -96,7 +96,7 @@ class RunGoferTest : public ::testing::TestWithParam<bool> {
     if (gofer_ == 0) {
       close(seq[0]);
       close(sync[0]);
-      _exit(RunGofer({"test", pidfd, seq[1], sync[1], {{'c', 1, 3}}, {}}));
+      _exit(RunGofer({"test", pidfd, seq[1], sync[1], {{'c', 1, 3}}, {}, ""}));
     }
     close(pidfd);
     close(seq[1]);
