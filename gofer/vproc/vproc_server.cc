@@ -219,7 +219,7 @@ Reply Session::Open(const Request& request, const OpenIn& in) {
   if (!text.ok()) return EncodeError(request.unique, EIO);
   fuse_open_out out{};
   out.fh = next_fh_++;
-  out.open_flags = FOPEN_DIRECT_IO;
+  out.open_flags = FOPEN_DIRECT_IO | FOPEN_NOFLUSH;  // read-only: a FLUSH at close would be a wasted round trip
   last_size_[file->file] = text->size();
   handles_.emplace(out.fh, *std::move(text));
   return EncodeStruct(request.unique, out);
