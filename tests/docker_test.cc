@@ -330,7 +330,7 @@ TEST_F(DockerTest, CpusSetsTheCfsQuota) {
 TEST_F(DockerTest, MemoryAndCpusShowInFreeAndNproc) {
   if (RuntimeName() != "runsc") GTEST_SKIP() << "runc shows the host's /proc files";
   if (sysconf(_SC_NPROCESSORS_ONLN) < 2) GTEST_SKIP() << "needs a host with 2 CPUs or more";
-  Shell r = Run("--memory 256m --cpus 0.5", "free -m | awk '/Mem:/ {print $2}'; nproc; grep -c ^processor /proc/cpuinfo");
+  Shell r = Run("--memory 256m --cpus 0.5", "set -- $(free -m | grep Mem:); echo $2; nproc; grep -c ^processor /proc/cpuinfo");
   EXPECT_EQ(r.code, 0) << r;
   EXPECT_EQ(r.out, "256\n1\n1\n") << r;
 }
