@@ -60,6 +60,7 @@ Emulator::Emulator(const SandboxConfig& config, const ContainerView& view, std::
     : config_(config), view_(view), cgroup_(std::move(cgroup)) {
   absl::StatusOr<platform::ProcessStat> stat = platform::ReadProcessStat(view.init_pid);
   if (stat.ok()) init_started_ = static_cast<double>(stat->start_time) / sysconf(_SC_CLK_TCK);
+  host_cpus_ = HostCpus();
 }
 
 struct utsname Emulator::Uname() const {
@@ -95,7 +96,7 @@ struct sysinfo Emulator::Sysinfo() const {
     info.procs = static_cast<unsigned short>(procs > 0xffff ? 0xffff : procs);
   }
   if (config_.virtual_proc) {  // the loads per visible CPU, as /proc/loadavg shows them
-    const size_t host = HostCpus().size(), visible = VisibleCpus().size();
+    const size_t host = host_cpus_.size(), visible = VisibleCpus().size();
     if (host > 0 && visible > 0 && visible < host) {
       for (unsigned long& load : info.loads) load = load * visible / host;
     }
@@ -109,7 +110,7 @@ std::vector<uint64_t> Emulator::VisibleCpus() const {
     std::string dir = cgroup_->ControllerDir(controller);
     return dir.empty() ? std::nullopt : ReadText(dir + "/" + file);
   });
-  return platform::VisibleCpus(HostCpus(), limits);
+  return platform::VisibleCpus(host_cpus_, limits);
 }
 
 // sched_getaffinity(pid, len, mask) for the caller itself (pid 0): the

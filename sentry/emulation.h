@@ -49,6 +49,9 @@ class Emulator {
   ContainerView view_;
   std::optional<platform::Cgroup> cgroup_;
   double init_started_ = 0;  // seconds after boot the container's init started
+  // The host's online CPUs, read once: not on every sysinfo/sched_getaffinity
+  // (CPU hotplug while a container runs is not followed, as with the cpuset).
+  std::vector<uint64_t> host_cpus_;
 };
 
 }  // namespace sentry
