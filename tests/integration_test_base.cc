@@ -5,6 +5,7 @@
 #include <sys/prctl.h>
 
 #include <filesystem>
+#include <map>
 #include <sstream>
 
 #include "fmt/format.h"
@@ -128,6 +129,17 @@ std::vector<std::string> Lines(const std::string& text) {
   std::string line;
   while (std::getline(in, line)) lines.push_back(line);
   return lines;
+}
+
+std::map<std::string, long long> KeyValues(const std::string& line) {
+  std::map<std::string, long long> values;
+  std::istringstream in(line);
+  for (std::string field; in >> field;) {
+    size_t eq = field.find('=');
+    if (eq == std::string::npos) continue;
+    values[field.substr(0, eq)] = std::stoll(field.substr(eq + 1));
+  }
+  return values;
 }
 
 }  // namespace runsc::testing

@@ -3,6 +3,7 @@
 #define RUNSC_TESTS_INTEGRATION_TEST_BASE_H_
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -64,6 +65,9 @@ class IntegrationTest : public ::testing::TestWithParam<RuntimeConfig> {
 
 // The lines of `text` (a runtime's or payload's output).
 std::vector<std::string> Lines(const std::string& text);
+
+// Parses "key=value key=value ..." (one payload line) into numbers.
+std::map<std::string, long long> KeyValues(const std::string& line);
 
 // Instantiates a TEST_P suite over RuntimesUnderTest().
 #define RUNSC_INSTANTIATE_FOR_RUNTIMES(suite)                                       \

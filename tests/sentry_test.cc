@@ -37,18 +37,6 @@ struct utsname HostUname() {
   return uts;
 }
 
-// Parses "key=value key=value ..." (one payload line) into numbers.
-std::map<std::string, long long> KeyValues(const std::string& line) {
-  std::map<std::string, long long> values;
-  std::istringstream in(line);
-  for (std::string field; in >> field;) {
-    size_t eq = field.find('=');
-    if (eq == std::string::npos) continue;
-    values[field.substr(0, eq)] = std::stoll(field.substr(eq + 1));
-  }
-  return values;
-}
-
 // Appends `tail` to `head`.
 std::vector<std::string> Concat(std::vector<std::string> head, const std::vector<std::string>& tail) {
   head.insert(head.end(), tail.begin(), tail.end());

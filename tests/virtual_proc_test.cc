@@ -37,16 +37,6 @@ long long Field(const std::string& text, const std::string& key) {
   return std::stoll(text.substr(at + key.size() + 1));
 }
 
-std::map<std::string, long long> KeyValues(const std::string& line) {
-  std::map<std::string, long long> values;
-  std::istringstream in(line);
-  for (std::string field; in >> field;) {
-    size_t eq = field.find('=');
-    if (eq != std::string::npos) values[field.substr(0, eq)] = std::stoll(field.substr(eq + 1));
-  }
-  return values;
-}
-
 class VirtualProcTest : public IntegrationTest {
  protected:
   BundleBuilder Bundle(std::vector<std::string> args) {
