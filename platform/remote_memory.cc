@@ -142,6 +142,13 @@ absl::StatusOr<std::string> TrappedCallMemory::ReadCString(uint64_t addr, size_t
   return MemoryError(ENAMETOOLONG, fmt::format("string at {:#x}: no NUL in {} bytes", addr, max_len));
 }
 
+absl::StatusOr<int> TrappedCallMemory::WriteFd() {
+  if (!write_fd_.valid()) {
+    ASSIGN_OR_RETURN(write_fd_, OpenProcMem(O_WRONLY));
+  }
+  return write_fd_.get();
+}
+
 absl::Status TrappedCallMemory::Write(uint64_t addr, const void* data, size_t len) {
   if (len == 0) return absl::OkStatus();
   if (tid_ <= 0) {
@@ -151,11 +158,9 @@ absl::Status TrappedCallMemory::Write(uint64_t addr, const void* data, size_t le
   if (OutOfRange(addr, len)) return MemoryError(EFAULT, fmt::format("writing {:#x}", addr));
   // Invariant: OpenProcMem checked the call after opening, so this fd can
   // only write into the trapped thread's address space.
-  ASSIGN_OR_RETURN(UniqueFd mem, OpenProcMem(O_WRONLY));
-  ssize_t n = pwrite(mem.get(), data, len, static_cast<off_t>(addr));
-  int err = errno;
-  RETURN_IF_ERROR(CheckLive());
-  if (n < 0) return MemoryError(err == EIO ? EFAULT : err, fmt::format("writing {:#x}", addr));
+  ASSIGN_OR_RETURN(int mem, WriteFd());
+  ssize_t n = pwrite(mem, data, len, static_cast<off_t>(addr));
+  if (n < 0) return MemoryError(errno == EIO ? EFAULT : errno, fmt::format("writing {:#x}", addr));
   if (static_cast<size_t>(n) != len) return MemoryError(EFAULT, fmt::format("writing {:#x}", addr));
   return absl::OkStatus();
 }

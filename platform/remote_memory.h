@@ -28,7 +28,11 @@ absl::Status CallGoneError(uint64_t id);
 // - Writes go through /proc/<tid>/mem only: opened, then checked, then
 //   written. The open fd pins the target's address space, so a write can
 //   never land in a process that reused the pid, which process_vm_writev
-//   (check, then write by pid) could not promise. Checked again afterwards.
+//   (check, then write by pid) could not promise. The fd is opened once per
+//   call and closed with this object, after the platform has answered: the
+//   close is off the caller's wait. No check after a write: it could only
+//   have reached the target's own address space, and a call that is gone by
+//   then refuses the answer (SEND: ENOENT).
 // - Each byte is read once per call of Read/ReadCString: the caller keeps the
 //   copy and never reads the argument again.
 // /proc/<tid>/mem accesses are forced (FOLL_FORCE): a write into a read-only
@@ -60,6 +64,8 @@ class TrappedCallMemory final : public RemoteMemory {
   absl::Status ReadProcMem(uint64_t addr, void* out, size_t len);
   // /proc/<tid>/mem opened with `flags`, then CheckLive: the fd is the target's.
   absl::StatusOr<UniqueFd> OpenProcMem(int flags);
+  // The write fd of this call, opened (and checked) on the first write.
+  absl::StatusOr<int> WriteFd();
 
   NotifyIoctls& ioctls_;
   int listener_;
@@ -67,6 +73,7 @@ class TrappedCallMemory final : public RemoteMemory {
   pid_t tid_;
   ReadPath read_path_;
   bool call_gone_ = false;
+  UniqueFd write_fd_;  // /proc/<tid>/mem for writing, once a write needed it
 };
 
 }  // namespace platform

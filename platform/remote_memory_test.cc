@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -169,15 +170,38 @@ INSTANTIATE_TEST_SUITE_P(ReadPaths, RemoteMemoryTest,
                                       : std::string("ProcessVm");
                          });
 
-TEST(RemoteMemoryWriteTest, WritesAndChecksBeforeAndAfter) {
+TEST(RemoteMemoryWriteTest, WritesAfterOneCheckOfTheOpenedFile) {
   MockNotifyIoctls ioctls;
-  // Once after opening /proc/<tid>/mem, once after writing.
-  EXPECT_CALL(ioctls, IdValid(kListener, kId)).Times(2).WillRepeatedly(Return(0));
+  // Once, after opening /proc/<tid>/mem: the fd then pins the target's
+  // address space for every write of this call.
+  EXPECT_CALL(ioctls, IdValid(kListener, kId)).Times(1).WillRepeatedly(Return(0));
   TrappedCallMemory memory(ioctls, kListener, kId, getpid());
   char target[16] = "before";
+  char second[8] = "one";
   const char data[] = "after";
   ASSERT_THAT(memory.Write(reinterpret_cast<uint64_t>(target), data, sizeof(data)), IsOk());
+  ASSERT_THAT(memory.Write(reinterpret_cast<uint64_t>(second), "two", 4), IsOk());
   EXPECT_STREQ(target, "after");
+  EXPECT_STREQ(second, "two");
+}
+
+size_t OpenFdCount() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+TEST(RemoteMemoryWriteTest, TheWriteFdClosesWithTheCall) {
+  MockNotifyIoctls ioctls;
+  EXPECT_CALL(ioctls, IdValid(kListener, kId)).WillRepeatedly(Return(0));
+  const size_t before = OpenFdCount();
+  {
+    TrappedCallMemory memory(ioctls, kListener, kId, getpid());
+    char target[4] = "";
+    ASSERT_THAT(memory.Write(reinterpret_cast<uint64_t>(target), "ab", 3), IsOk());
+    EXPECT_EQ(OpenFdCount(), before + 1);  // kept until the call is answered
+  }
+  EXPECT_EQ(OpenFdCount(), before);
 }
 
 TEST(RemoteMemoryWriteTest, NothingIsWrittenForAGoneCall) {
