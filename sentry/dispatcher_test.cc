@@ -72,6 +72,16 @@ TEST_F(DispatcherTest, UnameIsWrittenWithTheConfiguredRelease) {
   EXPECT_EQ(log_->Stats()["dispositions"]["emulate"], 1);
 }
 
+TEST_F(DispatcherTest, UnameWithoutAConfiguredReleaseIsTheKernelsOwn) {
+  SandboxConfig plain;  // no --kernel-release
+  Emulator emulator(plain, view_, std::nullopt);
+  Dispatcher dispatcher(policy_, emulator, *log_);
+  EXPECT_CALL(memory_, Write(_, _, _)).Times(0);
+  CallResult result = dispatcher.Handle(Call(SYS_uname, {0x1000}), memory_);
+  EXPECT_EQ(result.kind(), CallResult::Kind::kContinue);
+  EXPECT_EQ(log_->Stats()["dispositions"]["emulate"], 1);  // still counted and logged
+}
+
 TEST_F(DispatcherTest, ACallThatDiedMidWriteGetsTheMemorysErrno) {
   EXPECT_CALL(memory_, Write(_, _, _)).WillOnce(Return(absl::NotFoundError("call gone")));
   CallResult result = dispatcher_->Handle(Call(SYS_uname, {0x1000}), memory_);

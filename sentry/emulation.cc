@@ -150,6 +150,13 @@ CallResult Emulator::WriteResult(platform::RemoteMemory& memory, uint64_t addr, 
 std::optional<CallResult> Emulator::Handle(const std::string& name, const platform::TrappedCall& call,
                                            platform::RemoteMemory& memory) const {
   if (name == "uname") {
+    // Nothing to change without a configured release: the kernel's own
+    // answer in the container's uts namespace (the one the sentry reads) is
+    // the container's view, and it also honours the caller's personality
+    // (UNAME26, PER_LINUX32), which ours would not. The kernel answering
+    // saves the write into the caller (open, check, write: ~3 syscalls).
+    // CONTINUE is safe (rule 1): nothing the sentry decides depends on memory.
+    if (config_.kernel_release.empty()) return CallResult::Continue();
     struct utsname uts = Uname();
     return WriteResult(memory, call.args[0], &uts, sizeof(uts));
   }

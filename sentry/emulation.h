@@ -26,7 +26,7 @@ class Emulator {
   Emulator(const SandboxConfig& config, const ContainerView& view, std::optional<platform::Cgroup> cgroup);
 
   // uname(2): the kernel's answer in the container's uts namespace, with the
-  // configured release.
+  // configured release. (Handle lets the kernel answer when none is set.)
   struct utsname Uname() const;
   // sysinfo(2): memory from the cgroup's limit and usage, procs from its
   // process count, uptime since the container's init started; with the
