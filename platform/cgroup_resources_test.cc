@@ -213,6 +213,24 @@ TEST_F(FakeTree, V1StatsShape) {
   EXPECT_EQ(stats["pids"], nlohmann::ordered_json({{"current", 1}, {"limit", 10}}));
 }
 
+TEST_F(FakeTree, MemoryAndPidsMatchTheStats) {
+  Put("memory.limit_in_bytes", "1048576\n");
+  Put("memory.usage_in_bytes", "4096\n");
+  Put("pids.current", "3\n");
+  MemoryAndPids v1 = V1MemoryAndPids(dir_, dir_);
+  EXPECT_EQ(v1.memory_limit, 1048576u);
+  EXPECT_EQ(v1.memory_usage, 4096u);
+  EXPECT_EQ(v1.pids, 3u);
+  MemoryAndPids no_controllers = V1MemoryAndPids("", "");
+  EXPECT_EQ(no_controllers.memory_limit + no_controllers.memory_usage + no_controllers.pids, 0u);
+  Put("memory.max", "max\n");
+  Put("memory.current", "8192\n");
+  MemoryAndPids v2 = V2MemoryAndPids(dir_);
+  EXPECT_EQ(v2.memory_limit, UINT64_MAX);
+  EXPECT_EQ(v2.memory_usage, 8192u);
+  EXPECT_EQ(v2.pids, 3u);
+}
+
 TEST(CgroupStatsTest, CpuList) {
   EXPECT_THAT(ParseCpuList("0-2,5"), ElementsAre(0, 1, 2, 5));
   EXPECT_THAT(ParseCpuList(""), ::testing::IsEmpty());

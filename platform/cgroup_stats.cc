@@ -295,4 +295,27 @@ absl::StatusOr<nlohmann::ordered_json> ReadCgroupStats(const Cgroup& cgroup) {
                  cgroup.ControllerDir("blkio"), cgroup.ControllerDir("hugetlb"), cgroup.ControllerDir("cpuset"));
 }
 
+MemoryAndPids V1MemoryAndPids(const std::string& memory, const std::string& pids) {
+  MemoryAndPids out;
+  if (!memory.empty()) {
+    out.memory_limit = Number(memory + "/memory.limit_in_bytes");
+    out.memory_usage = Number(memory + "/memory.usage_in_bytes");
+  }
+  if (!pids.empty()) out.pids = Number(pids + "/pids.current");
+  return out;
+}
+
+MemoryAndPids V2MemoryAndPids(const std::string& dir) {
+  return {Number(dir + "/memory.max"), Number(dir + "/memory.current"), Number(dir + "/pids.current")};
+}
+
+absl::StatusOr<MemoryAndPids> ReadMemoryAndPids(const Cgroup& cgroup) {
+  const std::string memory = cgroup.pure_v2() ? cgroup.ControllerDir("") : cgroup.ControllerDir("memory");
+  if (!memory.empty() && access(memory.c_str(), F_OK) != 0) {
+    return absl::NotFoundError(fmt::format("cgroup {} is gone", memory));
+  }
+  if (cgroup.pure_v2()) return V2MemoryAndPids(memory);
+  return V1MemoryAndPids(memory, cgroup.ControllerDir("pids"));
+}
+
 }  // namespace platform

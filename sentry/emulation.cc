@@ -28,15 +28,6 @@ double SecondsSinceBoot() {
   return static_cast<double>(now.tv_sec) + now.tv_nsec / 1e9;
 }
 
-uint64_t JsonNumber(const nlohmann::ordered_json& json, std::initializer_list<const char*> path) {
-  const nlohmann::ordered_json* node = &json;
-  for (const char* key : path) {
-    if (!node->is_object() || !node->contains(key)) return 0;
-    node = &(*node)[key];
-  }
-  return node->is_number_unsigned() ? node->get<uint64_t>() : 0;
-}
-
 std::optional<std::string> ReadText(const std::string& path) {
   std::ifstream in(path);
   if (!in) return std::nullopt;
@@ -79,12 +70,11 @@ struct sysinfo Emulator::Sysinfo() const {
   const double uptime = SecondsSinceBoot() - init_started_;
   info.uptime = uptime > 0 ? static_cast<long>(uptime) : 0;
   if (!cgroup_) return info;
-  absl::StatusOr<nlohmann::ordered_json> stats = platform::ReadCgroupStats(*cgroup_);
-  if (!stats.ok()) return info;
+  absl::StatusOr<platform::MemoryAndPids> figures = platform::ReadMemoryAndPids(*cgroup_);
+  if (!figures.ok()) return info;
   const uint64_t unit = info.mem_unit ? info.mem_unit : 1;
   const uint64_t host_total = info.totalram * unit;
-  uint64_t limit = JsonNumber(*stats, {"memory", "usage", "limit"});
-  uint64_t usage = JsonNumber(*stats, {"memory", "usage", "usage"});
+  const uint64_t limit = figures->memory_limit, usage = figures->memory_usage;
   // An unlimited cgroup reports a huge limit: the host's memory is the box.
   if (limit > 0 && limit < host_total) {
     info.totalram = limit / unit;
@@ -92,7 +82,7 @@ struct sysinfo Emulator::Sysinfo() const {
     info.bufferram = 0;
     info.sharedram = 0;
   }
-  if (uint64_t procs = JsonNumber(*stats, {"pids", "current"}); procs > 0) {
+  if (uint64_t procs = figures->pids; procs > 0) {
     info.procs = static_cast<unsigned short>(procs > 0xffff ? 0xffff : procs);
   }
   if (config_.virtual_proc) {  // the loads per visible CPU, as /proc/loadavg shows them
