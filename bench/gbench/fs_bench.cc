@@ -247,10 +247,17 @@ void SetFsDirs(std::string rootfs_dir, std::string tmpfs_dir) {
   g_parent[1] = std::move(tmpfs_dir);
 }
 
+std::string FsScratchDir(bool tmpfs, std::string& error) {
+  const Where where = tmpfs ? Where::kTmpfs : Where::kRootfs;
+  const std::string& dir = Scratch(where);
+  if (dir.empty()) error = g_error[static_cast<int>(where)];
+  return dir;
+}
+
 void CleanUpFsDirs() {
   for (const std::string& dir : g_scratch) {
     if (dir.empty()) continue;
-    unlink((dir + "/s").c_str());
+    for (const char* name : {"/s", "/floor-a", "/floor-b"}) unlink((dir + name).c_str());
     rmdir(dir.c_str());
   }
 }

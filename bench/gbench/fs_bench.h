@@ -13,6 +13,10 @@ namespace runsc_bench {
 // Call before benchmark::RunSpecifiedBenchmarks.
 void SetFsDirs(std::string rootfs_dir, std::string tmpfs_dir);
 
+// The scratch directory of the /rootfs (tmpfs=false) or /tmpfs rows, made on first use; "" with
+// the cause in `error` when it cannot be.
+std::string FsScratchDir(bool tmpfs, std::string& error);
+
 // Removes the scratch directories the rows made (best effort).
 void CleanUpFsDirs();
 

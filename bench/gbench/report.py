@@ -18,14 +18,21 @@ ENVS = ["native", "runc", "runsc"]
 # benchmark -> (label, disposition under runsc)
 ROWS = {
     "BM_Getpid": ("getpid (raw syscall)", "passthrough (BPF allow)"),
-    "BM_Uname": ("uname", "emulated (USER_NOTIF → sentry)"),
+    "BM_Uname": ("uname", "emulated (USER_NOTIF → sentry; no release configured: the kernel answers, CONTINUE)"),
+    "BM_Sysinfo/real_time": ("sysinfo", "emulated (USER_NOTIF → sentry reads the cgroup, writes the answer into the caller)"),
     "BM_DeniedKeyctl": ("denied call (keyctl, invalid op)", "denied via the sentry (USER_NOTIF → EPERM, counted)"),
     "BM_Stat": ("stat (rootfs file)", "passthrough"),
     "BM_Read4k": ("4 KiB pread (page cache)", "passthrough"),
     "BM_ReadProcMeminfo": ("cat /proc/meminfo (open, read to EOF, close)",
                            "runsc: the virtual file (FUSE, served by the gofer); native/runc: procfs"),
-    "BM_NotifRoundTrip": ("bare USER_NOTIF round trip (own listener)", "not possible: the sentry holds the listener"),
+    "BM_NotifRoundTrip": ("bare USER_NOTIF round trip, answered by a thread", "not possible: the sentry holds the listener"),
+    "BM_NotifRoundTripProcess": ("bare USER_NOTIF round trip, answered by a process (sync wake-up)",
+                                 "not possible: the sentry holds the listener"),
 }
+# The floors: the process one has the sentry's shape (another process, SYNC_WAKE_UP set).
+FLOORS = (("BM_NotifRoundTripProcess", "answered by another process that sets SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, "
+           "as the sentry is and does"),
+          ("BM_NotifRoundTrip", "answered by another thread of the program, no sync wake-up"))
 HEADING = "### Syscall costs (Google Benchmark)"
 
 
@@ -99,25 +106,32 @@ class Report:
                        f"{self.ratio(bench, 'runsc', 'runc')} | {disp} |")
         return out
 
+    def floor(self):
+        """The reference floor (the process one when measured), its benchmark, and getpid natively."""
+        for bench, _ in FLOORS:
+            if self.med.get((bench, "native")):
+                return self.med[(bench, "native")], bench, self.med.get(("BM_Getpid", "native"))
+        return None, None, self.med.get(("BM_Getpid", "native"))
+
     def floor_lines(self):
         m = self.med
         out = []
-        floor = m.get(("BM_NotifRoundTrip", "native"))
-        floor_runc = m.get(("BM_NotifRoundTrip", "runc"))
-        getpid = m.get(("BM_Getpid", "native"))
-        if floor:
-            extra = f", {fmt_ns(floor - getpid)} more than a plain getpid" if getpid else ""
-            runc_txt = f" (under runc: {fmt_ns(floor_runc)})" if floor_runc else ""
-            out.append(f"- **USER_NOTIF floor**: a getppid trapped by the program's own filter and answered "
-                       f"by another of its threads costs {fmt_ns(floor)} natively{runc_txt}{extra}. Inside "
-                       f"runsc the program cannot install its own listener "
-                       f"(`{self.errors.get(('BM_NotifRoundTrip', 'runsc'), 'not run')}`).")
-        for bench, what in (("BM_Uname", "emulated uname"), ("BM_DeniedKeyctl", "denied keyctl")):
-            sandboxed, native = m.get((bench, "runsc")), m.get((bench, "native"))
-            if not (floor and sandboxed and native):
+        for bench, how in FLOORS:
+            value, runc = m.get((bench, "native")), m.get((bench, "runc"))
+            if not value:
                 continue
-            out.append(f"- **{what}** under runsc (target: one round trip): {fmt_ns(sandboxed)} = {sandboxed / floor:.2f} × the floor "
-                       f"({'+' if sandboxed >= floor else '−'}{fmt_ns(abs(sandboxed - floor))}); "
+            runc_txt = f" (under runc: {fmt_ns(runc)})" if runc else ""
+            out.append(f"- **USER_NOTIF floor, {how}**: {fmt_ns(value)} natively{runc_txt}. Inside runsc the "
+                       f"program cannot install its own listener "
+                       f"(`{self.errors.get((bench, 'runsc'), 'not run')}`).")
+        floor, floor_bench, getpid = self.floor()
+        for bench, what in (("BM_Uname", "uname (kernel answers)"), ("BM_Sysinfo", "emulated sysinfo (written by the sentry)"),
+                            ("BM_DeniedKeyctl", "denied keyctl")):
+            sandboxed, native = m.get((bench, "runsc")), m.get((bench, "native"))
+            if not (floor and sandboxed and native and getpid):
+                continue
+            out.append(f"- **{what}** under runsc (target: one round trip): {fmt_ns(sandboxed)} = {sandboxed / floor:.2f} × the "
+                       f"process floor ({'+' if sandboxed >= floor else '−'}{fmt_ns(abs(sandboxed - floor))}); "
                        f"{fmt_ns(sandboxed - native)} over the native call, against "
                        f"{fmt_ns(floor - getpid)} for the floor over a plain syscall "
                        f"({(sandboxed - native) / (floor - getpid):.2f} round trips).")
@@ -150,7 +164,8 @@ def main():
     about = [
         "Each cell: median real time per operation over every repetition of every round, ± half the "
         "interquartile range relative to the median. Ratios are cost ratios (>1: slower). \"native\" is "
-        "the same binary in a chroot of the same Debian rootfs (no namespaces, cgroups or seccomp); "
+        "the same binary in a chroot of the same Debian rootfs with the host's /proc mounted (no namespaces, "
+        "cgroups or seccomp); "
         "runc runs the bench's config.json, which has **no seccomp profile** (so runc installs no filter "
         "at all), while runsc loads the sentry's full syscall-table filter. The machine is shared with "
         "other test runs and syscalls are slow on it (~1 µs): compare columns, not absolute numbers. "
@@ -162,7 +177,7 @@ def main():
     skipped = sorted({f"- {b} under {e}: {msg}" for (b, e), msg in errors.items()})
     table = rep.table()
     floor = rep.floor_lines()
-    floor_native, getpid_native = rep.med.get(("BM_NotifRoundTrip", "native")), rep.med.get(("BM_Getpid", "native"))
+    floor_native, _, getpid_native = rep.floor()
     fs_section = FsSection(samples, errors, fmt_ns, rep.cell)
     floor_extra = floor_native - getpid_native if floor_native and getpid_native else None
     fs = fs_section.section(floor_extra)
@@ -178,14 +193,23 @@ def main():
     md += ["### What each benchmark measures", "",
            "- getpid: raw `syscall(SYS_getpid)`, the cost of entering the kernel (and, under runsc, of the "
            "filter's BPF).",
-           "- uname: `uname(2)`; under runsc the sentry answers it with the container's view.",
+           "- uname: `uname(2)`; under runsc it traps to the sentry, which lets the kernel answer (CONTINUE) "
+           "unless `--kernel-release` is set: the kernel's answer in the container's uts namespace is the view.",
+           "- sysinfo: `sysinfo(2)`; under runsc the sentry reads the container's cgroup (memory limit and "
+           "usage, process count; the visible CPUs for the loads) and writes the answer into the caller "
+           "(open /proc/<tid>/mem, ID_VALID, pwrite).",
            "- denied call: `keyctl(-1, …)`, an invalid operation: EOPNOTSUPP from the kernel natively and "
            "under runc, EPERM from the sentry under runsc (which counts it); the errno is in parentheses.",
            "- stat: `stat(2)` of a 1 MiB file in the rootfs' /tmp; 4 KiB pread: `pread` walking that "
            "file, in the page cache.",
-           "- bare USER_NOTIF round trip: getppid sent by the program's own one-rule filter to a listener "
-           "and answered by another of its threads (ioctl RECV + SEND): the floor of any trapped call. "
-           "Registered last, since its filter stays on the main thread.",
+           "- bare USER_NOTIF round trips (bench/gbench/notify_floor.cc): getppid sent by the program's own "
+           "one-rule filter to a listener and answered (ioctl RECV + SEND) by another of its threads, or by "
+           "a forked process that sets the sync wake-up as the sentry does: the floor of any trapped call. "
+           "The process floor is the reference: the sentry is another process by design. Registered "
+           "last, since the filter stays on the main thread.",
+           "- design floor of a brokered call (BM_BrokerFloorRename): the same process answers only after "
+           "a third process (the \"gofer\") has renamed a file for it over a socketpair; see the brokered "
+           "section.",
            "- the brokered-call rows: see their section above (bench/gbench/fs_bench.cc).", ""]
     with open(args.md, "w") as f:
         f.write("\n".join(md))

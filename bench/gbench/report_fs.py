@@ -104,6 +104,34 @@ class FsSection:
                            f"the call itself costs {self.fmt_ns(n[1] / trapped)} natively")
         return out
 
+    def design_floor_lines(self):
+        """The design's floor (bench/gbench/notify_floor.cc): a trapped call answered by one process
+        after a second has renamed the file, nothing else; against the native rename."""
+        out = []
+        for where in WHERE:
+            native = self.q(fs_key("BM_Rename", where), "native")
+            for variant, how in (("", "both sleeping until woken, as the sentry and the gofer do"),
+                                 ("/polling", "both waiting by polling (up to 50 non-blocking recv(2)s) before "
+                                              "sleeping"),
+                                 ("/polling/paths", "polling, plus the least a safe broker adds: the two paths "
+                                                    "copied from the caller (one process_vm_readv), its "
+                                                    "credentials read (pread of /proc/<tid>/status), ID_VALID, "
+                                                    "each parent resolved inside the gofer's root (openat2 "
+                                                    "RESOLVE_IN_ROOT), renameat, two closes")):
+                floor = self.q(f"BM_BrokerFloorRename/{where}{variant}/real_time", "native")
+                if not (native and floor):
+                    continue
+                out.append(f"- rename, {where}, {how}: {self.fmt_ns(floor[1])} = {floor[1] / native[1]:.1f} × the "
+                           f"native rename ({self.fmt_ns(native[1])}); quartile range "
+                           f"{floor[0] / native[2]:.1f}–{floor[2] / native[0]:.1f}×")
+        if out:
+            out = ["The design's floor for a brokered call, measured natively in the same run "
+                   "(BM_BrokerFloorRename): the trapped call goes to a second process (the sentry's place), "
+                   "which has a third (the gofer's) rename the file over a socketpair and answers its result. "
+                   "No path is read, no credential is set, no fd is passed: what the two hops DESIGN.md "
+                   "requires cost, and nothing else.", ""] + out
+        return out
+
     def section(self, floor_extra, heading=True):
         """The section; `heading` False: a bold title (README's subsection may hold no heading)."""
         title = "Brokered calls (issue 5: writes to host storage go through the gofer)"
@@ -121,6 +149,9 @@ class FsSection:
         md += ["Where the brokered time goes (medians; runc has the same namespaces and read-write "
                "mounts, so runsc − runc is what the trap, the sentry and the gofer add):", ""]
         md += self.time_lines(floor_extra) + [""]
+        design = self.design_floor_lines()
+        if design:
+            md += design + [""]
         md += ["What one op is: " + "; ".join(f"{label}: {what}" for label, _, what in FS_ROWS.values())
                + ". The scratch directory is made per run under the rootfs' /tmp or the tmpfs.", ""]
         return md

@@ -1,30 +1,29 @@
 // syscall_bench: Google Benchmark programs for the cost of one system call per disposition of the
 // sentry's syscall table, run natively, under runc and under runsc by bench/lib/gbench.sh:
 //   BM_Getpid          passthrough (the filter allows it; the kernel answers)
-//   BM_Uname           emulated (USER_NOTIF -> sentry answers with the container's view)
+//   BM_Uname           emulated (USER_NOTIF -> sentry; the kernel answers unless a release is set)
+//   BM_Sysinfo         emulated, the answer written into the caller by the sentry
 //   BM_DeniedKeyctl    denied (keyctl with an invalid operation; runsc: the sentry answers EPERM)
 //   BM_Stat, BM_Read4k passthrough file calls (stat of a rootfs file, 4 KiB pread from page cache)
-//   BM_NotifRoundTrip  the floor of every trapped call: getppid trapped by this program's own
-//                      USER_NOTIF filter and answered by another of its threads. Inside runsc the
-//                      sentry's filter already holds the task's listener and the kernel refuses a
-//                      second one (EBUSY), so it reports an error there and runs natively/under runc.
+//   BM_NotifRoundTrip* the floor of every trapped call (notify_floor.cc): a call trapped by this
+//                      program's own USER_NOTIF filter and answered by another of its threads or by
+//                      another process. Inside runsc the sentry's filter already holds the task's
+//                      listener and the kernel refuses a second one (EBUSY), so they report an error
+//                      there and run natively/under runc.
 // fs_bench.cc adds the brokered file calls (create, mkdir, rename, unlink) and the native-path
 // ones beside them (stat, open read-only) on the rootfs and on a tmpfs.
-// BM_NotifRoundTrip must run last: its filter stays on the main thread for the rest of the
+// The BM_NotifRoundTrip rows must run last: their filters stay on the main thread for the rest of the
 // process (one BPF program on every later call), so nothing may be measured after it. main()
-// registers it after every static registration (those of fs_bench.cc included).
+// registers them after every static registration (those of fs_bench.cc included).
 //
 // Usage: runsc-gbench-syscall [--dir=DIR] [--tmpfs-dir=TDIR] [Google Benchmark flags]; DIR
 // (default /tmp) holds the 1 MiB file the stat/read rows use (made before timing) and the
 // scratch directory of fs_bench's /rootfs rows; TDIR (a tmpfs mount) that of its /tmpfs rows.
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <sys/ioctl.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -33,10 +32,10 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "fs_bench.h"
+#include "notify_floor.h"
 
 namespace {
 
@@ -80,7 +79,8 @@ void BM_Getpid(benchmark::State& state) {
 }
 BENCHMARK(BM_Getpid);
 
-// Emulated under runsc: the sentry answers with the container's hostname and release.
+// Trapped under runsc; without --kernel-release the sentry lets the kernel answer (CONTINUE: the
+// kernel's answer in the container's uts namespace is the view), so this is the bare trap.
 void BM_Uname(benchmark::State& state) {
   struct utsname u;
   if (uname(&u) != 0) {
@@ -93,6 +93,21 @@ void BM_Uname(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_Uname);
+
+// Emulated under runsc, answer written into the caller: memory and process count from the
+// container's cgroup, uptime from its init (the sentry opens /proc/<tid>/mem, checks, writes).
+void BM_Sysinfo(benchmark::State& state) {
+  struct sysinfo info;
+  if (sysinfo(&info) != 0) {
+    state.SkipWithError(ErrnoText("sysinfo", errno).c_str());
+    return;
+  }
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(sysinfo(&info));
+    benchmark::ClobberMemory();
+  }
+}
+BENCHMARK(BM_Sysinfo)->UseRealTime();
 
 // keyctl with an invalid operation: EOPNOTSUPP natively and under runc (no seccomp profile in
 // the bench's config), EPERM from the sentry under runsc. Any success is an error.
@@ -150,84 +165,6 @@ void BM_Read4k(benchmark::State& state) {
 }
 BENCHMARK(BM_Read4k);
 
-// The bare USER_NOTIF round trip. A responder thread, started before the filter (so the filter
-// never reaches it), answers every notification with 42; the main thread then installs (no
-// TSYNC) a filter that sends getppid to the listener. One operation: kernel -> listener ->
-// responder -> SECCOMP_IOCTL_NOTIF_SEND -> kernel. Installed once, on the first run.
-constexpr long kNotifAnswer = 42;
-int g_listener = -1;        // >= 0 once installed
-std::string g_notif_error;  // why it could not be installed
-
-void Respond(int fd) {
-  struct seccomp_notif req;
-  struct seccomp_notif_resp resp;
-  for (;;) {
-    memset(&req, 0, sizeof(req));
-    if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
-      if (errno == EINTR || errno == ENOENT) continue;
-      return;
-    }
-    memset(&resp, 0, sizeof(resp));
-    resp.id = req.id;
-    resp.val = kNotifAnswer;
-    ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
-  }
-}
-
-void InstallNotifFilter() {
-  static bool tried = false;
-  if (tried) return;
-  tried = true;
-  struct sock_filter code[] = {
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-  };
-  struct sock_fprog prog = {static_cast<unsigned short>(sizeof(code) / sizeof(code[0])), code};
-  int pipefd[2];
-  if (pipe2(pipefd, O_CLOEXEC) < 0) {
-    g_notif_error = ErrnoText("pipe", errno);
-    return;
-  }
-  // The responder waits for the listener fd on the pipe: it must exist before the filter.
-  std::thread([rd = pipefd[0]] {
-    int fd = -1;
-    if (read(rd, &fd, sizeof(fd)) == sizeof(fd) && fd >= 0) Respond(fd);
-    close(rd);
-  }).detach();
-  int fd = -1;
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-    g_notif_error = ErrnoText("PR_SET_NO_NEW_PRIVS", errno);
-  } else {
-    fd = static_cast<int>(
-        syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog));
-    if (fd < 0) {
-      g_notif_error = ErrnoText("seccomp(NEW_LISTENER) (inside runsc the sentry holds the listener)", errno);
-    }
-  }
-  if (write(pipefd[1], &fd, sizeof(fd)) != sizeof(fd) && fd >= 0) {
-    g_notif_error = ErrnoText("handshake", errno);
-    fd = -1;
-  }
-  close(pipefd[1]);
-  g_listener = fd;
-}
-
-void BM_NotifRoundTrip(benchmark::State& state) {
-  InstallNotifFilter();
-  if (g_listener < 0) {
-    state.SkipWithError(g_notif_error.c_str());
-    return;
-  }
-  for (auto _ : state) {
-    if (syscall(SYS_getppid) != kNotifAnswer) {
-      state.SkipWithError("getppid was not answered by the listener");
-      break;
-    }
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -245,7 +182,7 @@ int main(int argc, char** argv) {
     }
   }
   runsc_bench::SetFsDirs(g_dir, tmpfs_dir);
-  benchmark::RegisterBenchmark("BM_NotifRoundTrip", BM_NotifRoundTrip);  // last: see the top
+  runsc_bench::RegisterNotifFloors();  // last: see the top
   benchmark::RunSpecifiedBenchmarks();
   runsc_bench::CleanUpFsDirs();
   benchmark::Shutdown();

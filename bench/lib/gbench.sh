@@ -6,8 +6,9 @@
 # The program is dynamic (Debian ships only a shared libbenchmark), so it runs in the cached
 # Debian 12 rootfs ($CACHE/debian, see prepare.sh), which has libstdc++ and libc: the binary and
 # libbenchmark.so.1debian are copied into /usr/local/lib/runsc-bench/ there, which the binary's
-# RUNPATH names (with $ORIGIN, which ld.so cannot resolve in the native chroot: no /proc).
-# "native" is a chroot of that rootfs, as for the other rows (no namespaces, cgroups, seccomp).
+# RUNPATH names (an absolute one: with $ORIGIN, ld.so would need /proc).
+# "native" is a chroot of that rootfs, as for the other rows (no namespaces, cgroups, seccomp), with
+# the host's /proc mounted in it for the run.
 # The brokered-call rows (fs_bench.cc) work in the rootfs' /tmp and in a tmpfs at $GB_TMPFS: a
 # tmpfs mount of the bundle under runc and runsc, one that measure_gbench mounts in the chroot
 # for the native runs.
@@ -39,11 +40,15 @@ prepare_gbench() {
 # measure_gbench: GB_ROUNDS rounds; each round runs the program once per environment, in an
 # order rotated per round; every run's JSON is kept under $GB_BUNDLE/json.
 measure_gbench() {
-  local round env out tmpfs=$GB_ROOT$GB_TMPFS
-  # The native runs' tmpfs (left mounted only if a run was interrupted: replaced here).
+  local round env out tmpfs=$GB_ROOT$GB_TMPFS proc=$GB_ROOT/proc
+  # The native runs' tmpfs and /proc (left mounted only if a run was interrupted: replaced here).
+  # /proc: the design-floor rows read the caller's /proc/<tid>/status as a broker must, and
+  # /proc/meminfo gets a native row.
   mountpoint -q "$tmpfs" && umount "$tmpfs"
-  mkdir -p "$tmpfs"
+  mountpoint -q "$proc" && umount "$proc"
+  mkdir -p "$tmpfs" "$proc"
   mount -t tmpfs -o nosuid,nodev,mode=1777,size=65536k tmpfs "$tmpfs"
+  mount -t proc -o nosuid,nodev,noexec proc "$proc"
   for ((round = 0; round < GB_ROUNDS; round++)); do
     log "gbench round $((round + 1))/$GB_ROUNDS"
     for env in $(rotated "$round" "${GB_ENVS[@]}"); do
@@ -54,7 +59,7 @@ measure_gbench() {
         log "gbench under $env failed (see $WORK/runtime.log)"
     done
   done
-  umount "$tmpfs"
+  umount "$tmpfs" "$proc"
 }
 
 # gbench_machine_md: the machine and versions, as markdown bullets.
