@@ -369,7 +369,7 @@ std::vector<SyscallEntry> SyscallRows() {
       Pass("exit"),  // 60
       Pass("wait4"),  // 61
       Pass("kill", "the pid namespace confines the targets; the sentry and gofer are outside it"),  // 62
-      Emulate("uname", "the container's hostname and domain name"),  // 63
+      Emulate("uname", "the container's hostname and domain name; the kernel answers (CONTINUE) unless --kernel-release is set"),  // 63
       Pass("semget"),  // 64
       Pass("semop"),  // 65
       Pass("semctl"),  // 66
