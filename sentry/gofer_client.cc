@@ -45,6 +45,8 @@ GoferClient::~GoferClient() {
     // Closing is not a failure: the callback does not run.
     std::lock_guard<std::mutex> lock(mutex_);
     if (failure_.ok()) failure_ = absl::CancelledError("the gofer connection was closed");
+    failure_handled_ = true;  // no callback runs for a close
+    failure_handled_cv_.notify_all();
     for (auto& [tag, pending] : pending_) {
       pending->reply = failure_;
       pending->replied.notify_one();
@@ -91,8 +93,12 @@ absl::Status GoferClient::failure() const {
 }
 
 absl::StatusOr<uint32_t> GoferClient::Register(Pending* pending) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (!failure_.ok()) return failure_;
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (!failure_.ok()) {
+    // Another thread's Fail may still be running the callback: not before it has.
+    failure_handled_cv_.wait(lock, [this] { return failure_handled_; });
+    return failure_;
+  }
   // Tags wrap around; 0 is reserved and a tag still outstanding is skipped.
   while (next_tag_ == 0 || pending_.count(next_tag_) > 0) ++next_tag_;
   uint32_t tag = next_tag_++;
@@ -195,6 +201,8 @@ void GoferClient::Fail(const absl::Status& why) {
   // by the time any of them returns EIO.
   if (on_failure_) on_failure_(why);
   std::lock_guard<std::mutex> lock(mutex_);
+  failure_handled_ = true;
+  failure_handled_cv_.notify_all();
   for (auto& [tag, pending] : pending_) {
     pending->reply = failure_;
     pending->replied.notify_one();

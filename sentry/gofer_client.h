@@ -114,6 +114,11 @@ class GoferClient {
   bool reading_ = false;
   uint32_t next_tag_ = 1;
   absl::Status failure_;
+  // Set once Fail's callback has run (or, when closing, at once). Invariant:
+  // no call returns the failure before it is set, so the container is being
+  // stopped by the time any brokered call sees EIO; Register waits for it.
+  bool failure_handled_ = false;
+  std::condition_variable failure_handled_cv_;
 };
 
 }  // namespace sentry
