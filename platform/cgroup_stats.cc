@@ -309,13 +309,9 @@ MemoryAndPids V2MemoryAndPids(const std::string& dir) {
   return {Number(dir + "/memory.max"), Number(dir + "/memory.current"), Number(dir + "/pids.current")};
 }
 
-absl::StatusOr<MemoryAndPids> ReadMemoryAndPids(const Cgroup& cgroup) {
-  const std::string memory = cgroup.pure_v2() ? cgroup.ControllerDir("") : cgroup.ControllerDir("memory");
-  if (!memory.empty() && access(memory.c_str(), F_OK) != 0) {
-    return absl::NotFoundError(fmt::format("cgroup {} is gone", memory));
-  }
-  if (cgroup.pure_v2()) return V2MemoryAndPids(memory);
-  return V1MemoryAndPids(memory, cgroup.ControllerDir("pids"));
+MemoryAndPids ReadMemoryAndPids(const Cgroup& cgroup) {
+  if (cgroup.pure_v2()) return V2MemoryAndPids(cgroup.ControllerDir(""));
+  return V1MemoryAndPids(cgroup.ControllerDir("memory"), cgroup.ControllerDir("pids"));
 }
 
 }  // namespace platform

@@ -160,7 +160,8 @@ absl::Status TrappedCallMemory::Write(uint64_t addr, const void* data, size_t le
   // only write into the trapped thread's address space.
   ASSIGN_OR_RETURN(int mem, WriteFd());
   ssize_t n = pwrite(mem, data, len, static_cast<off_t>(addr));
-  if (n < 0) return MemoryError(errno == EIO ? EFAULT : errno, fmt::format("writing {:#x}", addr));
+  const int err = errno;  // before fmt::format may allocate
+  if (n < 0) return MemoryError(err == EIO ? EFAULT : err, fmt::format("writing {:#x}", addr));
   if (static_cast<size_t>(n) != len) return MemoryError(EFAULT, fmt::format("writing {:#x}", addr));
   return absl::OkStatus();
 }

@@ -70,11 +70,10 @@ struct sysinfo Emulator::Sysinfo() const {
   const double uptime = SecondsSinceBoot() - init_started_;
   info.uptime = uptime > 0 ? static_cast<long>(uptime) : 0;
   if (!cgroup_) return info;
-  absl::StatusOr<platform::MemoryAndPids> figures = platform::ReadMemoryAndPids(*cgroup_);
-  if (!figures.ok()) return info;
+  const platform::MemoryAndPids figures = platform::ReadMemoryAndPids(*cgroup_);
   const uint64_t unit = info.mem_unit ? info.mem_unit : 1;
   const uint64_t host_total = info.totalram * unit;
-  const uint64_t limit = figures->memory_limit, usage = figures->memory_usage;
+  const uint64_t limit = figures.memory_limit, usage = figures.memory_usage;
   // An unlimited cgroup reports a huge limit: the host's memory is the box.
   if (limit > 0 && limit < host_total) {
     info.totalram = limit / unit;
@@ -82,7 +81,7 @@ struct sysinfo Emulator::Sysinfo() const {
     info.bufferram = 0;
     info.sharedram = 0;
   }
-  if (uint64_t procs = figures->pids; procs > 0) {
+  if (uint64_t procs = figures.pids; procs > 0) {
     info.procs = static_cast<unsigned short>(procs > 0xffff ? 0xffff : procs);
   }
   if (config_.virtual_proc) {  // the loads per visible CPU, as /proc/loadavg shows them

@@ -45,6 +45,8 @@
 
 #include "fs_bench.h"
 
+// Newer than Debian 12's kernel headers, as in platform/notify_ioctls.h (which this standalone
+// program does not include: it builds without the project's libraries).
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
 #define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
 #endif
@@ -65,24 +67,6 @@ int g_listener = -1;
 std::string g_error;  // why there is no listener, or no responder
 Responder g_responder = Responder::kNone;
 std::atomic<bool> g_retire_thread{false};
-
-// RECV, answer 42, SEND, until the listener is gone (or `retire` is set after an answer).
-void Respond(int fd, const std::atomic<bool>* retire) {
-  struct seccomp_notif req;
-  struct seccomp_notif_resp resp;
-  for (;;) {
-    memset(&req, 0, sizeof(req));
-    if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
-      if (errno == EINTR || errno == ENOENT) continue;
-      return;
-    }
-    memset(&resp, 0, sizeof(resp));
-    resp.id = req.id;
-    resp.val = kNotifAnswer;
-    ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
-    if (retire != nullptr && retire->load()) return;
-  }
-}
 
 // A listener for getppid on the calling (main) thread only (no TSYNC): responders started
 // before it are never trapped themselves.
@@ -196,9 +180,10 @@ bool CopyCallersPaths(int listener, const seccomp_notif& call, Request& req, int
   return ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
-// The "sentry": RECV, then answer 42 or ask the gofer and answer its result, SEND.
-[[noreturn]] void ResponderLoop(int fd, int gofer) {
-  ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);  // as the sentry
+// The responder (the thread, or the "sentry" process): RECV, then answer 42 or ask the gofer
+// (`gofer`, kPaths/kRename* modes; only the process has one) and answer its result, SEND; until
+// the listener is gone, or `retire` is set after an answer.
+void Serve(int fd, int gofer, const std::atomic<bool>* retire) {
   struct seccomp_notif call;
   struct seccomp_notif_resp resp;
   Request req{};
@@ -207,25 +192,26 @@ bool CopyCallersPaths(int listener, const seccomp_notif& call, Request& req, int
     memset(&call, 0, sizeof(call));
     if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &call) < 0) {
       if (errno == EINTR || errno == ENOENT) continue;
-      _exit(0);
+      return;
     }
     memset(&resp, 0, sizeof(resp));
     resp.id = call.id;
     resp.val = kNotifAnswer;
-    req.mode = g_mode->load();
+    req.mode = g_mode != nullptr ? g_mode->load() : kAnswer;
     if (req.mode != kAnswer) {
       int result = EIO;
-      ssize_t got = -1;
       if ((req.mode & kPaths) && !CopyCallersPaths(fd, call, req, status_fd)) {
         result = EFAULT;
       } else if (write(gofer, &req, sizeof(req)) == sizeof(req)) {
-        got = Receive(gofer, &result, sizeof(result), (req.mode & kPolling) ? kPollTries : 0);
-        if (got != sizeof(result)) result = EIO;
+        if (Receive(gofer, &result, sizeof(result), (req.mode & kPolling) ? kPollTries : 0) != sizeof(result)) {
+          result = EIO;
+        }
       }
       resp.val = 0;
       resp.error = result == 0 ? 0 : -result;
     }
     ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+    if (retire != nullptr && retire->load()) return;
   }
 }
 
@@ -261,7 +247,9 @@ bool StartProcessResponder() {
     if (child == 0) {
       prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (role == 0) GoferLoop(sv[1], dirs);
-      ResponderLoop(g_listener, sv[0]);
+      ioctl(g_listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);  // as the sentry
+      Serve(g_listener, sv[0], nullptr);
+      _exit(0);
     }
   }
   close(sv[0]);
@@ -283,7 +271,7 @@ bool UseResponder(Responder wanted) {
     syscall(SYS_getppid);  // its last answer
   }
   if (wanted == Responder::kThread) {
-    std::thread([fd = g_listener] { Respond(fd, &g_retire_thread); }).detach();
+    std::thread([fd = g_listener] { Serve(fd, -1, &g_retire_thread); }).detach();
   } else if (!StartProcessResponder()) {
     return false;
   }
