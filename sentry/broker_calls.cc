@@ -33,8 +33,6 @@ constexpr uint64_t kWriteOpenFlags = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | (O_
 constexpr uint64_t kCreateFlags = O_CREAT | (O_TMPFILE & ~O_DIRECTORY);
 constexpr size_t kOpenHowSize = 24;    // OPEN_HOW_SIZE_VER0
 
-using Parser = absl::StatusOr<ParsedCall> (*)(const Args&, platform::RemoteMemory&);
-
 // ---- open, openat, creat, openat2 ----
 
 ParsedCall Open(int dirfd, std::string path, uint64_t flags, uint32_t mode, uint64_t resolve) {
@@ -223,22 +221,40 @@ absl::StatusOr<std::string> ReadExtensibleStruct(platform::RemoteMemory& memory,
 
 }  // namespace broker_internal
 
+namespace {
+
+// Every broker handler, by name. Built once and never changed: the table's
+// rows point into it.
+const std::unordered_map<std::string_view, BrokerHandler>& Handlers() {
+  static const auto* const handlers = [] {
+    std::vector<BrokerHandler> all = {
+        {"open", ParseOpen},         {"openat", ParseOpenat},       {"creat", ParseCreat},
+        {"openat2", ParseOpenat2},   {"mkdir", ParseMkdir},         {"mkdirat", ParseMkdirat},
+        {"mknod", ParseMknod},       {"mknodat", ParseMknodat},     {"unlink", ParseUnlink},
+        {"rmdir", ParseRmdir},       {"unlinkat", ParseUnlinkat},   {"rename", ParseRename},
+        {"renameat", ParseRenameat}, {"renameat2", ParseRenameat2}, {"link", ParseLink},
+        {"linkat", ParseLinkat},     {"symlink", ParseSymlink},     {"symlinkat", ParseSymlinkat},
+    };
+    for (const BrokerHandler& handler : broker_internal::AttributeHandlers()) all.push_back(handler);
+    auto* by_name = new std::unordered_map<std::string_view, BrokerHandler>;
+    for (const BrokerHandler& handler : all) by_name->emplace(handler.name, handler);
+    return by_name;
+  }();
+  return *handlers;
+}
+
+}  // namespace
+
+const BrokerHandler* FindBrokerHandler(std::string_view name) {
+  auto it = Handlers().find(name);
+  return it == Handlers().end() ? nullptr : &it->second;
+}
+
 absl::StatusOr<ParsedCall> ParseBrokeredCall(const std::string& name, const platform::TrappedCall& call,
                                              platform::RemoteMemory& memory) {
-  static const std::unordered_map<std::string, Parser> kParsers = {
-      {"open", ParseOpen},         {"openat", ParseOpenat},       {"creat", ParseCreat},
-      {"openat2", ParseOpenat2},   {"mkdir", ParseMkdir},         {"mkdirat", ParseMkdirat},
-      {"mknod", ParseMknod},       {"mknodat", ParseMknodat},     {"unlink", ParseUnlink},
-      {"rmdir", ParseRmdir},       {"unlinkat", ParseUnlinkat},   {"rename", ParseRename},
-      {"renameat", ParseRenameat}, {"renameat2", ParseRenameat2}, {"link", ParseLink},
-      {"linkat", ParseLinkat},     {"symlink", ParseSymlink},     {"symlinkat", ParseSymlinkat},
-  };
-  if (auto it = kParsers.find(name); it != kParsers.end()) return it->second(call.args, memory);
-  if (std::optional<absl::StatusOr<ParsedCall>> parsed = broker_internal::ParseAttributeCall(name, call.args, memory)) {
-    return *std::move(parsed);
-  }
-  // No request in protocol v1 (file_setattr, a row a --policy moved here).
-  return Answer(CallResult::Continue());
+  const BrokerHandler* handler = FindBrokerHandler(name);
+  if (handler == nullptr) return absl::InternalError(fmt::format("no broker handler for {}", name));
+  return handler->parse(call.args, memory);
 }
 
 }  // namespace sentry

@@ -5,8 +5,11 @@
 
 #include <fcntl.h>
 
+#include <array>
+#include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -51,12 +54,22 @@ struct BrokeredCall {
 // Continue for what is not host storage).
 using ParsedCall = std::variant<BrokeredCall, platform::CallResult>;
 
-// Reads the arguments of broker row `name` (each memory argument once,
-// through `memory`, which checks the call is live after every read) and
-// validates them as Linux would before it touches a file. Errors: a
-// RemoteMemory error (IsCallGone, or EFAULT/ENAMETOOLONG for the workload).
-// A row the protocol has no request for (file_setattr, rows a --policy
-// moved to broker) is Continue: safe, see broker.h.
+// How one broker row's arguments are read: `parse` reads each memory
+// argument once, through `memory` (which checks the call is live after every
+// read), and validates them as Linux would before it touches a file. Errors:
+// a RemoteMemory error (IsCallGone, or EFAULT/ENAMETOOLONG for the workload).
+struct BrokerHandler {
+  std::string_view name;
+  absl::StatusOr<ParsedCall> (*parse)(const std::array<uint64_t, 6>& args, platform::RemoteMemory& memory);
+};
+
+// The handler of brokered syscall `name`, or nullptr when the broker has
+// none (the table's rows carry it: SyscallEntry::broker).
+const BrokerHandler* FindBrokerHandler(std::string_view name);
+
+// Parses a call of broker row `name` with its handler. A name without one is
+// an InternalError, never Continue: the dispatcher treats such a trapped row
+// as a sandbox fault before it gets here (DESIGN.md rule 6).
 absl::StatusOr<ParsedCall> ParseBrokeredCall(const std::string& name, const platform::TrappedCall& call,
                                              platform::RemoteMemory& memory);
 

@@ -1,5 +1,5 @@
 // The brokered calls that change a path's attributes (chmod, chown, times,
-// size, xattrs) and bind of an AF_UNIX path.
+// size, xattrs), bind of an AF_UNIX path, and file_setattr (continued).
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -7,7 +7,7 @@
 #include <sys/xattr.h>
 
 #include <cstring>
-#include <unordered_map>
+#include <vector>
 
 #include "platform/status_macros.h"
 #include "sentry/broker_caller.h"
@@ -18,7 +18,6 @@ namespace {
 
 namespace protocol = gofer::protocol;
 using platform::CallResult;
-using Parser = absl::StatusOr<ParsedCall> (*)(const Args&, platform::RemoteMemory&);
 
 constexpr int64_t kUtimeNow = (1L << 30) - 1;   // UTIME_NOW
 constexpr int64_t kUtimeOmit = (1L << 30) - 2;  // UTIME_OMIT
@@ -226,11 +225,18 @@ absl::StatusOr<ParsedCall> ParseBind(const Args& a, platform::RemoteMemory& m) {
   return parsed;
 }
 
+// ---- file_setattr ----
+
+// Protocol v1 has no request for it: the kernel runs it in the workload's
+// view, where host storage is read-only (EROFS). Safe, see broker.h.
+absl::StatusOr<ParsedCall> ParseFileSetattr(const Args&, platform::RemoteMemory&) {
+  return Answer(CallResult::Continue());
+}
+
 }  // namespace
 
-std::optional<absl::StatusOr<ParsedCall>> ParseAttributeCall(const std::string& name, const Args& args,
-                                                             platform::RemoteMemory& memory) {
-  static const std::unordered_map<std::string, Parser> kParsers = {
+std::vector<BrokerHandler> AttributeHandlers() {
+  return {
       {"chmod", ParseChmod},
       {"fchmodat", ParseFchmodat},
       {"fchmodat2", ParseFchmodat2},
@@ -249,10 +255,8 @@ std::optional<absl::StatusOr<ParsedCall>> ParseAttributeCall(const std::string& 
       {"lremovexattr", ParseLremovexattr},
       {"removexattrat", ParseRemovexattrat},
       {"bind", ParseBind},
+      {"file_setattr", ParseFileSetattr},
   };
-  auto it = kParsers.find(name);
-  if (it == kParsers.end()) return std::nullopt;
-  return it->second(args, memory);
 }
 
 }  // namespace sentry::broker_internal

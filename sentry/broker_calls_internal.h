@@ -52,10 +52,9 @@ inline uint32_t WithEmptyPath(uint32_t flags, const ResolvedOperand& op) {
   return op.empty_path_added ? flags | AT_EMPTY_PATH : flags;
 }
 
-// The chmod, chown, utimes, truncate, xattr and bind families
-// (broker_calls_attrs.cc); nullopt when `name` is none of them.
-std::optional<absl::StatusOr<ParsedCall>> ParseAttributeCall(const std::string& name, const Args& args,
-                                                             platform::RemoteMemory& memory);
+// The handlers of the chmod, chown, utimes, truncate and xattr families, of
+// bind and of file_setattr (broker_calls_attrs.cc).
+std::vector<BrokerHandler> AttributeHandlers();
 
 }  // namespace sentry::broker_internal
 

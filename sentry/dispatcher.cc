@@ -59,25 +59,42 @@ CallResult Dispatcher::Handle(const platform::TrappedCall& call, platform::Remot
   return result;
 }
 
-// Fails closed: a call the filter should not have trapped (a passthrough
-// row) stops the container; a broker row with no gofer gets EIO.
+// Fails closed (DESIGN.md rule 6): a call the filter should not have trapped
+// (a passthrough row) and a broker or emulate row without a handler are
+// sandbox faults; a broker row with no gofer gets EIO. A number outside the
+// table (entry == nullptr) is always denied.
 CallResult Dispatcher::Answer(const SyscallEntry* entry, const Decision& decision, const platform::TrappedCall& call,
                               platform::RemoteMemory& memory) {
+  if (decision.disposition == Disposition::kDeny) {
+    return CallResult::Error(decision.errno_value > 0 ? decision.errno_value : EPERM);
+  }
+  if (entry == nullptr) return Fault(fmt::format("syscall {} outside the table was trapped", call.nr));
+  if (!HasHandler(*entry, decision.disposition)) {
+    return Fault(fmt::format("{} was trapped as {}, but the sentry has no handler for it", entry->name,
+                             DispositionName(decision.disposition)));
+  }
   switch (decision.disposition) {
-    case Disposition::kDeny:
-      return CallResult::Error(decision.errno_value > 0 ? decision.errno_value : EPERM);
     case Disposition::kEmulate:
-      if (auto result = emulator_.Handle(entry->name, call, memory)) return std::move(*result);
-      if (fatal_) fatal_(fmt::format("no emulation for {}", entry->name));
-      return CallResult::Error(ENOSYS);
+      return emulator_.Handle(*entry->emulate, call, memory);
     case Disposition::kBroker:
-      if (broker_ != nullptr) return broker_->Handle(entry->name, call, memory);
-      spdlog::error("sentry: {} trapped for the gofer, but the sentry has none; answering EIO", entry->name);
-      return CallResult::Error(EIO);
+      return Brokered(*entry, call, memory);
     case Disposition::kPassthrough:
+    case Disposition::kDeny:
       break;
   }
-  if (fatal_) fatal_(fmt::format("passthrough call {} was trapped", entry ? entry->name : "?"));
+  return Fault(fmt::format("passthrough call {} was trapped", entry->name));
+}
+
+CallResult Dispatcher::Brokered(const SyscallEntry& entry, const platform::TrappedCall& call,
+                                platform::RemoteMemory& memory) {
+  if (broker_ != nullptr) return broker_->Handle(entry.name, call, memory);
+  spdlog::error("sentry: {} trapped for the gofer, but the sentry has none; answering EIO", entry.name);
+  return CallResult::Error(EIO);
+}
+
+CallResult Dispatcher::Fault(const std::string& reason) {
+  spdlog::error("sentry: {} (a sandbox fault)", reason);
+  if (fatal_) fatal_(reason);
   return CallResult::Error(ENOSYS);
 }
 

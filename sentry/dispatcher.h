@@ -1,7 +1,7 @@
 // The dispatcher: the sentry's CallHandler. It finds a trapped call's row in
 // the policy, decides its disposition from the row's register rules, and
-// answers: emulate -> Emulator, deny -> the row's errno, broker -> Broker
-// (the gofer). Every answer is recorded in the CallLog (disposition
+// answers: emulate -> the row's Emulator handler, deny -> the row's errno,
+// broker -> Broker (the gofer), which parses it with the row's handler. Every answer is recorded in the CallLog (disposition
 // "broker" for brokered calls: strace line, audit log, counters).
 #ifndef RUNSC_SENTRY_DISPATCHER_H_
 #define RUNSC_SENTRY_DISPATCHER_H_
@@ -32,8 +32,9 @@ Decision Decide(const SyscallEntry& entry, const std::array<uint64_t, 6>& args);
 class Dispatcher : public platform::CallHandler {
  public:
   // Called when the sentry finds itself inconsistent (a call trapped that the
-  // filter passes, an emulated row without emulation): the sentry stops the
-  // container rather than guess (fail closed). Must not return in production.
+  // filter passes, a broker or emulate row without a handler): the sentry
+  // stops the container rather than guess (fail closed, never CONTINUE).
+  // Must not return in production.
   using FatalHandler = std::function<void(const std::string& reason)>;
 
   // All must outlive the dispatcher. Without `fatal` the call is just
@@ -48,6 +49,10 @@ class Dispatcher : public platform::CallHandler {
  private:
   platform::CallResult Answer(const SyscallEntry* entry, const Decision& decision, const platform::TrappedCall& call,
                               platform::RemoteMemory& memory);
+  platform::CallResult Brokered(const SyscallEntry& entry, const platform::TrappedCall& call,
+                                platform::RemoteMemory& memory);
+  // Logs `reason` at error level, calls the fatal handler, answers ENOSYS.
+  platform::CallResult Fault(const std::string& reason);
   const SyscallEntry* Find(int nr) const;
 
   const Policy& policy_;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <variant>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -163,12 +164,22 @@ TEST(CallLogTest, FormatArgsDropsTrailingZeros) {
 namespace sentry {
 namespace {
 
+// A policy whose row `name` has `disposition`, which Override may refuse.
+Policy PolicyWith(const std::string& name, Disposition disposition) {
+  std::vector<SyscallEntry> entries = SyscallTable();
+  for (SyscallEntry& entry : entries) {
+    if (entry.name != name) continue;
+    entry.disposition = disposition;
+    entry.rules.clear();
+  }
+  return Policy::ForTesting(std::move(entries));
+}
+
 TEST(DispatcherFatalTest, AnInconsistentSentryStopsTheContainer) {
   SandboxConfig config;
   ContainerView view;
   view.init_pid = getpid();
-  Policy policy;
-  ASSERT_TRUE(policy.Override("getppid", Disposition::kEmulate).ok());
+  Policy policy = PolicyWith("getppid", Disposition::kEmulate);
   Emulator emulator(config, view, std::nullopt);
   std::unique_ptr<CallLog> log = *CallLog::Create("test", false, "");
   std::vector<std::string> reasons;
@@ -179,7 +190,51 @@ TEST(DispatcherFatalTest, AnInconsistentSentryStopsTheContainer) {
   EXPECT_EQ(dispatcher.Handle(call, memory).kind(), platform::CallResult::Kind::kError);
   call.nr = SYS_getpid;
   EXPECT_EQ(dispatcher.Handle(call, memory).kind(), platform::CallResult::Kind::kError);
-  EXPECT_THAT(reasons, ::testing::ElementsAre("no emulation for getppid", "passthrough call getpid was trapped"));
+  EXPECT_THAT(reasons, ::testing::ElementsAre("getppid was trapped as emulate, but the sentry has no handler for it",
+                                            "passthrough call getpid was trapped"));
+}
+
+// DESIGN.md rule 6: a trapped broker or emulate row without a handler is a
+// sandbox fault (refused, logged, the container stopped), never CONTINUE.
+TEST(DispatcherFatalTest, ATrappedRowWithoutAHandlerFaults) {
+  SandboxConfig config;
+  ContainerView view;
+  view.init_pid = getpid();
+  Emulator emulator(config, view, std::nullopt);
+  std::unique_ptr<CallLog> log = *CallLog::Create("test", false, "");
+  Broker broker(nullptr, BrokerOptions{});
+  MockMemory memory;
+  const std::pair<std::string, Disposition> kRows[] = {
+      {"unshare", Disposition::kBroker}, {"keyctl", Disposition::kEmulate}, {"getpid", Disposition::kBroker}};
+  for (const auto& [name, disposition] : kRows) {
+    Policy policy = PolicyWith(name, disposition);
+    std::vector<std::string> reasons;
+    Dispatcher dispatcher(policy, emulator, *log, [&](const std::string& reason) { reasons.push_back(reason); },
+                          &broker);
+    platform::TrappedCall call;
+    call.nr = *SyscallNumber(name);
+    CallResult result = dispatcher.Handle(call, memory);
+    EXPECT_EQ(result.kind(), CallResult::Kind::kError) << name;
+    EXPECT_THAT(reasons, ::testing::ElementsAre(::testing::HasSubstr(name))) << name;
+  }
+}
+
+// The broker's parsers know only their own rows: any other name is an
+// error, never CONTINUE.
+TEST(BrokerParseTest, ANameWithoutAParserIsNotContinued) {
+  MockMemory memory;
+  EXPECT_CALL(memory, Read(_, _, _)).Times(0);
+  EXPECT_CALL(memory, ReadCString(_, _)).Times(0);
+  for (const char* name : {"unshare", "keyctl", "getpid", "file_setattr_typo"}) {
+    platform::TrappedCall call;
+    absl::StatusOr<ParsedCall> parsed = ParseBrokeredCall(name, call, memory);
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInternal) << name;
+  }
+  // file_setattr's handler continues it on purpose (see its row).
+  absl::StatusOr<ParsedCall> setattr = ParseBrokeredCall("file_setattr", platform::TrappedCall{}, memory);
+  ASSERT_TRUE(setattr.ok());
+  ASSERT_TRUE(std::holds_alternative<CallResult>(*setattr));
+  EXPECT_EQ(std::get<CallResult>(*setattr).kind(), CallResult::Kind::kContinue);
 }
 
 }  // namespace

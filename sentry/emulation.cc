@@ -136,39 +136,57 @@ CallResult Emulator::WriteResult(platform::RemoteMemory& memory, uint64_t addr, 
   return CallResult::Error(platform::WorkloadErrno(written));
 }
 
-std::optional<CallResult> Emulator::Handle(const std::string& name, const platform::TrappedCall& call,
-                                           platform::RemoteMemory& memory) const {
-  if (name == "uname") {
-    // Nothing to change without a configured release: the kernel's own
-    // answer in the container's uts namespace (the one the sentry reads) is
-    // the container's view, and it also honours the caller's personality
-    // (UNAME26, PER_LINUX32), which ours would not. The kernel answering
-    // saves the write into the caller (open, check, write: ~3 syscalls).
-    // CONTINUE is safe (rule 1): nothing the sentry decides depends on memory.
-    if (config_.kernel_release.empty()) return CallResult::Continue();
-    struct utsname uts = Uname();
-    return WriteResult(memory, call.args[0], &uts, sizeof(uts));
+CallResult Emulator::Handle(const EmulateHandler& handler, const platform::TrappedCall& call,
+                            platform::RemoteMemory& memory) const {
+  return (this->*handler.handle)(call, memory);
+}
+
+CallResult Emulator::HandleUname(const platform::TrappedCall& call, platform::RemoteMemory& memory) const {
+  // Nothing to change without a configured release: the kernel's own
+  // answer in the container's uts namespace (the one the sentry reads) is
+  // the container's view, and it also honours the caller's personality
+  // (UNAME26, PER_LINUX32), which ours would not. The kernel answering
+  // saves the write into the caller (open, check, write: ~3 syscalls).
+  // CONTINUE is safe (rule 1): nothing the sentry decides depends on memory.
+  if (config_.kernel_release.empty()) return CallResult::Continue();
+  struct utsname uts = Uname();
+  return WriteResult(memory, call.args[0], &uts, sizeof(uts));
+}
+
+CallResult Emulator::HandleSysinfo(const platform::TrappedCall& call, platform::RemoteMemory& memory) const {
+  struct sysinfo info = Sysinfo();
+  return WriteResult(memory, call.args[0], &info, sizeof(info));
+}
+
+CallResult Emulator::HandleSchedGetaffinity(const platform::TrappedCall& call, platform::RemoteMemory& memory) const {
+  // Another thread's or process's mask (a pid of the container's pid
+  // namespace), or no virtual /proc: the kernel answers. CONTINUE is safe
+  // (rule 1): the kernel only writes the mask; nothing depends on memory.
+  if (call.args[0] != 0 || call.tid == 0 || !config_.virtual_proc || !cgroup_) return CallResult::Continue();
+  return SchedGetaffinity(call, memory);
+}
+
+// Policy: a container with its own uts namespace may name itself; the
+// kernel then checks CAP_SYS_ADMIN over that namespace as it would
+// natively. CONTINUE is safe here (rule 1): nothing the sentry decides
+// depends on the name in memory. Without one it would rename the host.
+CallResult Emulator::HandleSetName(const platform::TrappedCall&, platform::RemoteMemory&) const {
+  if (view_.own_uts) return CallResult::Continue();
+  return CallResult::Error(EPERM);
+}
+
+const EmulateHandler* FindEmulateHandler(std::string_view name) {
+  static const EmulateHandler kHandlers[] = {
+      {"uname", &Emulator::HandleUname},
+      {"sysinfo", &Emulator::HandleSysinfo},
+      {"sched_getaffinity", &Emulator::HandleSchedGetaffinity},
+      {"sethostname", &Emulator::HandleSetName},
+      {"setdomainname", &Emulator::HandleSetName},
+  };
+  for (const EmulateHandler& handler : kHandlers) {
+    if (handler.name == name) return &handler;
   }
-  if (name == "sysinfo") {
-    struct sysinfo info = Sysinfo();
-    return WriteResult(memory, call.args[0], &info, sizeof(info));
-  }
-  if (name == "sched_getaffinity") {
-    // Another thread's or process's mask (a pid of the container's pid
-    // namespace), or no virtual /proc: the kernel answers. CONTINUE is safe
-    // (rule 1): the kernel only writes the mask; nothing depends on memory.
-    if (call.args[0] != 0 || call.tid == 0 || !config_.virtual_proc || !cgroup_) return CallResult::Continue();
-    return SchedGetaffinity(call, memory);
-  }
-  if (name == "sethostname" || name == "setdomainname") {
-    // Policy: a container with its own uts namespace may name itself; the
-    // kernel then checks CAP_SYS_ADMIN over that namespace as it would
-    // natively. CONTINUE is safe here (rule 1): nothing the sentry decides
-    // depends on the name in memory. Without one it would rename the host.
-    if (view_.own_uts) return CallResult::Continue();
-    return CallResult::Error(EPERM);
-  }
-  return std::nullopt;
+  return nullptr;
 }
 
 }  // namespace sentry

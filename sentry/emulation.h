@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -16,6 +17,18 @@
 #include "sentry/config.h"
 
 namespace sentry {
+
+class Emulator;
+
+// How the sentry answers one emulate row: a method of the Emulator.
+struct EmulateHandler {
+  std::string_view name;
+  platform::CallResult (Emulator::*handle)(const platform::TrappedCall& call, platform::RemoteMemory& memory) const;
+};
+
+// The handler of emulated syscall `name`, or nullptr when the sentry has none
+// (the table's rows carry it: SyscallEntry::emulate).
+const EmulateHandler* FindEmulateHandler(std::string_view name);
 
 // Computes emulated answers. Thread-safe (handlers run on worker threads).
 class Emulator {
@@ -37,9 +50,16 @@ class Emulator {
   // without a cgroup.
   std::vector<uint64_t> VisibleCpus() const;
 
-  // Handles one emulated call by name; nullopt when `name` is not emulated.
-  std::optional<platform::CallResult> Handle(const std::string& name, const platform::TrappedCall& call,
-                                             platform::RemoteMemory& memory) const;
+  // Answers one trapped call of an emulate row with the row's handler.
+  platform::CallResult Handle(const EmulateHandler& handler, const platform::TrappedCall& call,
+                              platform::RemoteMemory& memory) const;
+
+  // The handlers (EmulateHandler::handle), one per emulated syscall.
+  platform::CallResult HandleUname(const platform::TrappedCall& call, platform::RemoteMemory& memory) const;
+  platform::CallResult HandleSysinfo(const platform::TrappedCall& call, platform::RemoteMemory& memory) const;
+  platform::CallResult HandleSchedGetaffinity(const platform::TrappedCall& call, platform::RemoteMemory& memory) const;
+  // sethostname and setdomainname.
+  platform::CallResult HandleSetName(const platform::TrappedCall& call, platform::RemoteMemory& memory) const;
 
  private:
   platform::CallResult SchedGetaffinity(const platform::TrappedCall& call, platform::RemoteMemory& memory) const;

@@ -7,6 +7,9 @@
 #include <unordered_map>
 
 #include "fmt/format.h"
+#include "fmt/ranges.h"
+#include "sentry/broker_calls.h"
+#include "sentry/emulation.h"
 #include "sentry/syscall_table_rows.h"
 
 namespace sentry {
@@ -30,12 +33,33 @@ const Index& TableIndex() {
   return *index;
 }
 
+// "brokered calls: bind, chmod, ..." or "emulated calls: ...": the rows of
+// the table that have a `disposition` handler.
+std::string HandledCalls(Disposition disposition) {
+  std::vector<std::string_view> names;
+  for (const SyscallEntry& entry : SyscallTable()) {
+    if (HasHandler(entry, disposition)) names.push_back(entry.name);
+  }
+  std::sort(names.begin(), names.end());
+  const char* what = disposition == Disposition::kBroker ? "brokered" : "emulated";
+  return fmt::format("{} calls: {}", what, fmt::join(names, ", "));
+}
+
+absl::Status NoHandlerError(std::string_view name, Disposition disposition) {
+  return absl::InvalidArgumentError(fmt::format("policy: syscall \"{}\": \"{}\" has no handler for {} ({})", name,
+                                                DispositionName(disposition), name, HandledCalls(disposition)));
+}
+
 }  // namespace
 
 const std::vector<SyscallEntry>& SyscallTable() {
   static const std::vector<SyscallEntry>* const table = [] {
     auto* rows = new std::vector<SyscallEntry>(internal::SyscallRows());
-    for (SyscallEntry& entry : *rows) entry.number = SyscallNumber(entry.name).value_or(-1);
+    for (SyscallEntry& entry : *rows) {
+      entry.number = SyscallNumber(entry.name).value_or(-1);
+      entry.broker = FindBrokerHandler(entry.name);
+      entry.emulate = FindEmulateHandler(entry.name);
+    }
     return rows;
   }();
   return *table;
@@ -64,6 +88,19 @@ std::optional<int> SyscallNumber(std::string_view name, uint32_t arch) {
 std::string SyscallName(int number) {
   const SyscallEntry* entry = FindSyscall(number);
   return entry != nullptr ? entry->name : fmt::format("syscall_{}", number);
+}
+
+bool HasHandler(const SyscallEntry& entry, Disposition disposition) {
+  switch (disposition) {
+    case Disposition::kBroker:
+      return entry.broker != nullptr;
+    case Disposition::kEmulate:
+      return entry.emulate != nullptr;
+    case Disposition::kPassthrough:
+    case Disposition::kDeny:
+      return true;
+  }
+  return false;
 }
 
 std::string_view DispositionName(Disposition disposition) {
@@ -101,6 +138,12 @@ std::optional<Disposition> ParseDisposition(std::string_view name) {
 
 Policy::Policy() : entries_(SyscallTable()) {}
 
+Policy Policy::ForTesting(std::vector<SyscallEntry> entries) {
+  Policy policy;
+  policy.entries_ = std::move(entries);
+  return policy;
+}
+
 absl::Status Policy::Override(std::string_view name, Disposition disposition, int errno_value) {
   auto it = std::find_if(entries_.begin(), entries_.end(), [&](const SyscallEntry& e) { return e.name == name; });
   if (it == entries_.end()) return absl::InvalidArgumentError(fmt::format("policy: unknown syscall \"{}\"", name));
@@ -111,6 +154,7 @@ absl::Status Policy::Override(std::string_view name, Disposition disposition, in
   if (errno_value < 0 || errno_value > 4095) {
     return absl::InvalidArgumentError(fmt::format("policy: syscall \"{}\": errno {} is out of range", name, errno_value));
   }
+  if (!HasHandler(*it, disposition)) return NoHandlerError(name, disposition);
   it->disposition = disposition;
   it->errno_value = errno_value;
   it->rules.clear();

@@ -19,6 +19,9 @@
 
 namespace sentry {
 
+struct BrokerHandler;   // broker_calls.h: how a broker row's arguments are read
+struct EmulateHandler;  // emulation.h: how the sentry answers an emulate row
+
 // Whether broker rows are sent to the gofer (runsc create spawns it and the
 // init makes host storage read-only to the workload). Off
 // (Policy::set_broker_to_gofer(false)), broker rows are compiled as
@@ -76,7 +79,18 @@ struct SyscallEntry {
   std::string conditions;      // `rules` in words, for people
   Support support = Support::kFull;
   std::string note;
+  // The sentry's handlers for this syscall, found once by name when the table
+  // is built (nullptr: none). A row traps to broker or emulate only with one
+  // (HasHandler); a --policy cannot give a row a handler it lacks.
+  const BrokerHandler* broker = nullptr;
+  const EmulateHandler* emulate = nullptr;
 };
+
+// Whether the sentry can answer `disposition` for `entry`'s syscall: always
+// for passthrough and deny; for broker and emulate, when the row carries that
+// handler. The policy loader and the dispatcher both ask this (DESIGN.md
+// rule 6: a policy never widens; a trapped call without a handler is a fault).
+bool HasHandler(const SyscallEntry& entry, Disposition disposition);
 
 // The table, in syscall-number order (x86_64). Built once; thread-safe.
 const std::vector<SyscallEntry>& SyscallTable();
@@ -105,7 +119,7 @@ std::string_view SupportName(Support support);
 std::optional<Disposition> ParseDisposition(std::string_view name);
 
 // The rows the workload's filter is built from: the table, with rows moved
-// by `--policy` (later) and the broker switch. Copyable; not thread-safe.
+// by `--policy` and the broker switch. Copyable; not thread-safe.
 class Policy {
  public:
   // The default policy: the table as it is.
@@ -114,8 +128,13 @@ class Policy {
   // Moves syscall `name` to `disposition` for every argument value (its
   // register rules are dropped). `errno_value` is for kDeny (0: EPERM) and
   // must be 0 otherwise. Errors: InvalidArgument
-  // `policy: unknown syscall "foo"`, or a bad errno.
+  // `policy: unknown syscall "foo"`, a bad errno, or broker/emulate for a
+  // syscall without that handler (`"broker" has no handler for unshare`).
   absl::Status Override(std::string_view name, Disposition disposition, int errno_value = 0);
+
+  // A policy of exactly `entries`, unchecked: only for tests of what the
+  // dispatcher does with rows Override refuses.
+  static Policy ForTesting(std::vector<SyscallEntry> entries);
 
   // The rows, in table order.
   const std::vector<SyscallEntry>& entries() const { return entries_; }

@@ -15,6 +15,7 @@
 #include "nlohmann/json.hpp"
 #include "gtest/gtest.h"
 #include "platform/status_matchers.h"
+#include "sentry/config.h"
 #include "sentry/syscall_rules_test_util.h"
 #include "sentry/syscall_table_format.h"
 
@@ -212,6 +213,23 @@ TEST(SyscallTableTest, RulesAreDisjointAndCoverEveryValue) {
   }
 }
 
+// Every disposition a row of the table can give a call that traps to the
+// sentry has its handler (DESIGN.md rule 6), so the default is never a fault.
+TEST(SyscallTableTest, EveryTrappedRowCarriesItsHandler) {
+  for (const SyscallEntry& entry : SyscallTable()) {
+    EXPECT_TRUE(HasHandler(entry, entry.disposition)) << entry.name;
+    for (const ArgRule& rule : entry.rules) EXPECT_TRUE(HasHandler(entry, rule.disposition)) << entry.name;
+  }
+  EXPECT_NE(Row("mkdir").broker, nullptr);
+  EXPECT_NE(Row("bind").broker, nullptr);
+  EXPECT_NE(Row("uname").emulate, nullptr);
+  EXPECT_EQ(Row("uname").broker, nullptr);
+  EXPECT_EQ(Row("unshare").broker, nullptr);
+  EXPECT_EQ(Row("unshare").emulate, nullptr);
+  EXPECT_TRUE(HasHandler(Row("unshare"), Disposition::kDeny));
+  EXPECT_TRUE(HasHandler(Row("unshare"), Disposition::kPassthrough));
+}
+
 TEST(SyscallTableTest, FindByNameAndNumber) {
   ASSERT_NE(FindSyscall("getpid"), nullptr);
   EXPECT_EQ(FindSyscall("getpid")->name, "getpid");
@@ -266,6 +284,47 @@ TEST(PolicyTest, OverrideRefusesUnknownNamesAndBadErrnos) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("only for deny")));
   EXPECT_THAT(policy.Override("read", Disposition::kDeny, 5000),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("out of range")));
+}
+
+// --policy never widens (DESIGN.md rule 6): a row moves to broker or emulate
+// only when the sentry has a handler for that syscall.
+TEST(PolicyTest, OverrideRefusesBrokerOrEmulateWithoutAHandler) {
+  for (const char* name : {"unshare", "keyctl", "getpid"}) {
+    for (Disposition to : {Disposition::kBroker, Disposition::kEmulate}) {
+      Policy policy;
+      const std::string quoted = std::string("\"") + name + "\"";
+      EXPECT_THAT(policy.Override(name, to),
+                  StatusIs(absl::StatusCode::kInvalidArgument,
+                           ::testing::AllOf(HasSubstr(quoted), HasSubstr(std::string(DispositionName(to))),
+                                            HasSubstr("no handler"))))
+          << name << " -> " << DispositionName(to);
+    }
+  }
+}
+
+TEST(PolicyTest, OverrideAcceptsRowsWithAHandler) {
+  Policy policy;
+  EXPECT_THAT(policy.Override("openat", Disposition::kBroker), IsOk());  // every open traps; reads are continued
+  EXPECT_THAT(policy.Override("sysinfo", Disposition::kPassthrough), IsOk());
+  EXPECT_THAT(policy.Override("sysinfo", Disposition::kEmulate), IsOk());
+  EXPECT_THAT(policy.Override("mkdir", Disposition::kDeny), IsOk());
+  EXPECT_THAT(policy.Override("mkdir", Disposition::kBroker), IsOk());
+  EXPECT_THAT(policy.Override("unshare", Disposition::kDeny, ENOSYS), IsOk());
+}
+
+TEST(PolicyTest, ConfigRefusesAPolicyThatWouldWiden) {
+  SandboxConfig config;
+  config.policy = nlohmann::json::parse(R"({"syscalls": {"unshare": "broker"}})");
+  absl::StatusOr<Policy> built = config.BuildPolicy();
+  EXPECT_THAT(built.status(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                       ::testing::AllOf(HasSubstr("\"unshare\""), HasSubstr("\"broker\""),
+                                                        HasSubstr("no handler for unshare"),
+                                                        HasSubstr("(brokered calls: bind, chmod, "))));
+  EXPECT_THAT(config.Validate(), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unshare")));
+  config.policy = nlohmann::json::parse(R"({"syscalls": {"keyctl": "emulate"}})");
+  EXPECT_THAT(config.BuildPolicy().status(), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("keyctl")));
+  config.policy = nlohmann::json::parse(R"({"syscalls": {"uname": "emulate", "mkdir": "broker", "keyctl": "deny"}})");
+  EXPECT_THAT(config.BuildPolicy().status(), IsOk());
 }
 
 TEST(SyscallTableFormatTest, Formats) {

@@ -188,12 +188,12 @@ TEST(WorkloadFilterTest, UnknownNumbersGetEnosysAndOtherAbisAreKilled) {
 TEST(WorkloadFilterTest, OverriddenRowsCompileToTheirNewAction) {
   Policy policy;
   ASSERT_THAT(policy.Override("getpid", Disposition::kDeny, EACCES), IsOk());
-  ASSERT_THAT(policy.Override("keyctl", Disposition::kEmulate), IsOk());
+  ASSERT_THAT(policy.Override("openat", Disposition::kBroker), IsOk());  // every open now, not only writes
   ASSERT_THAT(policy.Override("ioctl", Disposition::kPassthrough), IsOk());
   absl::StatusOr<platform::CompiledSeccomp> compiled = CompileWorkloadFilter(policy);
   ASSERT_THAT(compiled, IsOk());
   EXPECT_EQ(RunBpf(compiled->program, Call(SYS_getpid)), uint32_t{SECCOMP_RET_ERRNO | EACCES});
-  EXPECT_EQ(RunBpf(compiled->program, Call(SYS_keyctl)), uint32_t{SECCOMP_RET_USER_NOTIF});
+  EXPECT_EQ(RunBpf(compiled->program, Call(SYS_openat, {0, 0, O_RDONLY})), uint32_t{SECCOMP_RET_USER_NOTIF});
   EXPECT_EQ(RunBpf(compiled->program, Call(SYS_ioctl, {0, TIOCSTI})), uint32_t{SECCOMP_RET_ALLOW});
 }
 
