@@ -5,13 +5,18 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <sched.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "fmt/format.h"
 #include "gofer/server/server.h"
@@ -151,6 +156,40 @@ void Report(int ready_fd, const absl::Status& status) {
   if (!sent.ok()) spdlog::warn("gofer: reporting to runsc create: {}", sent.ToString());
 }
 
+// What the gofer kills the container with when the sentry is gone.
+// Invariant: both are obtained before the gofer joins the container and
+// confines itself, and are the only way it can signal anything: its filter
+// allows pidfd_send_signal with SIGKILL only and no kill, tgkill of other
+// processes' threads, pidfd_open or /proc (its mount tree has none), and
+// runsc create opened cgroup.kill, whose write needs no capability. So the
+// gofer can kill the container's processes and nothing else.
+struct ContainerKiller {
+  int init_pidfd = -1;      // the init: pid 1 of its pid namespace (or not)
+  int cgroup_kill_fd = -1;  // the whole cgroup, with or without a pid namespace
+
+  void Kill() const {
+    if (cgroup_kill_fd >= 0 && write(cgroup_kill_fd, "1", 1) != 1) {
+      spdlog::warn("gofer: writing cgroup.kill: {}", strerror(errno));
+    }
+    syscall(SYS_pidfd_send_signal, init_pidfd, SIGKILL, nullptr, 0);
+  }
+};
+
+// Fail closed (DESIGN.md): the sentry holds the only other end of `socket`,
+// which hangs up when it exits or dies, whatever a serving thread is blocked
+// in; then the container, which has lost its supervisor (the kernel answers
+// its trapped calls ENOSYS), is killed. Started after Confine, so the
+// thread runs under the gofer's filter.
+void WatchSentry(int socket, ContainerKiller killer, const std::string& id) {
+  std::thread([socket, killer, id] {
+    struct pollfd poller = {socket, 0, 0};  // POLLHUP and POLLERR are always reported
+    while (poll(&poller, 1, -1) < 0 && errno == EINTR) {
+    }
+    spdlog::debug("gofer for container {}: the sentry is gone; stopping the container", id);
+    killer.Kill();
+  }).detach();
+}
+
 }  // namespace
 
 const std::vector<int>& GoferCapabilities() {
@@ -162,12 +201,12 @@ const std::vector<int>& GoferCapabilities() {
 
 int RunGofer(const GoferOptions& options) {
   platform::UniqueFd pidfd(options.init_pidfd), ready(options.ready_fd), socket(options.sentry_socket);
+  platform::UniqueFd cgroup_kill(options.cgroup_kill_fd);
   // Also creates spdlog's default logger (its sink probes the terminal with
   // an ioctl) before the filter that has no ioctl.
   spdlog::debug("gofer for container {}: starting", options.container_id);
   VirtualProc vproc;
   absl::StatusOr<IdMaps> maps = SetUp(options, vproc);
-  pidfd.reset();
   if (maps.ok()) ServeVirtualProc(vproc);
   Report(ready.get(), maps.status());
   ready.reset();
@@ -175,10 +214,14 @@ int RunGofer(const GoferOptions& options) {
     spdlog::error("gofer for container {}: {}", options.container_id, std::string(maps.status().message()));
     return 1;
   }
+  // The init's pidfd is kept for fail closed only (its filter has no setns).
+  const ContainerKiller killer{pidfd.get(), cgroup_kill.get()};
+  WatchSentry(socket.get(), killer, options.container_id);
   ServerOptions server_options;
   server_options.id_maps = *std::move(maps);
   server_options.devices = options.devices;
   absl::Status status = Server(std::move(server_options)).Serve(socket.get());
+  killer.Kill();  // the connection ended: the sentry is gone (or we failed)
   if (!status.ok()) {
     spdlog::error("gofer for container {}: {}", options.container_id, status.ToString());
     return 1;

@@ -26,11 +26,16 @@ struct GoferOptions {
   // The container's cgroup (platform::Cgroup::ToJson) for the virtual /proc
   // and /sys files (virtual_proc.h); empty: no virtual files.
   std::string virtual_proc_cgroup;
+  // The container's cgroup.kill (cgroup v2), opened by runsc create; -1:
+  // none, and fail closed kills the init only (enough with a pid namespace).
+  int cgroup_kill_fd = -1;
 };
 
 // Runs the gofer; returns the process exit code: 0 when the sentry closed
 // the connection, 1 on a setup error (reported on ready_fd as
-// {"error": "..."}) or a server failure. Must be called single-threaded:
+// {"error": "..."}) or a server failure. Fail closed: once serving, when the
+// sentry's end hangs up (it exited or died) the gofer kills the container
+// before exiting. Must be called single-threaded:
 // it joins namespaces and installs a process-wide seccomp filter. Every fd
 // in `options` is owned (closed, or kept until exit).
 int RunGofer(const GoferOptions& options);

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <memory>
 
@@ -25,11 +27,13 @@ constexpr const char* kAllowed[] = {
     // threads, memory, time, logging, exit
     "mmap", "munmap", "mprotect", "madvise", "mremap", "brk", "futex", "set_robust_list", "rseq",
     "rt_sigprocmask", "rt_sigaction", "rt_sigreturn", "sched_yield", "nanosleep", "clock_nanosleep",
-    "clock_gettime", "gettimeofday", "getpid", "gettid", "tgkill", "write", "writev", "read", "lseek",
+    "clock_gettime", "gettimeofday", "getpid", "gettid", "write", "writev", "read", "lseek",
     "getrandom", "exit", "exit_group", "restart_syscall",
     // glibc's malloc sizes its arena count with it when a new thread first
     // allocates under contention (the vproc threads do: SIGSYS without it)
     "sched_getaffinity",
+    // fail closed: the sentry watcher waits for the connection to hang up
+    "poll", "ppoll",
 };
 
 constexpr uint64_t kNamespaceFlags = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |
@@ -46,6 +50,15 @@ absl::Status Add(void* ctx, uint32_t action, int number, const char* name,
   return absl::OkStatus();
 }
 
+// Signals. Invariant: the gofer can signal its own threads (tgkill within
+// its own process: glibc's abort) and SIGKILL the processes whose pidfds it
+// holds: the container's init, for fail closed (gofer.cc, ContainerKiller).
+// No kill, no pidfd_open, and no /proc in its mount tree to open pidfds from.
+absl::Status AddSignalRules(void* ctx) {
+  RETURN_IF_ERROR(Add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), "tgkill", {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(getpid()))}));
+  return Add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(pidfd_send_signal), "pidfd_send_signal", {SCMP_A1(SCMP_CMP_EQ, SIGKILL)});
+}
+
 absl::Status AddRules(void* ctx) {
   for (const char* name : kAllowed) {
     int number = seccomp_syscall_resolve_name(name);
@@ -60,7 +73,8 @@ absl::Status AddRules(void* ctx) {
   // falls back to clone.
   RETURN_IF_ERROR(Add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(unshare), "unshare", {SCMP_A0(SCMP_CMP_EQ, CLONE_FS)}));
   RETURN_IF_ERROR(Add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), "clone", {SCMP_A0(SCMP_CMP_MASKED_EQ, kNamespaceFlags, 0)}));
-  return Add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), "clone3");
+  RETURN_IF_ERROR(Add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), "clone3"));
+  return AddSignalRules(ctx);
 }
 
 }  // namespace

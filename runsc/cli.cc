@@ -227,6 +227,8 @@ void AddInternalCommands(CLI::App& app, Parsed& p, Action& action) {
   boot->add_option("--ready-fd", p.boot.ready_fd)->required();
   boot->add_option("--init-channel-fd", p.boot.init_channel_fd)->required();
   boot->add_option("--gofer-fd", p.boot.gofer_fd, "the gofer's SEQPACKET socket (default: no gofer)");
+  boot->add_option("--watchdog-fd", p.boot.watchdog_fd, "read end of the watchdog's lifeline pipe");
+  boot->add_option("--cgroup-kill-fd", p.boot.cgroup_kill_fd, "the container's cgroup.kill, to fail closed");
   boot->callback([&] { action = [&]() -> absl::StatusOr<int> { return sentry::RunSentry(p.boot); }; });
 
   auto* gofer = app.add_subcommand("gofer", "")->group("");
@@ -234,6 +236,7 @@ void AddInternalCommands(CLI::App& app, Parsed& p, Action& action) {
   gofer->add_option("--init-pidfd", p.gofer.init_pidfd)->required();
   gofer->add_option("--sentry-socket-fd", p.gofer.sentry_socket)->required();
   gofer->add_option("--ready-fd", p.gofer.ready_fd)->required();
+  gofer->add_option("--cgroup-kill-fd", p.gofer.cgroup_kill_fd, "the container's cgroup.kill, to fail closed");
   gofer->add_option("--device", p.gofer_devices, "TYPE:MAJOR:MINOR mknod may make");
   gofer->add_option("--writable-mount", p.gofer_mounts, "a host-backed mount to make writable in the gofer's copy");
   gofer->add_option("--writable-rmount", p.gofer_rmounts, "the same, with every mount beneath it");
@@ -246,6 +249,8 @@ void AddInternalCommands(CLI::App& app, Parsed& p, Action& action) {
   watchdog->add_option("--init-pidfd", p.watchdog.init_pidfd)->required();
   watchdog->add_option("--sentry-pidfd", p.watchdog.sentry_pidfd)->required();
   watchdog->add_option("--cgroup", p.watchdog.cgroup)->required();
+  watchdog->add_option("--lifeline-fd", p.watchdog.lifeline_fd, "write end of the pipe the sentry watches");
+  watchdog->add_option("--cgroup-kill-fd", p.watchdog.cgroup_kill_fd, "the container's cgroup.kill");
   watchdog->callback([&] { action = [&]() -> absl::StatusOr<int> { return RunWatchdog(p.watchdog); }; });
 }
 

@@ -169,6 +169,42 @@ absl::StatusOr<std::pair<SpawnedChild, UniqueFd>> SpawnInit(const Spec& spec, co
   return std::make_pair(std::move(child), std::move(ours));
 }
 
+// The container's cgroup.kill (cgroup v2, Linux 5.14+; the unified
+// hierarchy of a hybrid host too), opened here for the daemons' fail closed:
+// writing it kills every process of the cgroup, with or without a pid
+// namespace, and needs no signal permission (the gofer and the sentry keep
+// no CAP_KILL). Invalid when the host has none (cgroup v1 only): then the
+// daemons kill the init, and the watchdog each pid of cgroup.procs.
+UniqueFd OpenCgroupKill(const platform::Cgroup& cgroup) {
+  for (const std::string& dir : cgroup.dirs()) {
+    UniqueFd fd(open((dir + "/cgroup.kill").c_str(), O_WRONLY | O_CLOEXEC));
+    if (fd.valid()) return fd;
+  }
+  spdlog::debug("no cgroup.kill for the container: fail closed kills the init");
+  return UniqueFd();
+}
+
+// The sentry, then the watchdog, which holds the write end of a pipe whose
+// read end the sentry watches (watchdog.h): the sentry stops the container
+// when the watchdog dies, the watchdog when the sentry does. Until the
+// watchdog exists we hold the write end, so the sentry also stops the
+// container if runsc create dies before it.
+absl::StatusOr<std::pair<SpawnedChild, SpawnedChild>> SpawnSentryAndWatchdog(SandboxStart start,
+                                                                             const platform::LogOptions& log) {
+  int lifeline[2];
+  if (pipe2(lifeline, O_CLOEXEC) != 0) return LastError("pipe2");
+  UniqueFd sentry_end(lifeline[0]), watchdog_end(lifeline[1]);
+  start.watchdog_lifeline = sentry_end.get();
+  ASSIGN_OR_RETURN(SpawnedChild sentry, SpawnSentry(start, log));
+  sentry_end.reset();
+  absl::StatusOr<SpawnedChild> watchdog = SpawnWatchdog(start, sentry.pidfd.get(), watchdog_end.get(), log);
+  if (!watchdog.ok()) {
+    KillChild(sentry);
+    return watchdog.status();
+  }
+  return std::make_pair(std::move(sentry), *std::move(watchdog));
+}
+
 // The OCI state the create-time hooks get: the container is "creating".
 nlohmann::json CreatingState(const Spec& spec, const std::string& id, const std::string& bundle, pid_t init) {
   nlohmann::json state = {{"ociVersion", spec.oci_version}, {"id", id}, {"status", "creating"},
@@ -276,6 +312,8 @@ absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const 
   }
   SandboxStart start{exe.get(), init.pidfd.get(), sentry_end.get(), -1, sandbox,
                      {options.id, init.pid, cgroup.ToJson(), UtsIsOwn(spec), dir.path() + "/sentry.sock"}};
+  UniqueFd cgroup_kill = OpenCgroupKill(cgroup);
+  start.cgroup_kill_fd = cgroup_kill.get();
   std::optional<SpawnedChild> gofer;
   UniqueFd gofer_channel;
   ASSIGN_OR_RETURN(sentry::Policy policy, sandbox.BuildPolicy());
@@ -286,14 +324,9 @@ absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const 
     rollback.SetGofer(gofer->pid, gofer->pidfd.get());
     start.gofer_channel = gofer_channel.get();
   }
-  ASSIGN_OR_RETURN(SpawnedChild sentry_process, SpawnSentry(start, log));
+  ASSIGN_OR_RETURN(auto daemons, SpawnSentryAndWatchdog(start, log));
   gofer_channel.reset();
-  absl::StatusOr<SpawnedChild> watchdog = SpawnWatchdog(start, sentry_process.pidfd.get(), log);
-  if (!watchdog.ok()) {
-    KillChild(sentry_process);
-    return watchdog.status();
-  }
-  const pid_t sentry = sentry_process.pid;
+  const pid_t sentry = daemons.first.pid;
   ASSIGN_OR_RETURN(ContainerState state,
                    RecordState(spec, bundle, options.id, init.pid, sentry, gofer ? gofer->pid : 0, cgroup));
   state.sandbox = sandbox.ToJson();

@@ -48,6 +48,13 @@ std::vector<std::string> GoferArgs(const SpawnRequest& request, const Spec& spec
   return args;
 }
 
+// Passes `fd` (if any) to the child as `flag` N.
+void PassOptionalFd(SpawnRequest& request, int fd, const char* flag) {
+  if (fd < 0) return;
+  request.pass_fds.push_back(fd);
+  request.argv.insert(request.argv.end(), {flag, std::to_string(ChildFd(request, request.pass_fds.size() - 1))});
+}
+
 }  // namespace
 
 absl::StatusOr<sentry::SandboxConfig> ApplyAnnotations(const sentry::SandboxConfig& sandbox, const Spec& spec) {
@@ -81,10 +88,9 @@ absl::StatusOr<SpawnedChild> SpawnSentry(const SandboxStart& start, const platfo
   request.argv.insert(request.argv.end(), {"boot", "--id", start.view.id, "--init-pidfd", std::to_string(ChildFd(request, 0)),
                                            "--ready-fd", std::to_string(ChildFd(request, 1)), "--init-channel-fd",
                                            std::to_string(ChildFd(request, 2))});
-  if (start.gofer_channel >= 0) {
-    request.pass_fds.push_back(start.gofer_channel);
-    request.argv.insert(request.argv.end(), {"--gofer-fd", std::to_string(ChildFd(request, 3))});
-  }
+  PassOptionalFd(request, start.gofer_channel, "--gofer-fd");
+  PassOptionalFd(request, start.watchdog_lifeline, "--watchdog-fd");
+  PassOptionalFd(request, start.cgroup_kill_fd, "--cgroup-kill-fd");
   ASSIGN_OR_RETURN(SpawnedChild sentry, SpawnSelf(request));
   theirs.reset();
   absl::Status sent = platform::SendMessage(ours.get(), {{"sandbox", start.config.ToJson()}, {"container", start.view.ToJson()}});
@@ -117,6 +123,7 @@ absl::StatusOr<std::pair<SpawnedChild, UniqueFd>> SpawnGofer(const SandboxStart&
   request.argv = {"runsc"};
   for (std::string& arg : GlobalLogArgs(log)) request.argv.push_back(arg);
   for (std::string& arg : GoferArgs(request, spec, start)) request.argv.push_back(arg);
+  PassOptionalFd(request, start.cgroup_kill_fd, "--cgroup-kill-fd");
   ASSIGN_OR_RETURN(SpawnedChild gofer, SpawnSelf(request));
   theirs.reset();
   gofer_end.reset();
@@ -131,7 +138,8 @@ absl::StatusOr<std::pair<SpawnedChild, UniqueFd>> SpawnGofer(const SandboxStart&
   return std::make_pair(std::move(gofer), std::move(sentry_end));
 }
 
-absl::StatusOr<SpawnedChild> SpawnWatchdog(const SandboxStart& start, int sentry_pidfd, const platform::LogOptions& log) {
+absl::StatusOr<SpawnedChild> SpawnWatchdog(const SandboxStart& start, int sentry_pidfd, int lifeline,
+                                           const platform::LogOptions& log) {
   SpawnRequest request;
   request.exe_fd = start.exe_fd;
   request.pass_fds = {start.init_pidfd, sentry_pidfd};
@@ -142,6 +150,8 @@ absl::StatusOr<SpawnedChild> SpawnWatchdog(const SandboxStart& start, int sentry
   request.argv.insert(request.argv.end(), {"watchdog", "--id", start.view.id, "--init-pidfd",
                                            std::to_string(ChildFd(request, 0)), "--sentry-pidfd",
                                            std::to_string(ChildFd(request, 1)), "--cgroup", start.view.cgroup.dump()});
+  PassOptionalFd(request, lifeline, "--lifeline-fd");
+  PassOptionalFd(request, start.cgroup_kill_fd, "--cgroup-kill-fd");
   return SpawnSelf(request);
 }
 

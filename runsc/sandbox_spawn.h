@@ -1,6 +1,7 @@
 // Starting the sandbox's daemons for runsc create: the gofer (once the init
 // has built the container's mounts), the sentry (given the gofer's
-// connection) and the watchdog (DESIGN.md, "Processes").
+// connection) and the watchdog (DESIGN.md, "Processes"), wired to watch
+// each other (watchdog.h: fail closed).
 #ifndef RUNSC_RUNSC_SANDBOX_SPAWN_H_
 #define RUNSC_RUNSC_SANDBOX_SPAWN_H_
 
@@ -23,6 +24,8 @@ struct SandboxStart {
   int gofer_channel = -1;  // the sentry's end of its connection to the gofer (-1: no gofer)
   sentry::SandboxConfig config;
   sentry::ContainerView view;
+  int watchdog_lifeline = -1;  // the sentry's end (read) of the watchdog's lifeline pipe
+  int cgroup_kill_fd = -1;     // the container's cgroup.kill, for every daemon (-1: none)
 };
 
 // The annotation that turns the virtual /proc on or off for one container.
@@ -43,8 +46,10 @@ absl::StatusOr<std::pair<SpawnedChild, platform::UniqueFd>> SpawnGofer(const San
 // Starts the sentry daemon, sends it its config and waits until it serves.
 absl::StatusOr<SpawnedChild> SpawnSentry(const SandboxStart& start, const platform::LogOptions& log);
 
-// Starts the watchdog that stops the container if the sentry dies (watchdog.h).
-absl::StatusOr<SpawnedChild> SpawnWatchdog(const SandboxStart& start, int sentry_pidfd, const platform::LogOptions& log);
+// Starts the watchdog that stops the container if the sentry dies, holding
+// `lifeline` (the write end of the pipe the sentry watches; watchdog.h).
+absl::StatusOr<SpawnedChild> SpawnWatchdog(const SandboxStart& start, int sentry_pidfd, int lifeline,
+                                           const platform::LogOptions& log);
 
 }  // namespace runsc
 

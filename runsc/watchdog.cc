@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -13,10 +14,16 @@
 namespace runsc {
 namespace {
 
-// Kills the init (with a pid namespace that kills everything in it) and,
-// for containers without one, every process left in the container's cgroup.
+// Every process of the container: cgroup.kill kills the whole cgroup (a
+// container without a pid namespace included); without it (cgroup v1
+// only), each pid in cgroup.procs. Then the init, and with it its pid
+// namespace.
 void KillContainer(const WatchdogOptions& options) {
+  if (options.cgroup_kill_fd >= 0 && write(options.cgroup_kill_fd, "1", 1) != 1) {
+    spdlog::warn("container {}: writing cgroup.kill: {}", options.id, strerror(errno));
+  }
   syscall(SYS_pidfd_send_signal, options.init_pidfd, SIGKILL, nullptr, 0);
+  if (options.cgroup_kill_fd >= 0) return;
   absl::StatusOr<platform::Cgroup> cgroup =
       platform::Cgroup::FromJson(nlohmann::json::parse(options.cgroup, nullptr, false));
   if (!cgroup.ok()) return;
@@ -25,18 +32,29 @@ void KillContainer(const WatchdogOptions& options) {
   for (pid_t pid : *pids) kill(pid, SIGKILL);
 }
 
+// True if the pidfd's process has exited (readable), without blocking.
+bool Exited(int pidfd) {
+  struct pollfd poller = {pidfd, POLLIN, 0};
+  return poll(&poller, 1, 0) == 1;
+}
+
 }  // namespace
 
 int RunWatchdog(const WatchdogOptions& options) {
   prctl(PR_SET_NAME, "runsc-watchdog");
-  struct pollfd fds[2] = {{options.init_pidfd, POLLIN, 0}, {options.sentry_pidfd, POLLIN, 0}};
-  while (poll(fds, 2, -1) < 0) {
-    if (errno != EINTR) return 1;
+  // The lifeline is held, never written: the sentry watches it hang up.
+  struct pollfd sentry = {options.sentry_pidfd, POLLIN, 0};
+  while (poll(&sentry, 1, -1) < 0 && errno == EINTR) {
   }
-  if (fds[0].revents) return 0;  // the init is gone: the container stopped normally
-  spdlog::error("container {}: the sentry died; stopping the container (fail closed)", options.id);
+  // The sentry is gone. When the container stopped first, this kills
+  // nothing; otherwise the kernel now answers every trapped call ENOSYS:
+  // fail closed, do not let the workload run on unsupervised.
+  const bool init_exited = Exited(options.init_pidfd);
+  if (!init_exited) {
+    spdlog::error("container {}: the sentry died; stopping the container (fail closed)", options.id);
+  }
   KillContainer(options);
-  return 1;
+  return init_exited ? 0 : 1;
 }
 
 }  // namespace runsc

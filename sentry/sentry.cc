@@ -4,11 +4,11 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <thread>
 
 #include "fmt/format.h"
@@ -30,11 +30,29 @@
 namespace sentry {
 namespace {
 
-// Blocks until the init's pidfd reports its exit.
-void WaitForInitExit(int init_pidfd) {
-  struct pollfd poller = {init_pidfd, POLLIN, 0};
-  while (poll(&poller, 1, -1) < 0 && errno == EINTR) {
+// Fail closed: every process of the container's cgroup (cgroup.kill, which
+// needs no pid namespace and no signal permission: the file was opened by
+// runsc create), then the init (and with it its pid namespace).
+void KillContainer(int init_pidfd, int cgroup_kill_fd) {
+  if (cgroup_kill_fd >= 0 && write(cgroup_kill_fd, "1", 1) != 1) {
+    spdlog::warn("writing cgroup.kill: {}", strerror(errno));
   }
+  syscall(SYS_pidfd_send_signal, init_pidfd, SIGKILL, nullptr, 0);
+}
+
+// The watchdog holds the only write end of `watchdog_fd`: it reads ready
+// (hung up) once the watchdog is gone. Then `fatal` stops the container.
+// Waits up to `timeout_ms` (-1: forever) for the watchdog or `other_fd`.
+void WatchWatchdog(int watchdog_fd, int other_fd, int timeout_ms, const Dispatcher::FatalHandler& fatal) {
+  struct pollfd fds[2] = {{watchdog_fd, POLLIN, 0}, {other_fd, POLLIN, 0}};
+  while (poll(fds, 2, timeout_ms) < 0 && errno == EINTR) {
+  }
+  if (fds[0].revents != 0) fatal("the watchdog died");
+}
+
+// Blocks until the init's pidfd reports its exit (or the watchdog dies).
+void WaitForInitExit(int init_pidfd, int watchdog_fd, const Dispatcher::FatalHandler& fatal) {
+  WatchWatchdog(watchdog_fd, init_pidfd, -1, fatal);
 }
 
 // Everything the sentry runs with, built before it confines itself.
@@ -49,6 +67,7 @@ struct Sentry {
   std::unique_ptr<Dispatcher> dispatcher;
   std::unique_ptr<platform::Platform> platform;
   std::unique_ptr<ControlServer> control;
+  Dispatcher::FatalHandler fatal;  // kills the container and exits
 };
 
 // uname reads the uts namespace of its caller: the sentry moves into the
@@ -90,15 +109,18 @@ absl::Status Build(const SentryOptions& options, const nlohmann::json& message, 
   ASSIGN_OR_RETURN(sentry.policy, sentry.config.BuildPolicy());
   sentry.policy.set_notify_denials(true);
   const int init_pidfd = options.init_pidfd;
+  const int cgroup_kill_fd = options.cgroup_kill_fd;
   const std::string id = sentry.view.id;
-  // Fail closed: kill the container's init (and with it its pid namespace),
-  // then exit; the watchdog kills whatever else is left.
-  auto fatal = [init_pidfd, id](const std::string& reason) {
+  // Fail closed (the gofer or the watchdog died, or the sentry itself
+  // failed): kill every process of the container, then exit. The gofer and
+  // the watchdog see the sentry go and kill it too.
+  auto fatal = [init_pidfd, cgroup_kill_fd, id](const std::string& reason) {
     spdlog::error("sentry for container {}: {}; stopping the container", id, reason);
     spdlog::default_logger()->flush();
-    syscall(SYS_pidfd_send_signal, init_pidfd, SIGKILL, nullptr, 0);
+    KillContainer(init_pidfd, cgroup_kill_fd);
     _exit(1);
   };
+  sentry.fatal = fatal;
   RETURN_IF_ERROR(ConnectGofer(options, fatal, sentry));
   sentry.dispatcher =
       std::make_unique<Dispatcher>(sentry.policy, *sentry.emulator, *sentry.log, fatal, sentry.broker.get());
@@ -138,9 +160,11 @@ absl::Status StartServing(Sentry& sentry, int init_channel_fd) {
 }
 
 // After the init: exec'd processes outside a pid namespace may still be
-// trapped; serve them until the last listener hangs up.
-void ServeUntilNoListeners(const platform::Platform& platform) {
-  while (platform.ListenerCount() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+// trapped; serve them until the last listener hangs up (still watching the
+// watchdog).
+void ServeUntilNoListeners(const platform::Platform& platform, int watchdog_fd,
+                           const Dispatcher::FatalHandler& fatal) {
+  while (platform.ListenerCount() > 0) WatchWatchdog(watchdog_fd, -1, 50, fatal);
 }
 
 }  // namespace
@@ -164,8 +188,8 @@ int RunSentry(const SentryOptions& options) {
     return 1;
   }
   spdlog::debug("sentry for container {} serving on {}", options.container_id, sentry.platform->Name());
-  WaitForInitExit(options.init_pidfd);
-  ServeUntilNoListeners(*sentry.platform);
+  WaitForInitExit(options.init_pidfd, options.watchdog_fd, sentry.fatal);
+  ServeUntilNoListeners(*sentry.platform, options.watchdog_fd, sentry.fatal);
   spdlog::debug("sentry for container {}: the init exited; stopping", options.container_id);
   return 0;
 }

@@ -20,6 +20,13 @@ struct SentryOptions {
   // The sentry's end of the gofer's SEQPACKET socketpair (PROTOCOL.md); -1:
   // no gofer, and broker rows, if the policy traps them, get EIO.
   int gofer_fd = -1;
+  // The read end of a pipe whose only writer is the watchdog (runsc/watchdog.h):
+  // it hangs up when the watchdog dies, and the sentry then stops the
+  // container. -1: no watchdog.
+  int watchdog_fd = -1;
+  // The container's cgroup.kill (cgroup v2), opened by runsc create; -1 when
+  // the host has none: then only the init is killed.
+  int cgroup_kill_fd = -1;
 };
 
 // Runs the sentry until the container's init exits. Returns the exit code.

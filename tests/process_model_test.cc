@@ -80,8 +80,9 @@ TEST_P(ProcessModelTest, KillingTheSentryStopsTheContainer) {
   ASSERT_GT(sentry, 0);
   ASSERT_EQ(kill(sentry, SIGKILL), 0);
   ASSERT_TRUE(WaitUntil([&] { return !ProcessAlive(sentry); }));
-  // Fail closed: the watchdog kills the unsupervised container, and the
-  // status, derived from the init, says so.
+  // Fail closed: the gofer and the watchdog kill the unsupervised container
+  // (tests/fault_test.cc kills every process and pair), and the status,
+  // derived from the init, says so.
   EXPECT_TRUE(WaitUntil([&] { return !ProcessAlive(pid); }));
   EXPECT_TRUE(WaitForStatus(id, "stopped"));
   RunResult del = rt().Run({"delete", id});
