@@ -1,10 +1,13 @@
-// attack: a static multi-call program the attack suite (tests/attacks/) copies into a container's
-// rootfs as /bin/attack. Each command tries one operation and prints "LABEL ok" or "LABEL ERRNO"
-// (one line per step); it exits 0 unless its arguments are wrong, so the test reads the outcome
-// from the output and, above all, from the host.
+// attack: a static multi-call program the attack suite (tests/attacks/) copies
+// into a container's rootfs as /bin/attack. Each command tries one operation
+// and prints "LABEL ok" or "LABEL ERRNO" (one line per step); it exits 0 unless
+// its arguments are wrong, so the test reads the outcome from the output and,
+// above all, from the host.
 //
-//   attack open LABEL PATH FLAGS [write]   open with FLAGS (rdonly,wronly,rdwr,trunc,creat,
-//                                           nonblock); with `write`, write 4096 'X' at 0 and fsync.
+//   attack open LABEL PATH FLAGS [write]   open with FLAGS
+//   (rdonly,wronly,rdwr,trunc,creat,
+//                                           nonblock); with `write`, write 4096
+//                                           'X' at 0 and fsync.
 //   attack mknod LABEL PATH b|c MAJOR MINOR
 //   attack symlink LABEL TARGET LINK
 //   attack truncate LABEL PATH LENGTH
@@ -12,13 +15,18 @@
 //   attack chmod LABEL PATH OCTAL_MODE
 //   attack mkdir LABEL PATH
 //   attack unlink LABEL PATH
-//   attack sameattrs LABEL PATH             stat PATH, print its dev/ino, then set the SAME owner,
-//                                           mode and times again (no-op changes that move ctime).
+//   attack sameattrs LABEL PATH             stat PATH, print its dev/ino, then
+//   set the SAME owner,
+//                                           mode and times again (no-op changes
+//                                           that move ctime).
 //   attack unshare LABEL                    unshare(CLONE_NEWUSER).
-//   attack openat2 LABEL PATH FLAGS MODE RESOLVE   raw openat2; numbers in any C base.
-//   attack fifoblock LABEL FIFO WRITERS PROBE_DIR  WRITERS threads open FIFO O_WRONLY (no reader,
-//                                           so they block); then mkdir PROBE_DIR must finish within
-//                                           5 s; finally a reader releases the writers.
+//   attack openat2 LABEL PATH FLAGS MODE RESOLVE   raw openat2; numbers in any
+//   C base. attack fifoblock LABEL FIFO WRITERS PROBE_DIR  WRITERS threads open
+//   FIFO O_WRONLY (no reader,
+//                                           so they block); then mkdir
+//                                           PROBE_DIR must finish within 5 s;
+//                                           finally a reader releases the
+//                                           writers.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -47,22 +55,38 @@ struct OpenHow {
 
 static const char* ErrnoName(int err) {
   switch (err) {
-    case EPERM: return "EPERM";
-    case ENOENT: return "ENOENT";
-    case EACCES: return "EACCES";
-    case EEXIST: return "EEXIST";
-    case EINVAL: return "EINVAL";
-    case EROFS: return "EROFS";
-    case ENXIO: return "ENXIO";
-    case ENODEV: return "ENODEV";
-    case ENOSYS: return "ENOSYS";
-    case EIO: return "EIO";
-    case EXDEV: return "EXDEV";
-    case EBUSY: return "EBUSY";
-    case ENOTDIR: return "ENOTDIR";
-    case EISDIR: return "EISDIR";
-    case ELOOP: return "ELOOP";
-    default: return "EOTHER";
+    case EPERM:
+      return "EPERM";
+    case ENOENT:
+      return "ENOENT";
+    case EACCES:
+      return "EACCES";
+    case EEXIST:
+      return "EEXIST";
+    case EINVAL:
+      return "EINVAL";
+    case EROFS:
+      return "EROFS";
+    case ENXIO:
+      return "ENXIO";
+    case ENODEV:
+      return "ENODEV";
+    case ENOSYS:
+      return "ENOSYS";
+    case EIO:
+      return "EIO";
+    case EXDEV:
+      return "EXDEV";
+    case EBUSY:
+      return "EBUSY";
+    case ENOTDIR:
+      return "ENOTDIR";
+    case EISDIR:
+      return "EISDIR";
+    case ELOOP:
+      return "ELOOP";
+    default:
+      return "EOTHER";
   }
 }
 
@@ -81,12 +105,15 @@ static int ParseOpenFlags(const char* spec) {
   static const struct {
     const char* name;
     int flag;
-  } kFlags[] = {{"rdonly", O_RDONLY}, {"wronly", O_WRONLY}, {"rdwr", O_RDWR},      {"trunc", O_TRUNC},
-                {"creat", O_CREAT},   {"nonblock", O_NONBLOCK}, {"append", O_APPEND}};
+  } kFlags[] = {{"rdonly", O_RDONLY}, {"wronly", O_WRONLY},
+                {"rdwr", O_RDWR},     {"trunc", O_TRUNC},
+                {"creat", O_CREAT},   {"nonblock", O_NONBLOCK},
+                {"append", O_APPEND}};
   int flags = 0;
   char copy[256];
   snprintf(copy, sizeof(copy), "%s", spec);
-  for (char* save = NULL, *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+  for (char *save = NULL, *name = strtok_r(copy, ",", &save); name;
+       name = strtok_r(NULL, ",", &save)) {
     for (size_t i = 0; i < sizeof(kFlags) / sizeof(kFlags[0]); i++) {
       if (!strcmp(name, kFlags[i].name)) flags |= kFlags[i].flag;
     }
@@ -107,21 +134,23 @@ static void WriteMarker(const char* label, int fd) {
   Report(step, fsync(fd));
 }
 
-static int Open(const char* label, const char* path, const char* flags, int write_too) {
+static int Open(const char* label, const char* path, const char* flags,
+                int write_too) {
   int fd = (int)Report(label, open(path, ParseOpenFlags(flags), 0644));
   if (fd >= 0 && write_too) WriteMarker(label, fd);
   return 0;
 }
 
-static int Mknod(const char* label, const char* path, const char* type, const char* major,
-                 const char* minor) {
+static int Mknod(const char* label, const char* path, const char* type,
+                 const char* major, const char* minor) {
   mode_t kind = type[0] == 'b' ? S_IFBLK : S_IFCHR;
   dev_t dev = makedev(strtoul(major, NULL, 0), strtoul(minor, NULL, 0));
   Report(label, mknod(path, kind | 0666, dev));
   return 0;
 }
 
-// Sets the owner, mode and times PATH already has: nothing changes but the inode's ctime.
+// Sets the owner, mode and times PATH already has: nothing changes but the
+// inode's ctime.
 static int SameAttrs(const char* label, const char* path) {
   struct stat st;
   char step[128];
@@ -139,9 +168,10 @@ static int SameAttrs(const char* label, const char* path) {
   return 0;
 }
 
-static int OpenAt2(const char* label, const char* path, const char* flags, const char* mode,
-                   const char* resolve) {
-  struct OpenHow how = {strtoull(flags, NULL, 0), strtoull(mode, NULL, 0), strtoull(resolve, NULL, 0)};
+static int OpenAt2(const char* label, const char* path, const char* flags,
+                   const char* mode, const char* resolve) {
+  struct OpenHow how = {strtoull(flags, NULL, 0), strtoull(mode, NULL, 0),
+                        strtoull(resolve, NULL, 0)};
   Report(label, syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how)));
   return 0;
 }
@@ -169,15 +199,19 @@ static void* Probe(void* unused) {
 // Polls `flag` every 10 ms for up to `ms`; returns its last value.
 static int WaitFlag(atomic_int* flag, int at_least, int ms) {
   struct timespec tick = {0, 10 * 1000 * 1000};
-  for (int waited = 0; waited < ms && atomic_load(flag) < at_least; waited += 10) nanosleep(&tick, NULL);
+  for (int waited = 0; waited < ms && atomic_load(flag) < at_least;
+       waited += 10)
+    nanosleep(&tick, NULL);
   return atomic_load(flag) >= at_least;
 }
 
-static int FifoBlock(const char* label, const char* fifo, int writers, const char* probe) {
+static int FifoBlock(const char* label, const char* fifo, int writers,
+                     const char* probe) {
   pthread_t thread;
   fifo_path = fifo;
   probe_dir = probe;
-  for (int i = 0; i < writers; i++) pthread_create(&thread, NULL, FifoWriter, NULL);
+  for (int i = 0; i < writers; i++)
+    pthread_create(&thread, NULL, FifoWriter, NULL);
   struct timespec settle = {0, 500 * 1000 * 1000};
   nanosleep(&settle, NULL);
   printf("%s.blocked %d\n", label, writers - atomic_load(&writers_done));
@@ -190,16 +224,20 @@ static int FifoBlock(const char* label, const char* fifo, int writers, const cha
     snprintf(step, sizeof(step), "%s.mkdir", label);
     Report(step, errno ? -1 : 0);
   }
-  int reader = open(fifo, O_RDONLY | O_NONBLOCK);  // releases every blocked writer
+  int reader =
+      open(fifo, O_RDONLY | O_NONBLOCK);  // releases every blocked writer
   WaitFlag(&writers_done, writers, 5000);
-  printf("%s.released %d reader=%s\n", label, atomic_load(&writers_done), reader >= 0 ? "ok" : "failed");
+  printf("%s.released %d reader=%s\n", label, atomic_load(&writers_done),
+         reader >= 0 ? "ok" : "failed");
   fflush(stdout);
   _exit(0);
 }
 
 static int Usage(void) {
-  fprintf(stderr, "usage: attack open|mknod|symlink|truncate|rename|chmod|mkdir|unlink|sameattrs|"
-                  "unshare|openat2|fifoblock LABEL ARGS...\n");
+  fprintf(stderr,
+          "usage: attack "
+          "open|mknod|symlink|truncate|rename|chmod|mkdir|unlink|sameattrs|"
+          "unshare|openat2|fifoblock LABEL ARGS...\n");
   return 2;
 }
 
@@ -209,17 +247,27 @@ int main(int argc, char** argv) {
   const char* label = argv[2];
   char** a = argv + 3;
   int n = argc - 3;
-  if (!strcmp(cmd, "open") && n >= 2) return Open(label, a[0], a[1], n > 2 && !strcmp(a[2], "write"));
-  if (!strcmp(cmd, "mknod") && n == 4) return Mknod(label, a[0], a[1], a[2], a[3]);
-  if (!strcmp(cmd, "symlink") && n == 2) return Report(label, symlink(a[0], a[1])), 0;
-  if (!strcmp(cmd, "truncate") && n == 2) return Report(label, truncate(a[0], atoll(a[1]))), 0;
-  if (!strcmp(cmd, "rename") && n == 2) return Report(label, rename(a[0], a[1])), 0;
-  if (!strcmp(cmd, "chmod") && n == 2) return Report(label, chmod(a[0], strtoul(a[1], NULL, 8))), 0;
-  if (!strcmp(cmd, "mkdir") && n == 1) return Report(label, mkdir(a[0], 0755)), 0;
+  if (!strcmp(cmd, "open") && n >= 2)
+    return Open(label, a[0], a[1], n > 2 && !strcmp(a[2], "write"));
+  if (!strcmp(cmd, "mknod") && n == 4)
+    return Mknod(label, a[0], a[1], a[2], a[3]);
+  if (!strcmp(cmd, "symlink") && n == 2)
+    return Report(label, symlink(a[0], a[1])), 0;
+  if (!strcmp(cmd, "truncate") && n == 2)
+    return Report(label, truncate(a[0], atoll(a[1]))), 0;
+  if (!strcmp(cmd, "rename") && n == 2)
+    return Report(label, rename(a[0], a[1])), 0;
+  if (!strcmp(cmd, "chmod") && n == 2)
+    return Report(label, chmod(a[0], strtoul(a[1], NULL, 8))), 0;
+  if (!strcmp(cmd, "mkdir") && n == 1)
+    return Report(label, mkdir(a[0], 0755)), 0;
   if (!strcmp(cmd, "unlink") && n == 1) return Report(label, unlink(a[0])), 0;
   if (!strcmp(cmd, "sameattrs") && n == 1) return SameAttrs(label, a[0]);
-  if (!strcmp(cmd, "unshare") && n == 0) return Report(label, unshare(CLONE_NEWUSER)), 0;
-  if (!strcmp(cmd, "openat2") && n == 4) return OpenAt2(label, a[0], a[1], a[2], a[3]);
-  if (!strcmp(cmd, "fifoblock") && n == 3) return FifoBlock(label, a[0], atoi(a[1]), a[2]);
+  if (!strcmp(cmd, "unshare") && n == 0)
+    return Report(label, unshare(CLONE_NEWUSER)), 0;
+  if (!strcmp(cmd, "openat2") && n == 4)
+    return OpenAt2(label, a[0], a[1], a[2], a[3]);
+  if (!strcmp(cmd, "fifoblock") && n == 3)
+    return FifoBlock(label, a[0], atoi(a[1]), a[2]);
   return Usage();
 }

@@ -17,7 +17,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Runs a shell command on the host; returns its stdout+stderr with the trailing newline removed.
+// Runs a shell command on the host; returns its stdout+stderr with the trailing
+// newline removed.
 std::string Shell(const std::string& command, int* status) {
   std::string out;
   FILE* pipe = popen((command + " 2>&1").c_str(), "r");
@@ -34,21 +35,25 @@ std::string Shell(const std::string& command, int* status) {
 
 std::string Pattern(size_t size) {
   std::string pattern;
-  while (pattern.size() < size) pattern += "runsc attack suite: this pattern must survive\n";
+  while (pattern.size() < size)
+    pattern += "runsc attack suite: this pattern must survive\n";
   pattern.resize(size);
   return pattern;
 }
 
 }  // namespace
 
-LoopDevice::LoopDevice(const std::string& backing, size_t size) : backing_(backing), pattern_(Pattern(size)) {
+LoopDevice::LoopDevice(const std::string& backing, size_t size)
+    : backing_(backing), pattern_(Pattern(size)) {
   std::ofstream(backing_, std::ios::binary) << pattern_;
   int status = 0;
   std::string out = Shell("losetup -f --show " + backing_, &status);
   struct stat st;
-  if (status != 0 || out.rfind("/dev/loop", 0) != 0 || stat(out.c_str(), &st) != 0 || !S_ISBLK(st.st_mode) ||
+  if (status != 0 || out.rfind("/dev/loop", 0) != 0 ||
+      stat(out.c_str(), &st) != 0 || !S_ISBLK(st.st_mode) ||
       major(st.st_rdev) != 7) {
-    error_ = fmt::format("no loop device (losetup -f --show: status {}: {})", status, out);
+    error_ = fmt::format("no loop device (losetup -f --show: status {}: {})",
+                         status, out);
     if (out.rfind("/dev/loop", 0) == 0) Shell("losetup -d " + out, &status);
     return;
   }
@@ -71,8 +76,10 @@ bool LoopDevice::HoldsPattern() const {
 }
 
 bool HostInode::operator==(const HostInode& other) const {
-  return dev == other.dev && ino == other.ino && uid == other.uid && gid == other.gid && mode == other.mode &&
-         ctime.tv_sec == other.ctime.tv_sec && ctime.tv_nsec == other.ctime.tv_nsec;
+  return dev == other.dev && ino == other.ino && uid == other.uid &&
+         gid == other.gid && mode == other.mode &&
+         ctime.tv_sec == other.ctime.tv_sec &&
+         ctime.tv_nsec == other.ctime.tv_nsec;
 }
 
 HostInode StatHost(const std::string& path) {
@@ -89,26 +96,31 @@ HostInode StatHost(const std::string& path) {
 }
 
 void PrintTo(const HostInode& inode, std::ostream* os) {
-  *os << fmt::format("dev={} ino={} uid={} gid={} mode={:o} ctime={}.{:09}", inode.dev, inode.ino, inode.uid,
-                     inode.gid, inode.mode, inode.ctime.tv_sec, inode.ctime.tv_nsec);
+  *os << fmt::format("dev={} ino={} uid={} gid={} mode={:o} ctime={}.{:09}",
+                     inode.dev, inode.ino, inode.uid, inode.gid, inode.mode,
+                     inode.ctime.tv_sec, inode.ctime.tv_nsec);
 }
 
 BundleBuilder AttackTest::AttackBundle() {
   BundleBuilder bundle = NewBundle();
-  bundle.Capabilities({"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_MKNOD", "CAP_SETFCAP",
-                       "CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_AUDIT_WRITE", "CAP_NET_BIND_SERVICE"});
+  bundle.Capabilities({"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER",
+                       "CAP_FSETID", "CAP_MKNOD", "CAP_SETFCAP", "CAP_SETUID",
+                       "CAP_SETGID", "CAP_KILL", "CAP_AUDIT_WRITE",
+                       "CAP_NET_BIND_SERVICE"});
   bundle.ReadonlyRoot(false);
   fs::create_directories(bundle.rootfs() + "/bin");
   fs::copy_file(RUNSC_ATTACK_BINARY, bundle.rootfs() + "/bin/attack");
   return bundle;
 }
 
-RunResult AttackTest::RunScript(BundleBuilder& bundle, const std::string& script) {
+RunResult AttackTest::RunScript(BundleBuilder& bundle,
+                                const std::string& script) {
   return RunScriptWithFlags(bundle, script, {});
 }
 
-RunResult AttackTest::RunScriptWithFlags(BundleBuilder& bundle, const std::string& script,
-                                         const std::vector<std::string>& flags) {
+RunResult AttackTest::RunScriptWithFlags(
+    BundleBuilder& bundle, const std::string& script,
+    const std::vector<std::string>& flags) {
   bundle.Args({"sh", "-c", script});
   EXPECT_TRUE(bundle.Write().ok());
   std::vector<std::string> args = flags;
@@ -132,11 +144,14 @@ std::string Outcome(const std::string& out, const std::string& label) {
   return "";
 }
 
-::testing::AssertionResult Refused(const RunResult& result, const std::string& label) {
+::testing::AssertionResult Refused(const RunResult& result,
+                                   const std::string& label) {
   std::string outcome = Outcome(result.out, label);
-  if (!outcome.empty() && outcome.front() == 'E') return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "step " << label << " was not refused (\"" << outcome << "\")\n"
-                                       << result;
+  if (!outcome.empty() && outcome.front() == 'E')
+    return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << "step " << label << " was not refused (\"" << outcome << "\")\n"
+         << result;
 }
 
 }  // namespace runsc::testing

@@ -1,8 +1,10 @@
-// AttackTest: the fixture of the attack suite (issue 15, "never wider than runc"). Each test runs a
-// real container whose workload (the static tests/attacks/attack.c, copied in as /bin/attack) tries
-// to reach more of the host than runc allows, then checks the HOST. Every attack is harmless to the
-// host even when it succeeds: it aims at objects the test made (a loop device on a temp file, its
-// own directories) or makes no-op changes (same owner, mode and times) detected by ctime.
+// AttackTest: the fixture of the attack suite (issue 15, "never wider than
+// runc"). Each test runs a real container whose workload (the static
+// tests/attacks/attack.c, copied in as /bin/attack) tries to reach more of the
+// host than runc allows, then checks the HOST. Every attack is harmless to the
+// host even when it succeeds: it aims at objects the test made (a loop device
+// on a temp file, its own directories) or makes no-op changes (same owner, mode
+// and times) detected by ctime.
 #ifndef RUNSC_TESTS_ATTACKS_ATTACK_TEST_BASE_H_
 #define RUNSC_TESTS_ATTACKS_ATTACK_TEST_BASE_H_
 
@@ -15,10 +17,12 @@
 
 namespace runsc::testing {
 
-// A loop device over a temp file filled with a known pattern; detached by the destructor.
+// A loop device over a temp file filled with a known pattern; detached by the
+// destructor.
 class LoopDevice {
  public:
-  // Attaches a loop device to a new `size`-byte file at `backing`; ok() says whether it worked.
+  // Attaches a loop device to a new `size`-byte file at `backing`; ok() says
+  // whether it worked.
   LoopDevice(const std::string& backing, size_t size);
   ~LoopDevice();
   LoopDevice(const LoopDevice&) = delete;
@@ -59,23 +63,29 @@ void PrintTo(const HostInode& inode, std::ostream* os);
 
 class AttackTest : public IntegrationTest {
  protected:
-  // A bundle with Docker's default capabilities (CAP_MKNOD, CAP_CHOWN, CAP_FOWNER ... as
-  // `docker run` gives), a writable root, and /bin/attack in its rootfs.
+  // A bundle with Docker's default capabilities (CAP_MKNOD, CAP_CHOWN,
+  // CAP_FOWNER ... as `docker run` gives), a writable root, and /bin/attack in
+  // its rootfs.
   BundleBuilder AttackBundle();
-  // Runs `bundle` with `sh -c script` as its process (bounded) and returns the result.
+  // Runs `bundle` with `sh -c script` as its process (bounded) and returns the
+  // result.
   RunResult RunScript(BundleBuilder& bundle, const std::string& script);
-  // Runs `bundle` as above with the runtime's global flags `flags` first (runsc's --policy ...).
+  // Runs `bundle` as above with the runtime's global flags `flags` first
+  // (runsc's --policy ...).
   RunResult RunScriptWithFlags(BundleBuilder& bundle, const std::string& script,
                                const std::vector<std::string>& flags);
   // A host directory of the test (mode 0777), created with its parents.
   std::string HostDir(const std::string& name);
 };
 
-// The value of "LABEL VALUE" among the lines of `out` ("" if LABEL never printed).
+// The value of "LABEL VALUE" among the lines of `out` ("" if LABEL never
+// printed).
 std::string Outcome(const std::string& out, const std::string& label);
 
-// Success if the step LABEL ran and failed (printed an errno name), with the output otherwise.
-::testing::AssertionResult Refused(const RunResult& result, const std::string& label);
+// Success if the step LABEL ran and failed (printed an errno name), with the
+// output otherwise.
+::testing::AssertionResult Refused(const RunResult& result,
+                                   const std::string& label);
 
 }  // namespace runsc::testing
 
