@@ -19,9 +19,9 @@ struct GoferOptions {
   int init_pidfd = -1;     // pidfd of the container's init (pivot_root'ed)
   int sentry_socket = -1;  // SOCK_SEQPACKET, the server end
   int ready_fd = -1;       // stream socket to runsc create (sync_channel framing)
-  std::vector<DeviceAllow> devices;  // the spec's linux.devices
-  // The host-backed mounts the spec lets the container write (runsc/host_mounts.h):
-  // read-only in the workload's view, made read-write again in our copy.
+  DeviceRules devices;  // the container's device cgroup rules (policy.h)
+  // The mounts the init made read-only in the workload's view (runsc/host_mounts.h),
+  // each a single mount (never recursive): made read-write again in our copy.
   std::vector<platform::MountTarget> writable_mounts;
   // The container's cgroup (platform::Cgroup::ToJson) for the virtual /proc
   // and /sys files (virtual_proc.h); empty: no virtual files.

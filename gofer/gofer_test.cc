@@ -96,7 +96,13 @@ class RunGoferTest : public ::testing::TestWithParam<bool> {
     if (gofer_ == 0) {
       close(seq[0]);
       close(sync[0]);
-      _exit(RunGofer({"test", pidfd, seq[1], sync[1], {{'c', 1, 3}}, {}, ""}));
+      GoferOptions options;
+      options.container_id = "test";
+      options.init_pidfd = pidfd;
+      options.sentry_socket = seq[1];
+      options.ready_fd = sync[1];
+      options.devices = {*platform::ParseDeviceCgroupRule(true, "c 1:3 rwm")};
+      _exit(RunGofer(options));
     }
     close(pidfd);
     close(seq[1]);

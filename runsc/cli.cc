@@ -7,6 +7,7 @@
 #include "CLI/CLI.hpp"
 #include "fmt/format.h"
 #include "platform/logging.h"
+#include "platform/status_macros.h"
 #include "runsc/commands.h"
 #include "runsc/container_init.h"
 #include "runsc/exec.h"
@@ -49,24 +50,27 @@ struct Parsed {
   sentry::SentryOptions boot;
   WatchdogOptions watchdog;
   gofer::GoferOptions gofer;
-  std::vector<std::string> gofer_devices, gofer_mounts, gofer_rmounts;
+  std::vector<std::string> gofer_devices, gofer_mounts;
   std::string id, signal = "SIGTERM", format = "table", bundle;
   std::vector<std::string> extra;
   std::string policy_file;
   bool all = false, force = false, quiet = false, rootless = false, internal = false;
 };
 
-// `runsc gofer`: its flags as gofer::GoferOptions ("c:1:3" devices).
+// `runsc gofer`: its flags as gofer::GoferOptions (device rules as
+// "allow c 1:3 rwm" / "deny a").
 absl::StatusOr<int> RunGoferCommand(Parsed& p) {
-  for (const std::string& device : p.gofer_devices) {
-    gofer::DeviceAllow allow;
-    if (sscanf(device.c_str(), "%c:%ld:%ld", &allow.type, &allow.major, &allow.minor) != 3) {
-      return absl::InvalidArgumentError(fmt::format("gofer --device \"{}\": expected TYPE:MAJOR:MINOR", device));
+  for (const std::string& text : p.gofer_devices) {
+    size_t space = text.find(' ');
+    std::string verdict = text.substr(0, space);
+    if (space == std::string::npos || (verdict != "allow" && verdict != "deny")) {
+      return absl::InvalidArgumentError(fmt::format("gofer --device-rule \"{}\": expected allow|deny RULE", text));
     }
-    p.gofer.devices.push_back(allow);
+    ASSIGN_OR_RETURN(platform::DeviceCgroupRule rule,
+                     platform::ParseDeviceCgroupRule(verdict == "allow", std::string_view(text).substr(space + 1)));
+    p.gofer.devices.push_back(rule);
   }
   for (const std::string& mount : p.gofer_mounts) p.gofer.writable_mounts.push_back({mount, false});
-  for (const std::string& mount : p.gofer_rmounts) p.gofer.writable_mounts.push_back({mount, true});
   return gofer::RunGofer(p.gofer);
 }
 
@@ -237,9 +241,8 @@ void AddInternalCommands(CLI::App& app, Parsed& p, Action& action) {
   gofer->add_option("--sentry-socket-fd", p.gofer.sentry_socket)->required();
   gofer->add_option("--ready-fd", p.gofer.ready_fd)->required();
   gofer->add_option("--cgroup-kill-fd", p.gofer.cgroup_kill_fd, "the container's cgroup.kill, to fail closed");
-  gofer->add_option("--device", p.gofer_devices, "TYPE:MAJOR:MINOR mknod may make");
-  gofer->add_option("--writable-mount", p.gofer_mounts, "a host-backed mount to make writable in the gofer's copy");
-  gofer->add_option("--writable-rmount", p.gofer_rmounts, "the same, with every mount beneath it");
+  gofer->add_option("--device-rule", p.gofer_devices, "allow|deny RULE: the container's device rules, in order");
+  gofer->add_option("--writable-mount", p.gofer_mounts, "a mount the init made read-only for the workload: writable in the gofer's copy");
   gofer->add_option("--virtual-proc-cgroup", p.gofer.virtual_proc_cgroup,
                     "serve the virtual /proc files sized to this cgroup (JSON)");
   gofer->callback([&] { action = [&] { return RunGoferCommand(p); }; });

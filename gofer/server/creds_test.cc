@@ -36,13 +36,16 @@ TEST(IdMapTest, AnyUnmappedIdRefusesTheCreds) {
   EXPECT_FALSE(MapCreds(protocol::Creds{1001, 5, 0, 0, {}}, maps));
 }
 
-TEST(PolicyTest, OnlyListedDevices) {
-  std::vector<DeviceAllow> allow = {{'c', 1, 3}, {'u', 5, 0}, {'b', 8, 1}};
-  EXPECT_TRUE(MknodAllowed(allow, S_IFCHR | 0666, makedev(1, 3)));
-  EXPECT_TRUE(MknodAllowed(allow, S_IFCHR, makedev(5, 0)));
-  EXPECT_TRUE(MknodAllowed(allow, S_IFBLK, makedev(8, 1)));
-  EXPECT_FALSE(MknodAllowed(allow, S_IFBLK, makedev(1, 3)));
-  EXPECT_FALSE(MknodAllowed(allow, S_IFCHR, makedev(1, 5)));
+TEST(PolicyTest, MknodOfDevicesOnlyWhereTheRulesAllowIt) {
+  auto rule = [](bool allow, const char* text) { return *platform::ParseDeviceCgroupRule(allow, text); };
+  DeviceRules rules = {rule(false, "a"), rule(true, "c 1:3 rwm"), rule(true, "c 5:0 m"), rule(true, "b 8:1 m")};
+  EXPECT_TRUE(MknodAllowed(rules, S_IFCHR | 0666, makedev(1, 3)));
+  EXPECT_TRUE(MknodAllowed(rules, S_IFCHR, makedev(5, 0)));
+  EXPECT_TRUE(MknodAllowed(rules, S_IFBLK, makedev(8, 1)));
+  EXPECT_FALSE(MknodAllowed(rules, S_IFBLK, makedev(1, 3)));
+  EXPECT_FALSE(MknodAllowed(rules, S_IFCHR, makedev(1, 5)));
+  EXPECT_FALSE(MknodAllowed({rule(false, "a"), rule(true, "c 1:5 rw")}, S_IFCHR, makedev(1, 5)));  // no 'm'
+  EXPECT_TRUE(MknodAllowed({rule(false, "a"), rule(true, "b *:* m")}, S_IFBLK, makedev(7, 0)));  // Docker's
   EXPECT_FALSE(MknodAllowed({}, S_IFCHR, makedev(1, 3)));
   EXPECT_TRUE(MknodAllowed({}, S_IFIFO | 0600, 0));
   EXPECT_TRUE(MknodAllowed({}, S_IFSOCK, 0));

@@ -19,8 +19,8 @@ Answer HandleMkdirat(Call& call, const protocol::Mkdirat& request) {
   return FromReturn(mkdirat(parent.dir.get(), parent.last.c_str(), request.mode));
 }
 
-// Device nodes only from the allowlist (checked before anything else);
-// the caller still needs CAP_MKNOD for them.
+// Device nodes only where the container's device rules allow mknod of them
+// (checked before anything else); the caller still needs CAP_MKNOD.
 Answer HandleMknodat(Call& call, const protocol::Mknodat& request) {
   if (!MknodAllowed(call.options.devices, request.mode, request.dev)) return Errno(EPERM);
   Parent parent = OpenParent(call.starts[0].get(), request.path);

@@ -3,9 +3,11 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "platform/device_access.h"
+
 namespace gofer {
 
-bool MknodAllowed(const std::vector<DeviceAllow>& allowlist, uint32_t mode, uint64_t dev) {
+bool MknodAllowed(const DeviceRules& rules, uint32_t mode, uint64_t dev) {
   char type;
   if (S_ISCHR(mode)) {
     type = 'c';
@@ -14,11 +16,7 @@ bool MknodAllowed(const std::vector<DeviceAllow>& allowlist, uint32_t mode, uint
   } else {
     return true;  // regular files, FIFOs, sockets; the kernel refuses the rest
   }
-  for (const DeviceAllow& allowed : allowlist) {
-    char allowed_type = allowed.type == 'u' ? 'c' : allowed.type;
-    if (allowed_type == type && allowed.major == major(dev) && allowed.minor == minor(dev)) return true;
-  }
-  return false;
+  return platform::DeviceAccessAllowed(rules, type, major(dev), minor(dev), "m");
 }
 
 }  // namespace gofer

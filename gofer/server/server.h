@@ -22,8 +22,9 @@ struct ServerOptions {
   int root_fd = -1;
   // Host (wire) ids -> the gofer's namespace ids; empty: identity.
   IdMaps id_maps;
-  // Devices mknod may create; every other char/block device gets EPERM.
-  std::vector<DeviceAllow> devices;
+  // The container's device rules: mknod of a char/block device they do not
+  // allow ('m') gets EPERM (policy.h).
+  DeviceRules devices;
   // Called once per request (not Hello) on a serving thread, concurrently
   // from several threads, with one JSON line: call, dir, path, uid, result.
   std::function<void(const std::string& json_line)> audit;
