@@ -54,6 +54,10 @@ absl::Status CheckInjectable(int fd) {
   struct stat st;
   if (fstat(fd, &st) != 0) return absl::InternalError("fstat of the gofer's fd failed");
   if (S_ISDIR(st.st_mode)) return absl::InternalError("the gofer returned a directory fd");
+  // The gofer never opens FIFOs or devices for the workload (PROTOCOL.md).
+  if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode)) {
+    return absl::InternalError("the gofer returned a device or FIFO fd");
+  }
   const int flags = fcntl(fd, F_GETFL);
   if (flags < 0 || (flags & O_PATH)) return absl::InternalError("the gofer returned an O_PATH fd");
   return absl::OkStatus();
@@ -160,6 +164,9 @@ CallResult Broker::Send(const std::string& name, const platform::TrappedCall& ca
       return CallResult::Continue();
     }
     const bool is_open = std::holds_alternative<protocol::Openat>(request.body);
+    // A FIFO or device node (PROTOCOL.md): the caller's own open, checked
+    // by its own device cgroup and read-only view, is runc's exactly.
+    if (is_open && result.value == protocol::Result::kLeaveToKernel) return CallResult::Continue();
     return ResultToAnswer(result, std::move(reply->fds), is_open, brokered.cloexec);
   }
 }
@@ -210,7 +217,7 @@ absl::StatusOr<std::optional<ResolvedOperand>> Broker::Resolve(pid_t tid, const 
     if (dir.ok() && dir->has_value()) (*dir)->empty_path_added = true;
     return dir;
   }
-  if (IsVirtualFileSystemPath(operand.path)) return std::nullopt;
+  if (IsVirtualFileSystemPath(operand.path, options_.host_storage_under_dev)) return std::nullopt;
   ResolvedOperand resolved;
   resolved.path = operand.path;
   return resolved;
@@ -218,7 +225,7 @@ absl::StatusOr<std::optional<ResolvedOperand>> Broker::Resolve(pid_t tid, const 
 
 absl::StatusOr<std::optional<ResolvedOperand>> Broker::ResolveInDir(pid_t tid, DirRef ref, std::string path) {
   ASSIGN_OR_RETURN(CallerDir dir, OpenCallerDir(tid, ref));
-  if (IsVirtualFileSystemPath(JoinLexically(dir.path, path))) return std::nullopt;
+  if (IsVirtualFileSystemPath(JoinLexically(dir.path, path), options_.host_storage_under_dev)) return std::nullopt;
   ResolvedOperand resolved;
   resolved.dir = protocol::Dir{protocol::Dir::Kind::kFd, dir.path};
   resolved.path = std::move(path);

@@ -232,6 +232,10 @@ struct HelloReply {
 // A call's answer: its result, or -errno. fd_count 1 (Openat only) only
 // with value >= 0.
 struct Result {
+  // For Openat only: the target is a FIFO or a device node, which the gofer
+  // never opens for the workload; the sentry lets the kernel open it in the
+  // caller's own view (PROTOCOL.md, "Requests in detail").
+  static constexpr int64_t kLeaveToKernel = -0x10000;  // outside -errno's range
   int64_t value = 0;
   uint8_t fd_count = 0;
   bool operator==(const Result&) const = default;

@@ -20,8 +20,45 @@ constexpr uint64_t kValidOpenFlags = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O
 
 bool CreatesFile(uint64_t flags) { return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE; }
 
+bool IsFifoOrDevice(mode_t mode) { return S_ISFIFO(mode) || S_ISCHR(mode) || S_ISBLK(mode); }
+
+// True when `path` resolves (as the open would: same O_NOFOLLOW and
+// RESOLVE_* flags) to a FIFO or a device node. A missing target is false:
+// O_CREAT makes a regular file.
+bool NamesFifoOrDevice(int start, const std::string& path, uint64_t flags, uint64_t resolve) {
+  Opened target = OpenBeneath(start, path, O_PATH | (flags & O_NOFOLLOW), 0, resolve);
+  struct stat st = {};
+  return target.error == 0 && fstat(target.fd.get(), &st) == 0 && IsFifoOrDevice(st.st_mode);
+}
+
+Answer LeaveToKernel() { return Answer{protocol::Result::kLeaveToKernel, platform::UniqueFd()}; }
+
+// The open itself, never blocking: O_NONBLOCK is added, and taken off the
+// file again when the caller did not ask for it. A FIFO or device that
+// was swapped in after NamesFifoOrDevice looked is closed unused.
+Answer OpenNonBlocking(int start, const std::string& path, uint64_t flags, uint64_t mode, uint64_t resolve) {
+  Opened opened = OpenBeneath(start, path, flags | O_NONBLOCK, mode, resolve);
+  if (opened.error == ENXIO || opened.error == EACCES) {
+    // A FIFO without a reader, or a node on our nodev tree.
+    if (NamesFifoOrDevice(start, path, flags, resolve)) return LeaveToKernel();
+  }
+  if (opened.error != 0) return Errno(opened.error);
+  struct stat st = {};
+  if (fstat(opened.fd.get(), &st) != 0) return Errno(errno);
+  if (IsFifoOrDevice(st.st_mode)) return LeaveToKernel();
+  if (!(flags & O_NONBLOCK) && !(flags & O_PATH)) {
+    int status_flags = fcntl(opened.fd.get(), F_GETFL);
+    if (status_flags < 0 || fcntl(opened.fd.get(), F_SETFL, status_flags & ~O_NONBLOCK) != 0) return Errno(errno);
+  }
+  return Answer{0, std::move(opened.fd)};
+}
+
 }  // namespace
 
+// Invariant (PROTOCOL.md, "Requests in detail"): the gofer never opens a
+// FIFO or a device node for the workload, and never blocks in an open. It
+// looks first (a FIFO opened even non-blocking would complete the open of
+// a writer waiting for a reader) and answers kLeaveToKernel for those.
 Answer HandleOpenat(Call& call, const protocol::Openat& request) {
   uint64_t flags = request.flags;
   uint64_t mode = request.mode;
@@ -32,11 +69,14 @@ Answer HandleOpenat(Call& call, const protocol::Openat& request) {
     mode = CreatesFile(flags) ? mode & 07777 : 0;
   }
   if (request.path.empty()) return Errno(ENOENT);
+  const int start = call.starts[0].get();
+  const bool may_exist = !(flags & O_EXCL) && (flags & O_TMPFILE) != O_TMPFILE;
+  if (may_exist && !(flags & O_PATH) && NamesFifoOrDevice(start, request.path, flags, request.resolve)) {
+    return LeaveToKernel();
+  }
   // O_CLOEXEC is forced on the gofer's copy; the sentry installs the fd
   // with the caller's own O_CLOEXEC choice.
-  Opened opened = OpenBeneath(call.starts[0].get(), request.path, flags, mode, request.resolve);
-  if (opened.error != 0) return Errno(opened.error);
-  return Answer{0, std::move(opened.fd)};
+  return OpenNonBlocking(start, request.path, flags, mode, request.resolve);
 }
 
 // truncate(2): the path resolved following symlinks, then a regular file

@@ -67,6 +67,39 @@ TEST_F(HandlersTest, OpenCreatesWithCallerOwnerAndUmask) {
   EXPECT_NE(fcntl(got.fd.get(), F_GETFD) & FD_CLOEXEC, 0);
 }
 
+// Issue 15: four opens of a FIFO without a reader blocked every serving
+// thread, and device nodes were opened outside the container's device
+// cgroup. The gofer opens neither: it hands them back to the kernel.
+TEST_F(HandlersTest, FifosAndDevicesAreLeftToTheKernelWithoutBlocking) {
+  ASSERT_EQ(mkfifo(root_.Host("/pub/fifo").c_str(), 0666), 0);
+  ASSERT_EQ(symlink("/pub/fifo", root_.Host("/pub/to-fifo").c_str()), 0);
+  for (uint64_t flags : {O_WRONLY, O_RDONLY | O_TRUNC, O_RDWR, O_WRONLY | O_CREAT}) {
+    for (int i = 0; i < 5; ++i) {  // more than the serving threads
+      EXPECT_EQ(server_.Do(protocol::Openat{UserCreds(), Root(), "/pub/to-fifo", flags, 0600, 0}).value,
+                protocol::Result::kLeaveToKernel);
+    }
+  }
+  ASSERT_EQ(mknod(root_.Host("/pub/null").c_str(), S_IFCHR | 0666, makedev(1, 3)), 0);
+  ASSERT_EQ(mknod(root_.Host("/pub/loop").c_str(), S_IFBLK | 0666, makedev(7, 0)), 0);
+  for (const char* node : {"/pub/null", "/pub/loop"}) {
+    Got got = server_.Do(protocol::Openat{RootCreds(), Root(), node, O_RDWR, 0, 0});
+    EXPECT_EQ(got.value, protocol::Result::kLeaveToKernel) << node;
+    EXPECT_FALSE(got.fd.valid());
+  }
+  // O_NOFOLLOW on the link itself is the kernel's ELOOP, as natively.
+  EXPECT_EQ(server_.Do(protocol::Openat{UserCreds(), Root(), "/pub/to-fifo", O_WRONLY | O_NOFOLLOW, 0, 0}).value,
+            -ELOOP);
+}
+
+TEST_F(HandlersTest, OpenOfARegularFileKeepsTheCallersBlockingMode) {
+  Got blocking = server_.Do(protocol::Openat{UserCreds(), Root(), "/pub/b", O_WRONLY | O_CREAT, 0600, 0});
+  ASSERT_TRUE(blocking.fd.valid());
+  EXPECT_EQ(fcntl(blocking.fd.get(), F_GETFL) & O_NONBLOCK, 0);
+  Got nonblocking = server_.Do(protocol::Openat{UserCreds(), Root(), "/pub/b", O_WRONLY | O_NONBLOCK, 0, 0});
+  ASSERT_TRUE(nonblocking.fd.valid());
+  EXPECT_NE(fcntl(nonblocking.fd.get(), F_GETFL) & O_NONBLOCK, 0);
+}
+
 TEST_F(HandlersTest, OpenFromDirFdAndExclusive) {
   platform::UniqueFd dir = DirFd("/pub");
   Got got = server_.Do(protocol::Openat{UserCreds(), At("/pub"), "x", O_RDWR | O_CREAT | O_EXCL, 0600, 0},
@@ -235,11 +268,11 @@ TEST_F(HandlersTest, MknodRefusesDevicesButNotFifos) {
   EXPECT_EQ(server_.Do(protocol::Mknodat{UserCreds(), Root(), "/pub/reg", S_IFREG | 0666, 0}).value, 0);
 }
 
-TEST(HandlersPolicyTest, MknodAllowsListedDevices) {
+TEST(HandlersPolicyTest, MknodAllowsWhatTheDeviceRulesAllow) {
   TempDir root;
   chmod(root.path().c_str(), 0777);  // so that only CAP_MKNOD decides
   ServerOptions options;
-  options.devices = {{'c', 1, 3}};
+  options.devices = {*platform::ParseDeviceCgroupRule(false, "a"), *platform::ParseDeviceCgroupRule(true, "c 1:3 rwm")};
   ServerHarness server(root, options);
   server.Greet();
   EXPECT_EQ(server.Do(protocol::Mknodat{RootCreds(), Root(), "/null", S_IFCHR | 0666, makedev(1, 3)}).value, 0);
