@@ -91,10 +91,19 @@ absl::Status BecomeNamespaceRoot() {
   return absl::OkStatus();
 }
 
-// (c) Our own copy of the container's mount tree, taken while its
-// host-backed mounts are still read-write, without /proc and /sys
+// (c) Our own copy of the container's mount tree, without /proc and /sys
 // (nothing of the host or of another process is reachable from it).
-absl::Status MakeOwnMountTree(const std::vector<platform::MountTarget>& writable) {
+//
+// Invariants (DESIGN.md: the broker is never wider than runc):
+// - writable in our copy are exactly the mounts the init made read-only
+//   for the workload (`made_readonly`: each one mount, never a subtree), so
+//   a mount that is read-only in the spec, in readonlyPaths, or on the
+//   host stays read-only here too;
+// - the whole copy is nodev: the gofer is not in the container's device
+//   cgroup, so it must not be able to open a device node at all (opens of
+//   devices and FIFOs are left to the kernel in the caller's own view:
+//   handlers_open.cc).
+absl::Status MakeOwnMountTree(const std::vector<platform::MountTarget>& made_readonly) {
   if (unshare(CLONE_NEWNS) != 0) return platform::LastError("unshare(CLONE_NEWNS)");
   if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
     return platform::LastError("making the gofer's mounts private");
@@ -105,11 +114,13 @@ absl::Status MakeOwnMountTree(const std::vector<platform::MountTarget>& writable
     }
   }
   if (chdir("/") != 0) return platform::LastError("chdir /");
-  // The init may already have made its view of host storage read-only
-  // (our copy then has them read-only too): writable again, in our copy only.
   platform::UniqueFd root(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root.valid()) return platform::LastError("opening /");
-  return platform::ChangeMountAttrs(root.get(), writable, {0, MOUNT_ATTR_RDONLY});
+  RETURN_IF_ERROR(platform::ChangeMountAttrs(root.get(), {{"/", true}}, {MOUNT_ATTR_NODEV, 0}));
+  for (const platform::MountTarget& mount : made_readonly) {
+    if (mount.recursive) return absl::InvalidArgumentError(fmt::format("writable mount {}: must not be recursive", mount.destination));
+  }
+  return platform::ChangeMountAttrs(root.get(), made_readonly, {0, MOUNT_ATTR_RDONLY});
 }
 
 // (d) No network.

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "platform/mount_table.h"
 
 namespace platform {
 
@@ -32,6 +34,17 @@ struct MountAttrChange {
 // destination that is not a mount point, or is missing, is an error naming
 // it: a host-backed mount left writable must never pass silently.
 absl::Status ChangeMountAttrs(int root_fd, const std::vector<MountTarget>& targets, MountAttrChange change);
+
+// Makes read-only, one mount at a time, each target's mount (and with
+// `recursive`, every mount visible beneath it in `table`, the caller's
+// mountinfo) that is writable now, and returns exactly those mounts, each
+// as a non-recursive target. Invariant: a peer view that clears RDONLY on
+// the returned mounts only (the gofer's copy) never makes writable a mount
+// that was read-only before (in the spec, in readonlyPaths, on the host).
+// A mount beneath a target that a walk no longer reaches at its mount point
+// (hidden by a mount over a parent) is skipped: no path reaches it.
+absl::StatusOr<std::vector<MountTarget>> MakeWritableMountsReadonly(int root_fd, const std::vector<MountEntry>& table,
+                                                                    const std::vector<MountTarget>& targets);
 
 }  // namespace platform
 

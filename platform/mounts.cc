@@ -15,6 +15,7 @@
 
 #include "fmt/format.h"
 #include "platform/errors.h"
+#include "platform/mount_table.h"
 #include "platform/rootfs.h"
 #include "platform/rootfs_internal.h"
 #include "platform/status_macros.h"
@@ -77,39 +78,12 @@ absl::Status MountFilesystem(int root_fd, const std::string& destination,
 
 // --- cgroup mounts ---------------------------------------------------------
 
-// One line of /proc/self/mountinfo.
-struct MountInfo {
-  std::string root, mount_point, fs_type, super_options;
-};
-
-// Undoes the octal escapes (\040 for space) of mountinfo paths.
-std::string Unescape(const std::string& field) {
-  std::string out;
-  for (size_t i = 0; i < field.size(); ++i) {
-    if (field[i] == '\\' && i + 3 < field.size()) {
-      out += static_cast<char>(std::stoi(field.substr(i + 1, 3), nullptr, 8));
-      i += 3;
-    } else {
-      out += field[i];
-    }
-  }
-  return out;
-}
+using MountInfo = MountEntry;
 
 absl::StatusOr<std::vector<MountInfo>> ReadMountInfo() {
   std::ifstream file("/proc/self/mountinfo");
   if (!file) return absl::InternalError("reading /proc/self/mountinfo");
-  std::vector<MountInfo> mounts;
-  for (std::string line; std::getline(file, line);) {
-    std::istringstream in(line);
-    std::vector<std::string> fields;
-    for (std::string field; in >> field;) fields.push_back(field);
-    size_t dash = 6;
-    while (dash < fields.size() && fields[dash] != "-") ++dash;
-    if (dash + 3 >= fields.size()) continue;
-    mounts.push_back({Unescape(fields[3]), Unescape(fields[4]), fields[dash + 1], fields[dash + 3]});
-  }
-  return mounts;
+  return ParseMountTable(file);
 }
 
 // One line of /proc/self/cgroup: "4:memory:/a/b" or "0::/a/b".

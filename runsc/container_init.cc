@@ -176,6 +176,14 @@ absl::Status PrepareRootfs(const Spec& spec, const sentry::SandboxConfig& sandbo
   return absl::OkStatus();
 }
 
+// A network namespace of its own gets lo up, as runc does; a joined one
+// is left as it is.
+absl::Status SetUpNetwork(const Spec& spec) {
+  const Namespace* network = spec.linux.FindNamespace("network");
+  if (network == nullptr || !network->path.empty()) return absl::OkStatus();
+  return platform::BringUpLoopback();
+}
+
 absl::Status SetIdentity(const Spec& spec, const InitConfig& config) {
   if (!spec.hostname.empty()) RETURN_IF_ERROR(platform::SetHostname(spec.hostname));
   if (!spec.domainname.empty()) RETURN_IF_ERROR(platform::SetDomainname(spec.domainname));
@@ -266,6 +274,7 @@ struct Prepared {
   std::vector<std::string> warnings;
   platform::PendingOciSeccomp seccomp;  // linux.seccomp, compiled before pivot_root
   PendingSandboxFilter sandbox;         // ours, installed right after it
+  std::vector<platform::MountTarget> made_readonly;  // for the gofer (host_mounts.h)
 };
 
 // The OCI profile, then the sandbox's filter (sandbox_filter.h).
@@ -329,21 +338,25 @@ absl::Status RunCreateHooks(const Spec& spec, const InitConfig& config, int sync
 // reach the gofer: with the broker rows trapped, and a listener of our own
 // (an OCI profile with SCMP_ACT_NOTIFY takes the only one; the container then
 // writes host storage natively, as under runc, and we log it).
+// Records in `prepared` the mounts made read-only (the gofer's writable ones).
 absl::Status ProtectHostStorageIfBrokered(const Spec& spec, const sentry::SandboxConfig& sandbox,
-                                          const Prepared& prepared) {
+                                          Prepared& prepared) {
   ASSIGN_OR_RETURN(sentry::Policy policy, sandbox.BuildPolicy());
   if (!policy.broker_to_gofer()) return absl::OkStatus();
   if (prepared.seccomp.takes_listener()) {
     spdlog::warn("linux.seccomp uses SCMP_ACT_NOTIFY: host storage stays writable without the gofer");
     return absl::OkStatus();
   }
-  return ProtectHostStorage(FindHostStorage(spec, sandbox.overlay == "memory"), sandbox.allow_suid);
+  ASSIGN_OR_RETURN(prepared.made_readonly, ProtectHostStorage(FindHostStorage(spec, sandbox.overlay == "memory"),
+                                                              sandbox.allow_suid, prepared.host_proc.get()));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Prepared> SetUpContainer(const Spec& spec, const InitConfig& config, const InitFds& fds) {
   ASSIGN_OR_RETURN(sentry::SandboxConfig sandbox, sentry::SandboxConfig::FromJson(config.sandbox));
   RETURN_IF_ERROR(CheckJoinedUserNamespaceMappings(spec));
   RETURN_IF_ERROR(EnterNamespaces(spec));
+  RETURN_IF_ERROR(SetUpNetwork(spec));
   RETURN_IF_ERROR(PrepareRootfs(spec, sandbox));
   RETURN_IF_ERROR(SetIdentity(spec, config));
   RETURN_IF_ERROR(RunCreateHooks(spec, config, fds.sync));
@@ -402,7 +415,12 @@ int RunContainerInit(const InitFds& fds) {
     (void)platform::SendMessage(fds.sync, {{"error", std::string(prepared.status().message())}});
     return 1;
   }
-  if (!platform::SendMessage(fds.sync, {{"ok", true}, {"warnings", prepared->warnings}}).ok()) return 1;
+  nlohmann::json made_readonly = nlohmann::json::array();
+  for (const platform::MountTarget& mount : prepared->made_readonly) made_readonly.push_back(mount.destination);
+  if (!platform::SendMessage(fds.sync, {{"ok", true}, {"warnings", prepared->warnings},
+                                        {"made_readonly", made_readonly}}).ok()) {
+    return 1;
+  }
   close(fds.sync);
   if (!config->exec) {
     absl::Status started = WaitForStart(prepared->host_proc.release(), fds.fifo);

@@ -22,6 +22,7 @@
 #include "runsc/console.h"
 #include "runsc/container_init.h"
 #include "runsc/device_rules.h"
+#include "runsc/host_mounts.h"
 #include "runsc/sandbox_spawn.h"
 #include "runsc/spawn.h"
 #include "spdlog/spdlog.h"
@@ -215,8 +216,9 @@ nlohmann::json CreatingState(const Spec& spec, const std::string& id, const std:
 
 // Sends the init its config, then serves it until it is ready: it may ask
 // for the prestart and createRuntime hooks, which run here, in the
-// runtime's namespaces.
-absl::Status ConfigureInit(int sync_fd, const Spec& spec, const CreateOptions& options, const std::string& bundle,
+// runtime's namespaces. Returns the mounts the init made read-only for the
+// workload (host_mounts.h), which the gofer makes writable in its copy.
+absl::StatusOr<std::vector<std::string>> ConfigureInit(int sync_fd, const Spec& spec, const CreateOptions& options, const std::string& bundle,
                            pid_t init, const sentry::SandboxConfig& sandbox) {
   InitConfig config;
   config.id = options.id;
@@ -244,7 +246,7 @@ absl::Status ConfigureInit(int sync_fd, const Spec& spec, const CreateOptions& o
       // ambient caps without an inheritable set): debug level.
       spdlog::debug("container {}: {}", options.id, warning.get<std::string>());
     }
-    return absl::OkStatus();
+    return reply->value("made_readonly", std::vector<std::string>{});
   }
 }
 
@@ -305,15 +307,26 @@ absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const 
   init_end.reset();
   rollback.SetInit(init.pid, init.pidfd.get());
   RETURN_IF_ERROR(cgroup.AddProcess(init.pid));
-  RETURN_IF_ERROR(ConfigureInit(sync.get(), spec, options, bundle, init.pid, sandbox));
+  ASSIGN_OR_RETURN(std::vector<std::string> made_readonly,
+                   ConfigureInit(sync.get(), spec, options, bundle, init.pid, sandbox));
   UniqueFd master;
   if (console.ours.valid()) {
     ASSIGN_OR_RETURN(master, platform::Annotate(platform::ReceiveFd(console.ours.get()), "receiving the pty"));
   }
-  SandboxStart start{exe.get(), init.pidfd.get(), sentry_end.get(), -1, sandbox,
-                     {options.id, init.pid, cgroup.ToJson(), UtsIsOwn(spec), dir.path() + "/sentry.sock"}};
+  SandboxStart start;
+  start.exe_fd = exe.get();
+  start.init_pidfd = init.pidfd.get();
+  start.init_channel = sentry_end.get();
+  start.config = sandbox;
+  start.view.id = options.id;
+  start.view.init_pid = init.pid;
+  start.view.cgroup = cgroup.ToJson();
+  start.view.own_uts = UtsIsOwn(spec);
+  start.view.control_path = dir.path() + "/sentry.sock";
   UniqueFd cgroup_kill = OpenCgroupKill(cgroup);
   start.cgroup_kill_fd = cgroup_kill.get();
+  start.made_readonly = std::move(made_readonly);
+  start.view.host_storage_under_dev = HostStorageUnderDev(spec);
   std::optional<SpawnedChild> gofer;
   UniqueFd gofer_channel;
   ASSIGN_OR_RETURN(sentry::Policy policy, sandbox.BuildPolicy());

@@ -13,6 +13,7 @@
 #include "platform/errors.h"
 #include "platform/status_macros.h"
 #include "platform/sync_channel.h"
+#include "runsc/device_rules.h"
 #include "runsc/host_mounts.h"
 
 namespace runsc {
@@ -31,18 +32,15 @@ std::vector<std::string> GlobalLogArgs(const platform::LogOptions& log) {
 
 
 // The gofer's arguments: its fds, and what it needs of the spec (which of
-// its copy's mounts to make writable, which devices mknod may make).
+// its copy's mounts to make writable, the device rules mknod obeys).
 std::vector<std::string> GoferArgs(const SpawnRequest& request, const Spec& spec, const SandboxStart& start) {
   const sentry::SandboxConfig& sandbox = start.config;
   std::vector<std::string> args = {"gofer", "--id", start.view.id, "--init-pidfd", std::to_string(ChildFd(request, 0)),
                                    "--sentry-socket-fd", std::to_string(ChildFd(request, 1)), "--ready-fd",
                                    std::to_string(ChildFd(request, 2))};
-  for (const platform::MountTarget& mount : FindHostStorage(spec, sandbox.overlay == "memory").writable) {
-    args.insert(args.end(), {mount.recursive ? "--writable-rmount" : "--writable-mount", mount.destination});
-  }
-  for (const Device& device : spec.linux.devices) {
-    args.insert(args.end(), {"--device", fmt::format("{}:{}:{}", device.type == 'u' ? 'c' : device.type,
-                                                     device.major, device.minor)});
+  for (const std::string& mount : start.made_readonly) args.insert(args.end(), {"--writable-mount", mount});
+  for (const auto& [allow, rule] : DeviceCgroupRules(spec)) {
+    args.insert(args.end(), {"--device-rule", fmt::format("{} {}", allow ? "allow" : "deny", rule)});
   }
   if (sandbox.virtual_proc) args.insert(args.end(), {"--virtual-proc-cgroup", start.view.cgroup.dump()});
   return args;

@@ -24,6 +24,9 @@ struct SandboxStart {
   int gofer_channel = -1;  // the sentry's end of its connection to the gofer (-1: no gofer)
   sentry::SandboxConfig config;
   sentry::ContainerView view;
+  // The mounts the init made read-only for the workload: the only ones the
+  // gofer makes writable in its copy (host_mounts.h).
+  std::vector<std::string> made_readonly;
   int watchdog_lifeline = -1;  // the sentry's end (read) of the watchdog's lifeline pipe
   int cgroup_kill_fd = -1;     // the container's cgroup.kill, for every daemon (-1: none)
 };
