@@ -215,13 +215,7 @@ absl::Status MaskPath(int root_fd, std::string_view path) {
     }
     return absl::OkStatus();
   }
-  UniqueFd dev_null(open("/dev/null", O_PATH | O_CLOEXEC));
-  if (!dev_null.valid()) return LastError(fmt::format("{}: opening /dev/null", context));
-  if (mount(ProcFdPath(dev_null.get()).c_str(), target_path.c_str(), nullptr, MS_BIND, nullptr) !=
-      0) {
-    return LastError(fmt::format("{}: binding /dev/null", context));
-  }
-  return absl::OkStatus();
+  return Annotate(internal::CoverWithEmptyFile(root_fd, target.get()), context);
 }
 
 absl::Status MakeReadonly(int root_fd, std::string_view path) {

@@ -1,4 +1,4 @@
-// Helpers shared by rootfs.cc, mounts.cc and devices.cc. Not a public API.
+// Helpers shared by rootfs.cc, mounts.cc, devices.cc and mask_cover.cc. Not a public API.
 #ifndef RUNSC_PLATFORM_ROOTFS_INTERNAL_H_
 #define RUNSC_PLATFORM_ROOTFS_INTERNAL_H_
 
@@ -32,6 +32,10 @@ absl::StatusOr<unsigned long> MountFlagsOf(const std::string& path);
 // Bind-remounts the mount at `target` with `flags` added to its current flags
 // (keeping locked ones, which the kernel refuses to clear).
 absl::Status BindRemount(const std::string& target, unsigned long flags);
+
+// maskedPaths, a file (mask_cover.cc): binds onto `target_fd` an empty,
+// read-only file on a tmpfs made for this container, never a host inode.
+absl::Status CoverWithEmptyFile(int root_fd, int target_fd);
 
 }  // namespace platform::internal
 

@@ -434,6 +434,34 @@ TEST_F(RootfsTest, MaskPathHidesFilesAndDirectories) {
   EXPECT_EQ(ReadWholeFile(rootfs_ + "/secret"), "secret");
 }
 
+// The host's /dev/null as a mask let chmod/chown/utime inside change the
+// host's (issue 15): the cover must be another inode, and read-only.
+TEST_F(RootfsTest, AttackMaskedFileIsNoHostInodeAndCannotBeChanged) {
+  WriteWholeFile(rootfs_ + "/secret", "secret");
+  struct stat host_null = {};
+  ASSERT_EQ(stat("/dev/null", &host_null), 0);
+  InChild([&]() -> std::string {
+              CHILD_EXPECT_OK(MaskPath(root_fd_, "/secret"));
+              const std::string masked = rootfs_ + "/secret";
+              struct stat st = {};
+              CHILD_EXPECT(stat(masked.c_str(), &st) == 0);
+              CHILD_EXPECT(!(st.st_dev == host_null.st_dev && st.st_ino == host_null.st_ino));
+              CHILD_EXPECT(S_ISREG(st.st_mode) && st.st_size == 0 && (st.st_mode & 07777) == 0444);
+              // No-op changes (same mode, same owner): harmless even where the
+              // mask is the host's /dev/null, yet they touch its ctime.
+              CHILD_EXPECT(chmod(masked.c_str(), st.st_mode & 07777) != 0 && errno == EROFS);
+              CHILD_EXPECT(chown(masked.c_str(), st.st_uid, st.st_gid) != 0 && errno == EROFS);
+              CHILD_EXPECT(utimensat(AT_FDCWD, masked.c_str(), nullptr, 0) != 0 && errno == EROFS);
+              CHILD_EXPECT(open(masked.c_str(), O_WRONLY | O_CLOEXEC) < 0 && errno == EROFS);
+              return "";
+            });
+  struct stat after = {};
+  ASSERT_EQ(stat("/dev/null", &after), 0);
+  EXPECT_EQ(after.st_ctim.tv_sec, host_null.st_ctim.tv_sec);
+  EXPECT_EQ(after.st_ctim.tv_nsec, host_null.st_ctim.tv_nsec);
+  EXPECT_EQ(after.st_mode, host_null.st_mode);
+}
+
 TEST_F(RootfsTest, MaskAndReadonlyInTheContainersProc) {
   InChild([&]() -> std::string {
     CHILD_EXPECT_OK(MountInRoot(root_fd_, "/proc", Req("proc", "proc", MS_NOSUID | MS_NOEXEC)));
