@@ -1,7 +1,9 @@
 #include "sentry/broker_calls.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/limits.h>
+#include <linux/openat2.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -68,6 +70,25 @@ absl::StatusOr<ParsedCall> ParseCreat(const Args& a, platform::RemoteMemory& m) 
 // (no write, create, truncate or O_TMPFILE flag, or O_PATH) is left to the
 // kernel: whatever the struct says when the kernel reads it again, the call
 // only reaches the workload's read-only view (see broker.h).
+// Linux's build_open_how checks, in its order: the errno openat2 gives for
+// `how` before it reads the path, or 0. The gofer cannot tell openat2 with
+// resolve 0 from openat (which drops unknown bits), so these are ours.
+int Openat2HowError(uint64_t flags, uint64_t mode, uint64_t resolve) {
+  constexpr uint64_t kValidResolve = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS |
+                                     RESOLVE_BENEATH | RESOLVE_IN_ROOT | RESOLVE_CACHED;
+  if ((flags & ~kValidOpenFlags) || (resolve & ~kValidResolve)) return EINVAL;
+  if ((flags & O_DIRECTORY) && (flags & O_CREAT)) return EINVAL;
+  if (flags & kCreateFlags) {
+    if (mode & ~static_cast<uint64_t>(07777)) return EINVAL;
+  } else if (mode != 0) {
+    return EINVAL;
+  }
+  if ((flags & O_TMPFILE) == O_TMPFILE && !(flags & (O_WRONLY | O_RDWR))) return EINVAL;
+  if ((resolve & RESOLVE_BENEATH) && (resolve & RESOLVE_IN_ROOT)) return EINVAL;
+  if ((resolve & RESOLVE_CACHED) && (flags & (O_TRUNC | kCreateFlags))) return EAGAIN;
+  return 0;
+}
+
 absl::StatusOr<ParsedCall> ParseOpenat2(const Args& a, platform::RemoteMemory& m) {
   ASSIGN_OR_RETURN(std::string how, ReadExtensibleStruct(m, a[2], a[3], kOpenHowSize));
   uint64_t flags, mode, resolve;
@@ -75,7 +96,7 @@ absl::StatusOr<ParsedCall> ParseOpenat2(const Args& a, platform::RemoteMemory& m
   memcpy(&mode, how.data() + 8, 8);
   memcpy(&resolve, how.data() + 16, 8);
   if (!(flags & kWriteOpenFlags) || (flags & O_PATH)) return Answer(CallResult::Continue());
-  if (mode > 0xffffffff) return Answer(CallResult::Error(EINVAL));
+  if (int err = Openat2HowError(flags, mode, resolve); err != 0) return Answer(CallResult::Error(err));
   ASSIGN_OR_RETURN(std::string path, ReadPath(m, a[1]));
   return Open(Int(a[0]), std::move(path), flags, static_cast<uint32_t>(mode), resolve);
 }

@@ -114,7 +114,7 @@ class BrokerTest : public ::testing::Test {
     ASSERT_THAT(client, IsOk());
     client_ = std::move(*client);
     client_->Start();
-    broker_ = std::make_unique<Broker>(client_.get(), BrokerOptions{getpid(), -1});
+    broker_ = std::make_unique<Broker>(client_.get(), BrokerOptions{getpid(), -1, {}});
   }
 
   // The next answers of the fake gofer, in order (then Result{0}).
@@ -251,6 +251,27 @@ TEST_F(BrokerTest, Openat2CarriesResolveAndChecksTheStructAsLinux) {
   open_how path_only = {O_PATH | O_WRONLY, 0, 0};
   EXPECT_EQ(Handle("openat2", {0, P(kPath), P(&path_only), sizeof(path_only)}).kind(), CallResult::Kind::kContinue);
   EXPECT_EQ(gofer_.requests().size(), 1u);
+}
+
+// openat2 refuses what open(2) ignores, before it reads the path (Linux's
+// build_open_how): the gofer, which cannot tell openat2 with resolve 0 from
+// openat, must never see such a call (issue 15: unknown bits succeeded).
+TEST_F(BrokerTest, Openat2RefusesWhatLinuxRefusesBeforeReadingThePath) {
+  auto error_of = [&](uint64_t flags, uint64_t mode, uint64_t resolve) {
+    open_how how = {flags, mode, resolve};
+    CallResult result = Handle("openat2", {static_cast<uint64_t>(AT_FDCWD), P("/data/o2"), P(&how), sizeof(how)});
+    return result.kind() == CallResult::Kind::kError ? result.error() : 0;
+  };
+  EXPECT_EQ(error_of(O_WRONLY | O_CREAT | (1ULL << 40), 0600, 0), EINVAL);  // an unknown flag bit
+  EXPECT_EQ(error_of(O_WRONLY | 020000000000ULL, 0, 0), EINVAL);
+  EXPECT_EQ(error_of(O_WRONLY, 0, 1ULL << 20), EINVAL);                     // an unknown resolve bit
+  EXPECT_EQ(error_of(O_WRONLY, 0644, 0), EINVAL);                           // a mode without O_CREAT
+  EXPECT_EQ(error_of(O_WRONLY | O_CREAT, 010000, 0), EINVAL);               // a mode beyond 07777
+  EXPECT_EQ(error_of(O_WRONLY | O_CREAT | O_DIRECTORY, 0600, 0), EINVAL);
+  EXPECT_EQ(error_of(O_RDONLY | O_TMPFILE, 0600, 0), EINVAL);               // O_TMPFILE needs write access
+  EXPECT_EQ(error_of(O_WRONLY, 0, RESOLVE_BENEATH | RESOLVE_IN_ROOT), EINVAL);
+  EXPECT_EQ(error_of(O_WRONLY | O_TRUNC, 0, RESOLVE_CACHED), EAGAIN);
+  EXPECT_TRUE(gofer_.requests().empty());  // none reached the gofer
 }
 
 TEST_F(BrokerTest, OpenWithOPathNeverWritesAndIsLeftToTheKernel) {
@@ -570,7 +591,7 @@ TEST_F(BrokerTest, AChrootedCallerIsRefusedWithEperm) {
 }
 
 TEST(BrokerWithoutGoferTest, AnswersEio) {
-  Broker broker(nullptr, BrokerOptions{getpid(), -1});
+  Broker broker(nullptr, BrokerOptions{getpid(), -1, {}});
   FakeMemory memory;
   platform::TrappedCall call;
   call.tid = getpid();

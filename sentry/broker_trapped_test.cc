@@ -122,7 +122,7 @@ TEST(BrokerTrappedTest, ARealWorkloadsCallsReachTheGoferAndGetItsAnswers) {
   auto client = GoferClient::Connect(gofer.TakeClientEnd(), [&](const absl::Status&) { ++failures; });
   ASSERT_THAT(client, IsOk());
   (*client)->Start();
-  Broker broker(client->get(), BrokerOptions{getpid(), -1});
+  Broker broker(client->get(), BrokerOptions{getpid(), -1, {}});
   SandboxConfig config;
   ContainerView view;
   view.init_pid = getpid();
