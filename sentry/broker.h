@@ -50,6 +50,8 @@ namespace sentry {
 struct BrokerOptions {
   pid_t init_pid = 0;   // the container init, in our pid namespace
   int init_pidfd = -1;  // its pidfd (checks init_pid still names it); -1: not checked
+  // /dev paths run natively, except at or beneath these (ContainerView).
+  std::vector<std::string> host_storage_under_dev;
 };
 
 // Thread-safe: handlers call it from several threads at once; each call

@@ -83,10 +83,21 @@ std::string JoinLexically(std::string_view dir, std::string_view relative) {
   return NormalizeLexically(joined);
 }
 
-bool IsVirtualFileSystemPath(std::string_view absolute) {
+namespace {
+
+bool AtOrUnder(const std::string& normal, std::string_view top) {
+  return normal == top || normal.starts_with(std::string(top) + "/");
+}
+
+}  // namespace
+
+bool IsVirtualFileSystemPath(std::string_view absolute, const std::vector<std::string>& host_storage_under_dev) {
   const std::string normal = NormalizeLexically(absolute);
+  for (const std::string& bind : host_storage_under_dev) {
+    if (AtOrUnder(normal, bind)) return false;
+  }
   for (std::string_view top : {"/proc", "/sys", "/dev"}) {
-    if (normal == top || normal.starts_with(std::string(top) + "/")) return true;
+    if (AtOrUnder(normal, top)) return true;
   }
   return false;
 }

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sentry {
 
@@ -21,9 +22,12 @@ std::string NormalizeLexically(std::string_view absolute);
 std::string JoinLexically(std::string_view dir, std::string_view relative);
 
 // True when `absolute`, normalised lexically, is /proc, /sys or /dev or lies
-// beneath one of them: not host storage, so the broker lets the kernel run
-// the call against the workload's view.
-bool IsVirtualFileSystemPath(std::string_view absolute);
+// beneath one of them, and is not at or beneath one of
+// `host_storage_under_dev` (host binds beneath /dev, such as Kubernetes'
+// /dev/termination-log): not host storage, so the broker lets the kernel run
+// the call against the workload's view. Safe either way: host storage is
+// read-only in that view, so a misjudged path gets EROFS, never a write.
+bool IsVirtualFileSystemPath(std::string_view absolute, const std::vector<std::string>& host_storage_under_dev = {});
 
 // The caller as its own pid namespace sees it (NStgid / NSpid).
 struct CallerPids {

@@ -104,7 +104,7 @@ absl::StatusOr<SandboxConfig> SandboxConfig::FromJson(const nlohmann::json& json
 
 nlohmann::json ContainerView::ToJson() const {
   return {{"id", id}, {"init_pid", init_pid}, {"cgroup", cgroup}, {"own_uts", own_uts},
-          {"control_path", control_path}};
+          {"control_path", control_path}, {"host_storage_under_dev", host_storage_under_dev}};
 }
 
 absl::StatusOr<ContainerView> ContainerView::FromJson(const nlohmann::json& json) {
@@ -115,6 +115,7 @@ absl::StatusOr<ContainerView> ContainerView::FromJson(const nlohmann::json& json
     view.cgroup = json.at("cgroup");
     view.own_uts = json.at("own_uts");
     view.control_path = json.at("control_path");
+    view.host_storage_under_dev = json.value("host_storage_under_dev", std::vector<std::string>{});
     return view;
   } catch (const nlohmann::json::exception& error) {
     return absl::DataLossError(fmt::format("container view: {}", error.what()));

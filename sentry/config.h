@@ -59,6 +59,9 @@ struct ContainerView {
   nlohmann::json cgroup;      // platform::Cgroup::ToJson()
   bool own_uts = false;       // the container has a uts namespace of its own
   std::string control_path;   // the control socket's path (in the state dir)
+  // Host-storage binds beneath /dev (runsc/host_mounts.h): the only /dev
+  // paths that are brokered.
+  std::vector<std::string> host_storage_under_dev;
 
   nlohmann::json ToJson() const;
   static absl::StatusOr<ContainerView> FromJson(const nlohmann::json& json);

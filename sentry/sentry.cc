@@ -91,7 +91,7 @@ absl::Status ConnectGofer(const SentryOptions& options, const Dispatcher::FatalH
     spdlog::warn("sentry for container {}: broker rows are trapped but there is no gofer: they get EIO",
                  sentry.view.id);
   }
-  sentry.broker = std::make_unique<Broker>(sentry.gofer.get(), BrokerOptions{sentry.view.init_pid, options.init_pidfd});
+  sentry.broker = std::make_unique<Broker>(sentry.gofer.get(), BrokerOptions{sentry.view.init_pid, options.init_pidfd, sentry.view.host_storage_under_dev});
   return absl::OkStatus();
 }
 
