@@ -6,6 +6,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -226,6 +229,18 @@ absl::Status WriteSysctl(const std::string& key, const std::string& value) {
   }
   if (segment == 0) return absl::InvalidArgumentError(fmt::format("invalid sysctl key \"{}\"", key));
   return Annotate(WriteFile("/proc/sys/" + relative, value), fmt::format("setting sysctl {}", key));
+}
+
+absl::Status BringUpLoopback() {
+  UniqueFd sock(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!sock.valid()) return LastError("bringing lo up: socket");
+  ifreq request = {};
+  strncpy(request.ifr_name, "lo", IFNAMSIZ - 1);
+  if (ioctl(sock.get(), SIOCGIFFLAGS, &request) != 0) return LastError("bringing lo up: SIOCGIFFLAGS");
+  if (request.ifr_flags & IFF_UP) return absl::OkStatus();
+  request.ifr_flags = static_cast<short>(request.ifr_flags | IFF_UP);
+  if (ioctl(sock.get(), SIOCSIFFLAGS, &request) != 0) return LastError("bringing lo up: SIOCSIFFLAGS");
+  return absl::OkStatus();
 }
 
 absl::Status SetHostname(const std::string& name) {

@@ -52,6 +52,10 @@ absl::Status SetOomScoreAdj(int value);
 // validated (no "..", no "/" segments escaping /proc/sys).
 absl::Status WriteSysctl(const std::string& key, const std::string& value);
 
+// Sets the loopback interface of the current network namespace up (as runc
+// does for a new one: without it 127.0.0.1 is unreachable).
+absl::Status BringUpLoopback();
+
 // sethostname / setdomainname.
 absl::Status SetHostname(const std::string& name);
 absl::Status SetDomainname(const std::string& name);

@@ -79,6 +79,18 @@ TEST_P(NamespacesTest, NewNetworkNamespaceHasOnlyLoopback) {
   EXPECT_EQ(result.out, "lo\n");
 }
 
+// runc brings lo up in a new network namespace: 127.0.0.1 must work
+// (issue 18: it was DOWN under runsc, "Network is unreachable").
+TEST_P(NamespacesTest, LoopbackIsUpAndReachableInANewNetworkNamespace) {
+  BundleBuilder bundle = NewBundle();
+  bundle.Args({"sh", "-c",
+               "cat /sys/class/net/lo/flags; (nc -l -p 7070 > /tmp/lo.out &); sleep 0.3; "
+               "echo ping | nc -w 1 127.0.0.1 7070; sleep 0.3; cat /tmp/lo.out; rm -f /tmp/lo.out"});
+  RunResult result = RunInBundle(bundle);
+  EXPECT_EQ(result.exit_code, 0) << result;
+  EXPECT_EQ(result.out, "0x9\nping\n") << result;  // IFF_UP | IFF_LOOPBACK
+}
+
 TEST_P(NamespacesTest, JoinsANetworkNamespaceByPath) {
   std::string name = "runsc-" + tmp().substr(tmp().size() - 6);
   ASSERT_EQ(std::system(fmt::format("ip netns add {}", name).c_str()), 0);
