@@ -26,6 +26,18 @@ TEST(BrokerPathsTest, ProcSysAndDevAreVirtualHostStorageIsNot) {
   }
 }
 
+// Issue 15: a host bind beneath /dev (Kubernetes' /dev/termination-log) is
+// host storage like any other bind: brokered, not left to the kernel.
+TEST(BrokerPathsTest, HostBindsBeneathDevAreNotVirtual) {
+  const std::vector<std::string> binds = {"/dev/termination-log", "/dev/data"};
+  for (const char* path : {"/dev/termination-log", "/dev/data", "/dev/data/x", "/dev/../dev/data/y"}) {
+    EXPECT_FALSE(IsVirtualFileSystemPath(path, binds)) << path;
+  }
+  for (const char* path : {"/dev/null", "/dev/termination-log2", "/dev/database", "/proc/x"}) {
+    EXPECT_TRUE(IsVirtualFileSystemPath(path, binds)) << path;
+  }
+}
+
 TEST(BrokerPathsTest, TranslatesTheCallersOwnMagicLinks) {
   auto expect = [](const char* path, MagicLink::Kind kind, int fd, const char* rest) {
     std::optional<MagicLink> link = ParseMagicLink(path, kCaller);
