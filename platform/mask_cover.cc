@@ -1,12 +1,16 @@
-// The cover of a masked file (linux.maskedPaths): a read-only bind of an
-// empty regular file on a tmpfs made for this container.
+// The cover of a masked file (linux.maskedPaths): a read-only bind of a node
+// on a tmpfs made for this container. The node is a /dev/null (c 1:3) of
+// its own, so a masked file reads empty and swallows writes as under runc
+// (which binds the container's /dev/null); where mknod is refused (a user
+// namespace) it is an empty 0444 regular file, which reads empty and
+// refuses writes (EROFS): narrower than runc, never wider.
 //
 // Invariant (DESIGN.md: the broker is never wider than runc; masks are
 // container-owned nodes): a masked path never names a host inode. Binding
 // the host's /dev/null there (as this code once did) let a chmod, chown or
 // utime of /proc/kcore inside change the host's /dev/null. The cover is a
 // new superblock: nothing done to it reaches anything shared, and it is
-// read-only, so the workload cannot even change it (EROFS).
+// read-only, so the workload cannot even change its attributes (EROFS).
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/mount.h>
@@ -30,8 +34,22 @@ namespace {
 
 constexpr char kCoverName[] = "masked";
 
-// A detached, read-only tmpfs (nodev, nosuid, noexec) holding one empty
-// file of mode 0444; returns the mount's fd.
+// The cover node in `mnt`: a /dev/null of its own, or (mknod refused) an
+// empty 0444 file. Returns whether it is a device node.
+absl::StatusOr<bool> MakeCoverNode(int mnt) {
+  if (mknodat(mnt, kCoverName, S_IFCHR | 0666, makedev(1, 3)) == 0) {
+    fchmodat(mnt, kCoverName, 0666, 0);  // not narrowed by the umask
+    return true;
+  }
+  if (errno != EPERM) return LastError("making the cover node");
+  UniqueFd file(openat(mnt, kCoverName, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0444));
+  if (!file.valid()) return LastError("creating the empty file");
+  fchmod(file.get(), 0444);  // not narrowed by the umask
+  return false;              // closed here: a file open for writing keeps the mount writable (EBUSY)
+}
+
+// A detached, read-only tmpfs (nosuid, noexec; nodev unless its node is
+// the /dev/null) holding the cover node; returns the mount's fd.
 absl::StatusOr<UniqueFd> MakeCoverMount() {
   UniqueFd fs(static_cast<int>(syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC)));
   if (!fs.valid()) return LastError("fsopen tmpfs");
@@ -39,15 +57,11 @@ absl::StatusOr<UniqueFd> MakeCoverMount() {
       syscall(SYS_fsconfig, fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) {
     return LastError("creating a tmpfs");
   }
-  UniqueFd mnt(static_cast<int>(syscall(SYS_fsmount, fs.get(), FSMOUNT_CLOEXEC,
-                                        MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC)));
+  UniqueFd mnt(static_cast<int>(syscall(SYS_fsmount, fs.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC)));
   if (!mnt.valid()) return LastError("fsmount");
-  UniqueFd file(openat(mnt.get(), kCoverName, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0444));
-  if (!file.valid()) return LastError("creating the empty file");
-  fchmod(file.get(), 0444);  // not narrowed by the umask
-  file.reset();               // a file open for writing keeps the mount writable (EBUSY)
+  ASSIGN_OR_RETURN(bool device, MakeCoverNode(mnt.get()));
   mount_attr attr{};
-  attr.attr_set = MOUNT_ATTR_RDONLY;
+  attr.attr_set = MOUNT_ATTR_RDONLY | (device ? 0 : MOUNT_ATTR_NODEV);
   if (syscall(SYS_mount_setattr, mnt.get(), "", AT_EMPTY_PATH, &attr, sizeof(attr)) != 0) {
     return LastError("making the tmpfs read-only");
   }

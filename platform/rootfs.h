@@ -80,10 +80,11 @@ absl::Status CreateDevice(int root_fd, const DeviceNode& device);
 // made beneath the rootfs. The host node must be the device the spec names.
 absl::Status BindDevice(int root_fd, const DeviceNode& device);
 
-// maskedPaths entry: covers a file with a read-only bind of an empty file
-// (mode 0444) on a tmpfs made for this container, a directory with an empty
-// read-only tmpfs; a missing path is not an error (as in runc). Never a
-// host inode (DESIGN.md: masks are container-owned nodes).
+// maskedPaths entry: covers a file with a read-only bind of a /dev/null of
+// its own (or, where mknod is refused, an empty 0444 file) on a tmpfs made
+// for this container, a directory with an empty read-only tmpfs; a missing
+// path is not an error (as in runc). Never a host inode (DESIGN.md: masks
+// are container-owned nodes).
 absl::Status MaskPath(int root_fd, std::string_view path);
 
 // readonlyPaths entry: bind the path onto itself and remount it read-only;

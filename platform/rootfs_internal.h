@@ -33,8 +33,9 @@ absl::StatusOr<unsigned long> MountFlagsOf(const std::string& path);
 // (keeping locked ones, which the kernel refuses to clear).
 absl::Status BindRemount(const std::string& target, unsigned long flags);
 
-// maskedPaths, a file (mask_cover.cc): binds onto `target_fd` an empty,
-// read-only file on a tmpfs made for this container, never a host inode.
+// maskedPaths, a file (mask_cover.cc): binds onto `target_fd` a /dev/null of
+// its own (or an empty file) on a read-only tmpfs made for this container,
+// never a host inode.
 absl::Status CoverWithEmptyFile(int root_fd, int target_fd);
 
 }  // namespace platform::internal

@@ -84,8 +84,8 @@ TEST_P(NamespacesTest, NewNetworkNamespaceHasOnlyLoopback) {
 TEST_P(NamespacesTest, LoopbackIsUpAndReachableInANewNetworkNamespace) {
   BundleBuilder bundle = NewBundle();
   bundle.Args({"sh", "-c",
-               "cat /sys/class/net/lo/flags; (nc -l -p 7070 > /tmp/lo.out &); sleep 0.3; "
-               "echo ping | nc -w 1 127.0.0.1 7070; sleep 0.3; cat /tmp/lo.out; rm -f /tmp/lo.out"});
+               "cat /sys/class/net/lo/flags; (nc -l -p 7070 > /dev/shm/lo.out &); sleep 0.3; "
+               "echo ping | nc -w 1 127.0.0.1 7070; sleep 0.3; cat /dev/shm/lo.out"});
   RunResult result = RunInBundle(bundle);
   EXPECT_EQ(result.exit_code, 0) << result;
   EXPECT_EQ(result.out, "0x9\nping\n") << result;  // IFF_UP | IFF_LOOPBACK
