@@ -1,25 +1,50 @@
-// Logging set-up shared by every runsc process (CLI, init, sentry): runc's
-// --log / --log-format text|json / --debug.
+// Logging set-up shared by every runsc process (CLI, sentry, gofer,
+// watchdog): runc's --log / --log-format text|json / --debug, and gVisor's
+// --debug-log, a second log at debug level that --log does not override.
 #ifndef RUNSC_PLATFORM_LOGGING_H_
 #define RUNSC_PLATFORM_LOGGING_H_
 
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 namespace platform {
 
 // Where and how to log.
 struct LogOptions {
-  std::string path;          // empty: stderr
-  std::string format = "text";  // "text" or "json" (logrus-style lines, as containerd reads)
+  std::string path;  // empty: stderr
+  std::string format =
+      "text";  // "text" or "json" (logrus-style lines, as containerd reads)
   bool debug = false;
+  // --debug-log: a text log at debug level that every runsc process of a
+  // container appends to, whatever --log says (Docker's shim gives its own
+  // --log last). A pattern (ExpandDebugLogPath): each process expands it for
+  // itself, so it is handed to the sandbox's processes as given.
+  std::string debug_log;
 };
 
-// Installs the default spdlog logger for `options`. Error when the format
-// is unknown or the file cannot be opened. Synchronous: no logging thread,
-// so a process that forks stays single-threaded.
-absl::Status SetupLogging(const LogOptions& options);
+// Who logs: what --debug-log's %ID% and %COMMAND% stand for.
+struct LogContext {
+  std::string container_id;  // empty for commands without one (list, spec, ...)
+  std::string
+      command;  // the subcommand: create, boot, gofer, watchdog, exec, ...
+};
+
+// The debug log's file for `context`, as gVisor names it: %ID% becomes the
+// container id, %COMMAND% the command, %TIMESTAMP% the local time
+// (20260102-030405.000006); a pattern ending in '/' is a directory, holding
+// runsc.log.%TIMESTAMP%.%COMMAND%.txt. Error if %ID% would be replaced by an
+// id that is not a plain file name (".", "..", or containing '/').
+absl::StatusOr<std::string> ExpandDebugLogPath(std::string_view pattern,
+                                               const LogContext& context);
+
+// Installs the default spdlog logger for `options` (and `context`, which
+// names the debug log). Error when the format is unknown or a file cannot be
+// opened; the debug log's directory is created. Synchronous: no logging
+// thread, so a process that forks stays single-threaded.
+absl::Status SetupLogging(const LogOptions& options, const LogContext& context);
 
 // Formats one JSON log line as runc's logrus does:
 // {"level":"error","msg":"...","time":"2026-01-02T03:04:05.000000006Z"}.

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "fmt/format.h"
+#include "platform/copy_tree.h"
 #include "platform/errors.h"
 #include "platform/mount_table.h"
 #include "platform/rootfs.h"
@@ -65,14 +66,30 @@ absl::Status MountBind(int root_fd, const std::string& destination, const MountR
   return ApplyPropagation(root_fd, destination, request.propagation);
 }
 
+// tmpcopyup: what the covered directory `covered` held goes into the new
+// mount at `destination`, which becomes read-only afterwards if asked.
+absl::Status CopyUp(int root_fd, const std::string& destination, int covered, unsigned long flags) {
+  ASSIGN_OR_RETURN(UniqueFd mounted, OpenInRoot(root_fd, destination, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  RETURN_IF_ERROR(Annotate(CopyTree(covered, mounted.get()), "tmpcopyup"));
+  if (!(flags & MS_RDONLY)) return absl::OkStatus();
+  return internal::BindRemount(ProcFdPath(mounted.get()), MS_RDONLY);
+}
+
 absl::Status MountFilesystem(int root_fd, const std::string& destination,
                              const MountRequest& request) {
   ASSIGN_OR_RETURN(UniqueFd target, MkdirAllInRoot(root_fd, destination, 0755));
+  UniqueFd covered;
+  if (request.copy_up) {
+    covered.reset(openat(target.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!covered.valid()) return LastError("tmpcopyup: opening the covered directory");
+  }
   unsigned long flags = request.flags & ~(MS_REMOUNT | MS_BIND | kPropagationFlags);
+  if (request.copy_up) flags &= ~MS_RDONLY;  // read-only only once filled
   if (mount(request.source.c_str(), ProcFdPath(target.get()).c_str(), request.type.c_str(), flags,
             request.data.empty() ? nullptr : request.data.c_str()) != 0) {
     return LastError("mount");
   }
+  if (request.copy_up) RETURN_IF_ERROR(CopyUp(root_fd, destination, covered.get(), request.flags));
   return ApplyPropagation(root_fd, destination, request.propagation);
 }
 

@@ -46,6 +46,7 @@ struct MountRequest {
   unsigned long flags = 0;      // MS_* (MS_BIND, MS_REC, MS_RDONLY, MS_NOSUID, ...)
   unsigned long propagation = 0;  // MS_PRIVATE/MS_SLAVE/MS_SHARED/MS_UNBINDABLE [| MS_REC]
   std::string data;             // fs data ("mode=755,size=65536k")
+  bool copy_up = false;         // tmpcopyup: a tmpfs starts with what was at the target
 };
 
 // Mounts `request` at `destination` inside the rootfs: creates the target

@@ -1,5 +1,8 @@
 #include "runsc/cli.h"
 
+#include <seccomp.h>
+
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -20,8 +23,22 @@
 namespace runsc {
 namespace {
 
-constexpr char kVersion[] = "0.1.0";
+#ifndef RUNSC_VERSION
+#define RUNSC_VERSION "unknown"
+#endif
+#ifndef RUNSC_COMMIT
+#define RUNSC_COMMIT "unknown"
+#endif
+
 constexpr char kSpecVersion[] = "1.0.2-dev";
+
+// What `runsc --version` prints, in runc's shape: the version, the commit
+// (git at configure time), the OCI spec and the libseccomp in use.
+std::string VersionText() {
+  const scmp_version* seccomp = seccomp_version();
+  return fmt::format("runsc version {}\ncommit: {}\nspec: {}\nlibseccomp: {}.{}.{}", RUNSC_VERSION, RUNSC_COMMIT,
+                     kSpecVersion, seccomp->major, seccomp->minor, seccomp->micro);
+}
 
 // The command chosen on the command line, run after parsing succeeds.
 using Action = std::function<absl::StatusOr<int>()>;
@@ -262,6 +279,9 @@ void AddGlobalFlags(CLI::App& app, Parsed& p) {
   app.add_option("--log", p.global.log.path, "log file (default stderr)");
   app.add_option("--log-format", p.global.log.format, "text or json");
   app.add_flag("--debug", p.global.log.debug, "log debug messages");
+  app.add_option("--debug-log", p.global.log.debug_log,
+                 "also append a debug-level text log to FILE, whatever --log says, from every runsc process of the "
+                 "container (%ID%: the container id, %COMMAND%: create, boot, gofer, watchdog, exec, ...)");
   app.add_flag("--systemd-cgroup", p.global.systemd_cgroup, "use systemd to manage cgroups");
   app.add_option("--platform", p.global.sandbox.platform, "how trapped calls reach the sentry: seccomp-notify (default), ptrace");
   app.add_flag("--strace", p.global.sandbox.strace, "log every trapped call (name, args, result, time) at debug level");
@@ -276,7 +296,33 @@ void AddGlobalFlags(CLI::App& app, Parsed& p) {
   // As runc's: a global flag given twice takes its last value (Docker's runtimeArgs come before
   // the shim's own --log/--root).
   for (CLI::Option* option : app.get_options()) option->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  app.set_version_flag("--version,-v", fmt::format("runsc version {}\nspec: {}", kVersion, kSpecVersion));
+  app.set_version_flag("--version,-v", VersionText());
+}
+
+// Who this process is, for --debug-log's %ID% and %COMMAND%: the chosen
+// command and its container id (runc's positional or the internal --id).
+platform::LogContext CommandContext(const CLI::App& app) {
+  platform::LogContext context;
+  std::vector<CLI::App*> chosen = app.get_subcommands();
+  if (chosen.empty()) return context;
+  context.command = chosen.front()->get_name();
+  for (const char* name : {"container-id", "--id"}) {
+    const CLI::Option* option = chosen.front()->get_option_no_throw(name);
+    if (option != nullptr && option->count() > 0) context.container_id = option->as<std::string>();
+  }
+  return context;
+}
+
+// Sets up logging for the chosen command. A relative --debug-log is made
+// absolute first (from the directory runsc was started in), so the sandbox's
+// processes, which get the pattern, open the same place.
+absl::Status SetupCommandLogging(const CLI::App& app, platform::LogOptions& log) {
+  if (!log.debug_log.empty() && !log.debug_log.starts_with('/')) {
+    std::error_code error;
+    std::filesystem::path cwd = std::filesystem::current_path(error);
+    if (!error) log.debug_log = (cwd / log.debug_log).string();
+  }
+  return platform::SetupLogging(log, CommandContext(app));
 }
 
 void ReportError(const absl::Status& status, bool logged) {
@@ -315,7 +361,7 @@ int RunCli(int argc, char** argv) {
   if (p.internal) {
     // The init's stdio is the workload's: it must print nothing there.
     spdlog::set_default_logger(std::make_shared<spdlog::logger>("null", std::make_shared<spdlog::sinks::null_sink_mt>()));
-  } else if (absl::Status logging = platform::SetupLogging(p.global.log); !logging.ok()) {
+  } else if (absl::Status logging = SetupCommandLogging(app, p.global.log); !logging.ok()) {
     ReportError(logging, false);
     return 1;
   }

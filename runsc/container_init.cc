@@ -76,6 +76,12 @@ absl::Status EnterNamespaces(const Spec& spec) {
       return LastError(fmt::format("joining {} namespace {}", ns.type, ns.path));
     }
   }
+  // OCI: a type the spec leaves out is inherited. The sandbox needs a mount
+  // namespace all the same (pivot_root, the read-only view, the gofer's
+  // copy): it gets one of its own, a copy of the runtime's (README).
+  if (!spec.linux.HasNamespace("mount") && unshare(CLONE_NEWNS) != 0) {
+    return LastError("creating the sandbox's mount namespace");
+  }
   return absl::OkStatus();
 }
 
@@ -110,7 +116,7 @@ absl::Status CheckJoinedUserNamespaceMappings(const Spec& spec) {
 }
 
 platform::MountRequest ToMountRequest(const Mount& mount) {
-  return {mount.source, mount.type, mount.flags, mount.propagation, mount.data};
+  return {mount.source, mount.type, mount.flags, mount.propagation, mount.data, mount.copy_up};
 }
 
 // True when the spec bind-mounts a host /dev: then runc makes no devices.
@@ -146,10 +152,19 @@ unsigned long RootPropagation(const std::string& name) {
   return recursive | MS_SLAVE;
 }
 
+// The propagation given to the mounts inherited from the runtime's
+// namespace before the rootfs is bound: the one asked for, except that
+// unbindable ones could not be bound (the rootfs, the spec's binds) and are
+// made private instead; the new root becomes unbindable after pivot_root.
+unsigned long InheritedPropagation(const std::string& name) {
+  unsigned long flags = RootPropagation(name);
+  return flags & MS_UNBINDABLE ? (flags & MS_REC) | MS_PRIVATE : flags;
+}
+
 // Everything done while the rootfs is still reached through a path and the
 // host's /proc is at /proc.
 absl::Status PrepareRootfs(const Spec& spec, const sentry::SandboxConfig& sandbox) {
-  RETURN_IF_ERROR(platform::SetRootPropagation(RootPropagation(spec.linux.rootfs_propagation)));
+  RETURN_IF_ERROR(platform::SetRootPropagation(InheritedPropagation(spec.linux.rootfs_propagation)));
   if (sandbox.overlay == "memory") {
     const std::string& lower = sandbox.overlay_lower.empty() ? spec.root_path : sandbox.overlay_lower;
     RETURN_IF_ERROR_CTX(platform::MountMemoryOverlay(lower, spec.root_path), "--overlay=memory");
@@ -257,13 +272,25 @@ void AddHome(std::vector<std::string>& env, uint32_t uid) {
 // Blocks until `runsc start` opens the fifo for reading, then writes one
 // byte. The fifo is reopened through the host /proc kept from before
 // pivot_root (the container may have no /proc); that fd is closed here.
-absl::Status WaitForStart(int host_proc, int fifo_fd) {
+// The write end returned is close-on-exec and kept until the workload's
+// execve: its EOF tells start the workload was executed (poststart waits
+// for it); a failure before is written to it (FailAfterStart).
+absl::StatusOr<UniqueFd> WaitForStart(int host_proc, int fifo_fd) {
   std::string link = fmt::format("thread-self/fd/{}", fifo_fd);
   UniqueFd fifo(openat(host_proc, link.c_str(), O_WRONLY | O_CLOEXEC));
   close(host_proc);
   if (!fifo.valid()) return LastError("opening the exec fifo");
   if (write(fifo.get(), "0", 1) != 1) return LastError("writing the exec fifo");
-  return absl::OkStatus();
+  return fifo;
+}
+
+// Reports a failure after start to `runsc start` (through the fifo, when it
+// is open) and on stderr; returns the init's exit code.
+int FailAfterStart(int fifo, const absl::Status& status, int code = 1) {
+  std::string message(status.message());
+  if (fifo >= 0) (void)!write(fifo, message.data(), message.size());
+  fmt::print(stderr, "runsc init: {}\n", message);
+  return code;
 }
 
 struct Prepared {
@@ -366,6 +393,9 @@ absl::StatusOr<Prepared> SetUpContainer(const Spec& spec, const InitConfig& conf
   ASSIGN_OR_RETURN(prepared.seccomp, platform::PendingOciSeccomp::Prepare(spec.linux.seccomp,
       {spec.oci_version, config.id, "creating", config.bundle, spec.annotations}));
   RETURN_IF_ERROR(platform::EnterRootfs(spec.root_path, config.no_pivot));
+  // The new root itself (not its submounts, whose propagation the spec's
+  // mounts chose) gets the rootfsPropagation asked for, as crun does.
+  RETURN_IF_ERROR(platform::SetRootPropagation(RootPropagation(spec.linux.rootfs_propagation) & ~MS_REC));
   if (spec.root_readonly) RETURN_IF_ERROR_CTX(platform::RemountRootReadonly(), "root.readonly");
   RETURN_IF_ERROR(ProtectHostStorageIfBrokered(spec, sandbox, prepared));
   RETURN_IF_ERROR(PrepareProcess(spec, config, fds, prepared));
@@ -376,7 +406,7 @@ absl::StatusOr<Prepared> SetUpContainer(const Spec& spec, const InitConfig& conf
 // pidfd (the pid namespace was entered by runsc exec, which forked us into
 // it). Joining the mount namespace also moves our root and cwd to its root.
 absl::StatusOr<Prepared> JoinContainer(const Spec& spec, const InitConfig& config, const InitFds& fds) {
-  int flags = 0;
+  int flags = CLONE_NEWNS;  // the sandbox has a mount namespace even when the spec has none
   for (const Namespace& ns : spec.linux.namespaces) {
     if (ns.clone_flag != CLONE_NEWPID) flags |= ns.clone_flag;
   }
@@ -422,12 +452,11 @@ int RunContainerInit(const InitFds& fds) {
     return 1;
   }
   close(fds.sync);
+  UniqueFd started_fifo;
   if (!config->exec) {
-    absl::Status started = WaitForStart(prepared->host_proc.release(), fds.fifo);
-    if (!started.ok()) {
-      fmt::print(stderr, "runsc init: {}\n", std::string(started.message()));
-      return 1;
-    }
+    absl::StatusOr<UniqueFd> started = WaitForStart(prepared->host_proc.release(), fds.fifo);
+    if (!started.ok()) return FailAfterStart(-1, started.status());
+    started_fifo = *std::move(started);
     close(fds.fifo);
     // startContainer hooks run in the container and may write its storage,
     // which is read-only to them without the broker: our filter goes in
@@ -435,29 +464,23 @@ int RunContainerInit(const InitFds& fds) {
     // order of the two changes nothing (no USER_NOTIF to compete for).
     if (!prepared->seccomp.takes_listener() && !prepared->hooks.start_container.empty()) {
       if (absl::Status sandbox = prepared->sandbox.Install(); !sandbox.ok()) {
-        fmt::print(stderr, "runsc init: {}\n", std::string(sandbox.message()));
-        return 1;
+        return FailAfterStart(started_fifo.get(), sandbox);
       }
     }
     nlohmann::json state = config->hook_state;
     state["status"] = "created";
     absl::Status hooks = RunHooks("startContainer", prepared->hooks.start_container, state);
-    if (!hooks.ok()) {
-      fmt::print(stderr, "runsc init: {}\n", std::string(hooks.message()));
-      return 1;
-    }
+    if (!hooks.ok()) return FailAfterStart(started_fifo.get(), hooks);
   }
   std::vector<std::string> args = config->spec["process"]["args"].get<std::vector<std::string>>();
   std::vector<char*> argv = CStringArray(args);
   std::vector<char*> envp = CStringArray(prepared->env);
   // With no_new_privs the profile goes in last, so it cannot block our own setup.
   if (absl::Status seccomp = InstallFilters(*prepared); !seccomp.ok()) {
-    fmt::print(stderr, "runsc init: {}\n", std::string(seccomp.message()));
-    return 1;
+    return FailAfterStart(started_fifo.get(), seccomp);
   }
   execve(prepared->executable.c_str(), argv.data(), envp.data());
-  fmt::print(stderr, "runsc init: exec {}: {}\n", prepared->executable, strerror(errno));
-  return 127;
+  return FailAfterStart(started_fifo.get(), platform::LastError(fmt::format("exec {}", prepared->executable)), 127);
 }
 
 }  // namespace runsc

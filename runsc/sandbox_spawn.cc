@@ -22,11 +22,15 @@ namespace {
 using platform::LastError;
 using platform::UniqueFd;
 
+// The logging flags of the sandbox's processes: the CLI's --log, and its
+// --debug-log pattern unexpanded, so that each process names its own file
+// (%COMMAND%: boot, gofer, watchdog).
 std::vector<std::string> GlobalLogArgs(const platform::LogOptions& log) {
   std::vector<std::string> args;
   if (!log.path.empty()) args = {"--log", log.path};
   args.insert(args.end(), {"--log-format", log.format});
   if (log.debug) args.push_back("--debug");
+  if (!log.debug_log.empty()) args.insert(args.end(), {"--debug-log", log.debug_log});
   return args;
 }
 

@@ -5,15 +5,22 @@
 // - Fields runsc does not implement yet are rejected when they hold anything
 //   but their zero value (false, 0, "", [], {} or objects of those), with
 //   code Unimplemented and "not supported yet".
-// - A new or joined mount namespace is required: the init pivot_roots.
+// - Namespace types linux.namespaces leaves out are inherited (OCI), except
+//   the mount namespace: the sandbox always makes one of its own (it
+//   pivot_roots and builds a read-only view; README, "Namespaces").
+// - linux.mountLabel is ignored on a host without SELinux, as crun does
+//   (runc 1.1 passes it to every mount as context= and tmpfs refuses it),
+//   and refused on one with SELinux, where it would need applying.
 // - Mount type "bind" implies MS_BIND even without a bind option (runc 1.2).
-// - Recursive mount attributes (rro, rnosuid, ...), tmpcopyup and idmap are
+// - Recursive mount attributes (rro, rnosuid, ...) and idmap are
 //   rejected as not supported yet rather than passed to mount(2) as data.
 #include "runsc/spec.h"
 
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -452,7 +459,7 @@ constexpr std::string_view kUnsupportedMountOptions[] = {
     "rro",       "rrw",    "rnosuid",      "rsuid",          "rnodev",       "rdev",
     "rnoexec",   "rexec",  "rnodiratime",  "rdiratime",      "rrelatime",    "rnorelatime",
     "rnoatime",  "ratime", "rstrictatime", "rnostrictatime", "rnosymfollow", "rsymfollow",
-    "tmpcopyup", "idmap",  "ridmap",
+    "idmap",     "ridmap",
 };
 
 // Applies one option to `mount`'s flags, propagation or data.
@@ -471,6 +478,10 @@ absl::Status ApplyMountOption(const Node& node, const std::string& option, Mount
   for (const auto& [name, propagation] : kPropagationOptions) {
     if (name != option) continue;
     mount.propagation = propagation;
+    return absl::OkStatus();
+  }
+  if (option == "tmpcopyup") {  // crun's: checked to be a tmpfs in ParseMount
+    mount.copy_up = true;
     return absl::OkStatus();
   }
   for (std::string_view unsupported : kUnsupportedMountOptions) {
@@ -505,6 +516,9 @@ absl::StatusOr<Mount> ParseMount(const Node& node, const std::string& bundle) {
     mount.source = ResolveAgainst(bundle, mount.source);
   } else if (mount.type.empty() && !(mount.flags & MS_REMOUNT)) {
     return node["type"].Error("required for a mount that is not a bind mount");
+  }
+  if (mount.copy_up && mount.type != "tmpfs") {
+    return node["options"].Error(fmt::format("\"tmpcopyup\" is only for tmpfs mounts, not \"{}\"", mount.type));
   }
   return mount;
 }
@@ -583,6 +597,15 @@ absl::StatusOr<char> ReadTypeChar(const Node& node, std::string_view allowed, ch
   return type[0];
 }
 
+// The S_IFMT bits of a linux.devices[] type ('u' is unbuffered char).
+uint32_t DeviceTypeBits(char type) {
+  switch (type) {
+    case 'b': return S_IFBLK;
+    case 'p': return S_IFIFO;
+    default: return S_IFCHR;
+  }
+}
+
 absl::StatusOr<Device> ParseDevice(const Node& node) {
   RETURN_IF_ERROR(node.ExpectObject());
   Device device;
@@ -595,9 +618,15 @@ absl::StatusOr<Device> ParseDevice(const Node& node) {
   }
   if (node["fileMode"].present()) {
     ASSIGN_OR_RETURN(uint32_t mode, node["fileMode"].Int<uint32_t>());
-    if (mode > 07777)
-      return node["fileMode"].Error(fmt::format("must be at most 07777, got {:#o}", mode));
-    device.file_mode = mode;
+    // podman sends the file type too (020666 for a char device), as runc and
+    // crun accept: it must then be the device's own type.
+    const uint32_t type_bits = mode & S_IFMT;
+    if (type_bits != 0 && type_bits != DeviceTypeBits(device.type)) {
+      return node["fileMode"].Error(fmt::format("file type bits {:#o} are not those of a type \"{}\" device", type_bits,
+                                                device.type));
+    }
+    if (mode & ~(S_IFMT | 07777)) return node["fileMode"].Error(fmt::format("not a file mode: {:#o}", mode));
+    device.file_mode = mode & 07777;
   }
   if (node["uid"].present()) {
     ASSIGN_OR_RETURN(device.uid, node["uid"].Int<uint32_t>());
@@ -768,12 +797,19 @@ absl::Status ParseResources(const Node& node, Linux& linux) {
   return absl::OkStatus();
 }
 
+// linux.mountLabel: nothing to label without SELinux (no
+// /sys/fs/selinux/enforce); with it, labels are not applied yet.
+absl::Status CheckMountLabel(const Node& node) {
+  ASSIGN_OR_RETURN(std::string label, node.String());
+  if (label.empty() || access("/sys/fs/selinux/enforce", F_OK) != 0) return absl::OkStatus();
+  return node.NotSupported("SELinux is enabled on this host and labelling mounts is ");
+}
+
 absl::Status RejectUnsupportedLinuxFields(const Node& node) {
-  for (const char* key : {"intelRdt", "personality",
-                          "mountLabel", "timeOffsets"}) {
+  for (const char* key : {"intelRdt", "personality", "timeOffsets"}) {
     RETURN_IF_ERROR(node[key].RejectIfSet());
   }
-  return absl::OkStatus();
+  return CheckMountLabel(node["mountLabel"]);
 }
 
 // linux.seccomp: checked whole here so that a bad profile fails `create`
@@ -899,9 +935,6 @@ absl::Status CheckUserIsMapped(const Node& user_node, const Spec& spec) {
 absl::Status CheckNamespaceNeeds(const Node& doc, const Spec& spec) {
   RETURN_IF_ERROR(CheckUserNamespace(doc["linux"], spec.linux));
   RETURN_IF_ERROR(CheckUserIsMapped(doc["process"]["user"], spec));
-  if (!spec.linux.HasNamespace("mount")) {
-    return doc["linux"]["namespaces"].Error("a mount namespace is required");
-  }
   if (!spec.hostname.empty() && !spec.linux.HasNamespace("uts")) {
     return doc["hostname"].Error("setting the hostname needs a uts namespace");
   }

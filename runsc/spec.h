@@ -67,6 +67,7 @@ struct Mount {
   unsigned long clear_flags = 0;     // MS_* explicitly cleared (rw, suid, ...)
   unsigned long propagation = 0;     // MS_PRIVATE/MS_SLAVE/MS_SHARED/MS_UNBINDABLE [|MS_REC]
   std::string data;                  // remaining options joined by ',' (mode=755,size=...)
+  bool copy_up = false;              // tmpcopyup (crun's): the tmpfs starts with the image's content
   // True for type "bind" or MS_BIND in flags.
   bool is_bind() const;
 };

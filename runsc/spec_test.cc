@@ -418,7 +418,6 @@ INSTANTIATE_TEST_SUITE_P(
             "/linux/resources/rdma", {{"mlx", {{"hcaHandles", 1}}}}, "linux.resources.rdma"},
         UnsupportedCase{"/linux/intelRdt", {{"closID", "x"}}, "linux.intelRdt"},
         UnsupportedCase{"/linux/personality", {{"domain", "LINUX32"}}, "linux.personality"},
-        UnsupportedCase{"/linux/mountLabel", "system_u:object_r:x", "linux.mountLabel"},
         UnsupportedCase{"/linux/timeOffsets", {{"monotonic", {{"secs", 1}}}}, "linux.timeOffsets"},
         UnsupportedCase{"/process/apparmorProfile", "docker-default", "process.apparmorProfile"},
         UnsupportedCase{"/process/selinuxLabel", "system_u:system_r:x", "process.selinuxLabel"},
@@ -630,11 +629,23 @@ TEST(NamespaceTest, BadEntriesAreNamed) {
               InvalidIs("config.json: linux.namespaces[1].type: required field missing"));
 }
 
-TEST(NamespaceTest, AMountNamespaceIsRequired) {
-  EXPECT_THAT(ParseStatus(With(Minimal(), "/linux/namespaces", {{{"type", "pid"}}})),
-              InvalidIs("config.json: linux.namespaces: a mount namespace is required"));
-  EXPECT_THAT(ParseStatus(Without(Minimal(), "/linux")),
-              InvalidIs("config.json: linux.namespaces: a mount namespace is required"));
+// OCI: a namespace type left out is inherited (the sandbox still makes a
+// mount namespace of its own: README).
+TEST(NamespaceTest, NamespacesLeftOutAreInherited) {
+  EXPECT_THAT(ParseStatus(With(Minimal(), "/linux/namespaces", {{{"type", "pid"}}})), IsOk());
+  EXPECT_THAT(ParseStatus(With(Minimal(), "/linux/namespaces", nlohmann::json::array())), IsOk());
+  EXPECT_THAT(ParseStatus(Without(Minimal(), "/linux")), IsOk());
+}
+
+TEST(LinuxTest, MountLabelIsIgnoredWithoutSelinuxAndRefusedWithIt) {
+  absl::Status status = ParseStatus(With(Minimal(), "/linux/mountLabel", "system_u:object_r:x"));
+  if (access("/sys/fs/selinux/enforce", F_OK) != 0) {
+    EXPECT_THAT(status, IsOk());
+  } else {
+    EXPECT_THAT(status, StatusIs(absl::StatusCode::kUnimplemented, ::testing::HasSubstr("linux.mountLabel")));
+  }
+  EXPECT_THAT(ParseStatus(With(Minimal(), "/linux/mountLabel", 3)),
+              InvalidIs("config.json: linux.mountLabel: expected a string, got number"));
 }
 
 TEST(NamespaceTest, HostnameAndDomainnameNeedUts) {
@@ -739,6 +750,36 @@ TEST(DeviceTest, EntriesAreParsed) {
   EXPECT_THAT(fuse.uid, Optional(0u));
   EXPECT_EQ(spec->linux.devices[1].type, 'p');
   EXPECT_FALSE(spec->linux.devices[1].file_mode.has_value());
+}
+
+// podman's --device and --privileged send the file type in fileMode (issue 18).
+TEST(DeviceTest, FileModeMayCarryTheDevicesOwnType) {
+  auto parse = [](const char* type, uint32_t mode) {
+    return ParseSpec(With(Minimal(), "/linux/devices",
+                          {{{"path", "/dev/x"}, {"type", type}, {"major", 1}, {"minor", 3}, {"fileMode", mode}}}),
+                     kBundle);
+  };
+  absl::StatusOr<Spec> spec = parse("c", 020666);
+  ASSERT_THAT(spec, IsOk());
+  EXPECT_THAT(spec->linux.devices[0].file_mode, Optional(0666u));
+  EXPECT_THAT(parse("b", 060640), IsOk());
+  EXPECT_THAT(parse("u", 020600), IsOk());
+  EXPECT_THAT(parse("b", 020666).status(),
+              InvalidIs("config.json: linux.devices[0].fileMode: file type bits 020000 are not those of a type \"b\" device"));
+  EXPECT_THAT(parse("c", 01000000).status(), InvalidIs("config.json: linux.devices[0].fileMode: not a file mode: 01000000"));
+}
+
+TEST(MountTest, TmpcopyupIsForTmpfsOnly) {
+  auto parse = [](const char* type) {
+    return ParseSpec(With(Minimal(), "/mounts",
+                          {{{"destination", "/etc"}, {"type", type}, {"source", "x"}, {"options", {"tmpcopyup"}}}}),
+                     kBundle);
+  };
+  absl::StatusOr<Spec> spec = parse("tmpfs");
+  ASSERT_THAT(spec, IsOk());
+  EXPECT_TRUE(spec->mounts[0].copy_up);
+  EXPECT_THAT(parse("proc").status(),
+              InvalidIs("config.json: mounts[0].options: \"tmpcopyup\" is only for tmpfs mounts, not \"proc\""));
 }
 
 TEST(DeviceTest, BadEntriesAreNamed) {

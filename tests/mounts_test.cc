@@ -107,6 +107,28 @@ TEST_P(MountsTest, AtimeAndExecOptionsAreVisible) {
   EXPECT_THAT(lines[2], StartsWith("rw tmpfs ")) << run;  // strictatime: neither flag shown
 }
 
+// tmpcopyup (crun's; podman's --read-only and --tmpfs send it): the tmpfs starts with what the
+// image had at its target, with owners and modes, and writes to it stay in the tmpfs (issue 18).
+// runc 1.1 does not implement it.
+TEST_P(MountsTest, TmpcopyupStartsTheTmpfsWithTheImagesContent) {
+  if (!IsRunsc()) GTEST_SKIP() << "runc 1.1 does not implement tmpcopyup (crun does)";
+  BundleBuilder bundle = NewBundle();
+  std::filesystem::create_directories(bundle.rootfs() + "/seed/sub");
+  std::ofstream(bundle.rootfs() + "/seed/sub/file") << "from the image";
+  chown((bundle.rootfs() + "/seed/sub/file").c_str(), 1000, 1000);
+  bundle.AddMount("/seed", "tmpfs", "tmpfs", {"tmpcopyup", "nosuid"})
+      .AddMount("/seed-ro", "tmpfs", "tmpfs", {"tmpcopyup", "ro"})
+      .Args({"sh", "-c",
+             "cat /seed/sub/file; echo; stat -c %u /seed/sub/file; echo new > /seed/new && cat /seed/new; "
+             "/bin/payload mountopts /seed-ro | cut -d, -f1"});
+  std::filesystem::create_directories(bundle.rootfs() + "/seed-ro");
+  std::ofstream(bundle.rootfs() + "/seed-ro/r") << "r";
+  RunResult run = RunInBundle(bundle);
+  EXPECT_EQ(run.exit_code, 0) << run;
+  EXPECT_EQ(run.out, "from the image\n1000\nnew\nro\n") << run;
+  EXPECT_FALSE(std::filesystem::exists(bundle.rootfs() + "/seed/new"));  // the image is untouched
+}
+
 TEST_P(MountsTest, PropagationOptionsAreApplied) {
   // A shared host mount to bind as a slave: the container's copy receives, never sends, events.
   SharedHostMount shared(tmp() + "/shared");
