@@ -93,15 +93,42 @@ absl::Status WaitForFifoReader(int fifo, int init_pidfd) {
 }
 
 // poststart and poststop hooks: as the OCI spec says, a failure is logged
-// as a warning and the lifecycle goes on (runc 1.1 instead fails start).
+// as a warning and the remaining hooks and the lifecycle go on (runc 1.1
+// instead stops at the first and fails start or delete).
 void RunHooksWarning(const std::string& kind, const ContainerState& state, Status status) {
   absl::StatusOr<Hooks> hooks = ParseHooks(state.config.value("hooks", nlohmann::json()));
   if (!hooks.ok()) return;
   const std::vector<Hook>& list = kind == "poststart" ? hooks->poststart : hooks->poststop;
   nlohmann::json oci_state = OciStateJson(state, status);
   if (status == Status::kStopped) oci_state["pid"] = state.pid;  // the hook may want to know who it was
-  absl::Status result = RunHooks(kind, list, oci_state);
-  if (!result.ok()) spdlog::warn("container {}: {}", state.id, std::string(result.message()));
+  RunHooksWarningOnFailure(kind, list, oci_state, state.id);
+}
+
+// After its start byte the init holds the fifo's write end (close-on-exec)
+// through the startContainer hooks until its execve of the workload: EOF
+// means the workload was executed (or the init died). An init that fails
+// first writes its error there, which is returned.
+absl::Status WaitForExec(int fifo, const std::string& id) {
+  std::string error;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (true) {
+    char buffer[512];
+    ssize_t got = read(fifo, buffer, sizeof(buffer));
+    if (got == 0) break;
+    if (got > 0) {
+      error.append(buffer, static_cast<size_t>(got));
+      continue;
+    }
+    if (errno != EAGAIN && errno != EINTR) return LastError("reading the exec fifo");
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      return absl::DeadlineExceededError(fmt::format("container {}: the workload was not executed within 60s", id));
+    }
+    struct pollfd poller = {fifo, POLLIN, 0};
+    poll(&poller, 1, static_cast<int>(left.count()));
+  }
+  if (error.empty()) return absl::OkStatus();
+  return absl::FailedPreconditionError(fmt::format("container {}: {}", id, error));
 }
 
 }  // namespace
@@ -139,6 +166,9 @@ absl::Status StartContainer(const ContainerDir& dir, const ContainerState& state
   char byte;
   if (read(fifo.get(), &byte, 1) != 1) return absl::FailedPreconditionError("the container init exited before start");
   if (unlink(dir.exec_fifo().c_str()) != 0) return LastError("removing the exec fifo");
+  // poststart runs once the workload has been executed (OCI: "after the
+  // user-specified process is executed"; runc 1.1 runs it before).
+  RETURN_IF_ERROR(WaitForExec(fifo.get(), state.id));
   RunHooksWarning("poststart", state, Status::kRunning);
   return absl::OkStatus();
 }

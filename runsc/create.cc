@@ -207,6 +207,10 @@ absl::StatusOr<std::pair<SpawnedChild, SpawnedChild>> SpawnSentryAndWatchdog(San
 }
 
 // The OCI state the create-time hooks get: the container is "creating".
+// Decision: the OCI spec's "creating" is "the container is being created",
+// which is when prestart, createRuntime and createContainer run (lifecycle
+// step 6, inside create); "created" only holds once create has returned.
+// runc 1.1 passes "creating" too (tests/hooks_test.cc runs against it).
 nlohmann::json CreatingState(const Spec& spec, const std::string& id, const std::string& bundle, pid_t init) {
   nlohmann::json state = {{"ociVersion", spec.oci_version}, {"id", id}, {"status", "creating"},
                           {"pid", init}, {"bundle", bundle}};

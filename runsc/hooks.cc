@@ -15,6 +15,7 @@
 #include "platform/status_macros.h"
 #include "platform/unique_fd.h"
 #include "runsc/spawn.h"
+#include "spdlog/spdlog.h"
 
 namespace runsc {
 namespace {
@@ -170,6 +171,17 @@ absl::Status RunHooks(const std::string& kind, const std::vector<Hook>& hooks, c
     RETURN_IF_ERROR_CTX(RunHook(hook, state_text), fmt::format("{} hook {}", kind, hook.path));
   }
   return absl::OkStatus();
+}
+
+void RunHooksWarningOnFailure(const std::string& kind, const std::vector<Hook>& hooks, const nlohmann::json& state,
+                              const std::string& container_id) {
+  std::string state_text = state.dump();
+  for (const Hook& hook : hooks) {
+    absl::Status result = RunHook(hook, state_text);
+    if (!result.ok()) {
+      spdlog::warn("container {}: {} hook {}: {}", container_id, kind, hook.path, std::string(result.message()));
+    }
+  }
 }
 
 }  // namespace runsc

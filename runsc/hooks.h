@@ -41,6 +41,12 @@ absl::StatusOr<Hooks> ParseHooks(const nlohmann::json& hooks);
 // `createRuntime hook /bin/x: exited with status 1: <its stderr>`.
 absl::Status RunHooks(const std::string& kind, const std::vector<Hook>& hooks, const nlohmann::json& state);
 
+// poststart and poststop: as the OCI spec says, a failing hook is a warning
+// and the remaining hooks still run. Runs every hook of `hooks` in order and
+// logs one warning per failure, naming `container_id` and the hook.
+void RunHooksWarningOnFailure(const std::string& kind, const std::vector<Hook>& hooks, const nlohmann::json& state,
+                              const std::string& container_id);
+
 }  // namespace runsc
 
 #endif  // RUNSC_RUNSC_HOOKS_H_

@@ -122,5 +122,81 @@ TEST_P(HooksTest, AFailingPoststopHookDoesNotStopDelete) {
   ExpectNothingLeft();
 }
 
+TEST_P(HooksTest, AFailingPoststartHookIsAWarningAndTheRestStillRun) {
+  if (!IsRunsc()) {
+    // runc 1.1.5 stops at the first failing poststart hook and fails the
+    // start, killing the container; the OCI spec says to warn and go on.
+    GTEST_SKIP() << "runc 1.1 fails start on a failing poststart hook";
+  }
+  std::string log = tmp() + "/poststart.log";
+  BundleBuilder bundle = NewBundle();
+  nlohmann::json hooks = {{"poststart", {ShellHook("echo first-fails >&2; exit 1"), Recorder("second", log)}}};
+  bundle.Args({"/bin/payload", "sleep", "1000"}).MergePatch({{"hooks", hooks}});
+  std::string id = NewId();
+  CreateOrDie(bundle, id);
+  RunResult start = rt().Run({"start", id});
+  EXPECT_EQ(start.exit_code, 0) << start;
+  EXPECT_THAT(start.err, HasSubstr("first-fails")) << start;
+  EXPECT_EQ(ReadFile(log), "second running\n");
+  EXPECT_TRUE(WaitForStatus(id, "running"));
+}
+
+TEST_P(HooksTest, AFailingPoststopHookIsAWarningAndTheRestStillRun) {
+  std::string log = tmp() + "/poststop.log";
+  BundleBuilder bundle = NewBundle();
+  nlohmann::json hooks = {{"poststop", {ShellHook("echo first-fails >&2; exit 1"), Recorder("second", log)}}};
+  bundle.Args({"/bin/payload", "exit", "0"}).MergePatch({{"hooks", hooks}});
+  std::string id = NewId();
+  CreateOrDie(bundle, id);
+  ASSERT_EQ(rt().Run({"start", id}).exit_code, 0);
+  ASSERT_TRUE(WaitForStatus(id, "stopped"));
+  RunResult del = rt().Run({"delete", id});
+  if (!IsRunsc()) {
+    // runc 1.1.5 logs the first failing poststop hook as an error and runs
+    // none after it; delete succeeds.
+    EXPECT_EQ(del.exit_code, 0) << del;
+    EXPECT_EQ(ReadFile(log), "");
+    EXPECT_FALSE(State(id).ok());
+    return;
+  }
+  EXPECT_EQ(del.exit_code, 0) << del;
+  EXPECT_THAT(del.err, HasSubstr("first-fails")) << del;
+  EXPECT_EQ(ReadFile(log), "second stopped\n");
+  ExpectNothingLeft();
+}
+
+TEST_P(HooksTest, PoststartRunsOnceTheWorkloadHasBeenExecuted) {
+  if (!IsRunsc()) {
+    // runc 1.1.5 runs poststart hooks in `create` (before start); 1.2 after
+    // the workload runs.
+    GTEST_SKIP() << "runc 1.1 runs poststart hooks at create";
+  }
+  std::string log = tmp() + "/cmdline.log";
+  BundleBuilder bundle = NewBundle();
+  // The state's pid is the init: its cmdline is the workload's once exec'd.
+  nlohmann::json hook = ShellHook(fmt::format(
+      "pid=$(sed 's/.*\"pid\": *\\([0-9]*\\).*/\\1/'); tr '\\0' ' ' < /proc/$pid/cmdline > {}", log));
+  // A slow startContainer hook (in the container) holds the exec back.
+  nlohmann::json hooks = {{"startContainer", {ShellHook("sleep 1")}}, {"poststart", {hook}}};
+  bundle.Args({"/bin/payload", "sleep", "1000"}).MergePatch({{"hooks", hooks}});
+  std::string id = NewId();
+  CreateOrDie(bundle, id);
+  RunResult start = rt().Run({"start", id});
+  ASSERT_EQ(start.exit_code, 0) << start;
+  EXPECT_EQ(ReadFile(log), "/bin/payload sleep 1000 ");
+}
+
+TEST_P(HooksTest, PoststartOfAWorkloadThatExitsAtOnceStillRuns) {
+  if (!IsRunsc()) GTEST_SKIP() << "runc 1.1 runs poststart hooks at create";
+  std::string log = tmp() + "/poststart.log";
+  BundleBuilder bundle = NewBundle();
+  bundle.Args({"/bin/payload", "exit", "0"}).MergePatch({{"hooks", {{"poststart", {Recorder("poststart", log)}}}}});
+  std::string id = NewId();
+  CreateOrDie(bundle, id);
+  RunResult start = rt().Run({"start", id});
+  EXPECT_EQ(start.exit_code, 0) << start;
+  EXPECT_THAT(ReadFile(log), ::testing::StartsWith("poststart "));
+}
+
 }  // namespace
 }  // namespace runsc::testing
