@@ -22,6 +22,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -238,7 +240,75 @@ absl::Status SetRootPropagation(unsigned long propagation) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// The mount id of what `fd` names.
+absl::StatusOr<uint64_t> MountIdOf(int fd) {
+  struct statx info {};
+  if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &info) != 0) return LastError("statx");
+  if (!(info.stx_mask & STATX_MNT_ID)) return absl::UnimplementedError("statx gives no mount id");
+  return info.stx_mnt_id;
+}
+
+bool SameInode(int a, int b) {
+  struct stat first {}, second {};
+  return fstat(a, &first) == 0 && fstat(b, &second) == 0 && first.st_dev == second.st_dev &&
+         first.st_ino == second.st_ino;
+}
+
+// The root of the mount that holds `path` (O_PATH): the topmost directory
+// reached by ".." without leaving that mount.
+absl::StatusOr<UniqueFd> OpenMountRootOf(const std::string& path) {
+  UniqueFd current(open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!current.valid()) return LastError(fmt::format("opening {}", path));
+  ASSIGN_OR_RETURN(uint64_t id, MountIdOf(current.get()));
+  for (int depth = 0; depth < PATH_MAX; ++depth) {
+    UniqueFd parent(openat(current.get(), "..", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!parent.valid()) return LastError("opening ..");
+    ASSIGN_OR_RETURN(uint64_t parent_id, MountIdOf(parent.get()));
+    if (parent_id != id || SameInode(parent.get(), current.get())) return current;
+    current = std::move(parent);
+  }
+  return ErrnoError(ELOOP, fmt::format("finding the mount of {}", path));
+}
+
+// True if mount `id` of /proc/self/mountinfo is shared or unbindable (its
+// optional fields, between the mount options and " - ").
+absl::StatusOr<bool> IsSharedOrUnbindable(uint64_t id) {
+  std::ifstream mountinfo("/proc/self/mountinfo");
+  if (!mountinfo) return LastError("reading /proc/self/mountinfo");
+  for (std::string line; std::getline(mountinfo, line);) {
+    std::istringstream fields(line);
+    std::string field;
+    if (!(fields >> field) || field != std::to_string(id)) continue;
+    for (int skip = 0; skip < 5 && fields >> field; ++skip) {
+    }
+    while (fields >> field && field != "-") {
+      if (field.starts_with("shared:") || field == "unbindable") return true;
+    }
+    return false;
+  }
+  return absl::NotFoundError(fmt::format("mount {} is not in /proc/self/mountinfo", id));
+}
+
+// runc's rootfsParentMountPrivate: the mount holding the rootfs becomes
+// private if it is shared, so that the rootfs bind does not propagate to
+// its peers (the host's mounts) and pivot_root, which refuses a shared
+// parent, works; or if it is unbindable, which the bind would refuse.
+absl::Status MakeParentMountPrivate(const std::string& rootfs) {
+  ASSIGN_OR_RETURN(UniqueFd parent, OpenMountRootOf(rootfs));
+  ASSIGN_OR_RETURN(uint64_t id, MountIdOf(parent.get()));
+  ASSIGN_OR_RETURN(bool shared, IsSharedOrUnbindable(id));
+  if (shared && mount(nullptr, ProcFdPath(parent.get()).c_str(), nullptr, MS_PRIVATE, nullptr) != 0) {
+    return LastError(fmt::format("making the mount holding rootfs {} private", rootfs));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status BindRootfsOntoItself(const std::string& rootfs) {
+  RETURN_IF_ERROR(MakeParentMountPrivate(rootfs));
   if (mount(rootfs.c_str(), rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
     return LastError(fmt::format("bind mounting rootfs {} onto itself", rootfs));
   }

@@ -204,7 +204,11 @@ absl::StatusOr<int> InstallCommand(const InstallOptions& options) {
 absl::StatusOr<int> UninstallCommand(const InstallOptions& options) {
   ASSIGN_OR_RETURN(InstallOutcome outcome,
                    platform::Annotate(UninstallRuntime(options.config, options.runtime), "uninstall"));
-  ReportOutcome(options.config, outcome, fmt::format("runtime \"{}\" is not registered", options.runtime));
+  if (!outcome.changed) {
+    std::cout << options.config << ": runtime \"" << options.runtime << "\" is not registered; nothing changed\n";
+    return 0;
+  }
+  ReportOutcome(options.config, outcome, fmt::format("removed runtime \"{}\"", options.runtime));
   return 0;
 }
 

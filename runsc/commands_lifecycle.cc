@@ -25,7 +25,9 @@ absl::Status DeleteById(const StateStore& store, const std::string& id) {
 
 absl::StatusOr<int> CreateCommand(const GlobalOptions& global, const CreateOptions& options) {
   StateStore store(global.root);
-  RETURN_IF_ERROR(CreateContainer(store, options, global.log, global.sandbox).status());
+  // As runc's "runc create failed: ...": the containerd shim shows the
+  // message after "OCI runtime create failed: ", which then says what failed.
+  RETURN_IF_ERROR_CTX(CreateContainer(store, options, global.log, global.sandbox).status(), "runsc create failed");
   return 0;
 }
 
@@ -39,7 +41,8 @@ absl::StatusOr<int> RunCommand(const GlobalOptions& global, const RunOptions& op
   ASSIGN_OR_RETURN(platform::UniqueFd signals, BlockSignals());
   CreateOptions create = options.create;
   create.foreground = !options.detach;
-  ASSIGN_OR_RETURN(CreatedContainer init, CreateContainer(store, create, global.log, global.sandbox));
+  ASSIGN_OR_RETURN(CreatedContainer init, platform::Annotate(CreateContainer(store, create, global.log, global.sandbox),
+                                                             "runsc run failed"));
   if (absl::Status started = StartById(store, options.create.id); !started.ok()) {
     (void)DeleteById(store, options.create.id);
     return started;
@@ -59,7 +62,16 @@ absl::StatusOr<int> KillCommand(const GlobalOptions& global, const std::string& 
   StateStore store(global.root);
   ASSIGN_OR_RETURN(ContainerDir dir, store.Open(id));
   ASSIGN_OR_RETURN(ContainerState state, dir.Load());
-  RETURN_IF_ERROR(SignalContainer(dir, state, number, all));
+  // As runc 1.1: a stopped container takes `kill --all` as done (containerd's
+  // `ctr task rm -f` sends it) and refuses a single signal with "container
+  // not running", the words containerd's shim looks for. So does one whose
+  // init went away since its state was read.
+  absl::Status sent = dir.DeriveStatus(state) == Status::kStopped
+                          ? absl::NotFoundError(fmt::format("container not running: {}", id))
+                          : SignalContainer(dir, state, number, all);
+  if (absl::IsNotFound(sent) && all) return 0;
+  if (absl::IsNotFound(sent)) return absl::FailedPreconditionError(fmt::format("container not running: {}", id));
+  RETURN_IF_ERROR(sent);
   return 0;
 }
 

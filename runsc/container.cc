@@ -208,8 +208,8 @@ absl::Status DestroyContainer(ContainerDir& dir, const ContainerState& state) {
 
 absl::StatusOr<int> ParseSignal(const std::string& name) {
   if (!name.empty() && std::all_of(name.begin(), name.end(), ::isdigit)) {
-    int number = std::stoi(name.size() > 3 ? "0" : name);
-    if (number > 0 && number < NSIG) return number;
+    int number = name.size() > 3 ? -1 : std::stoi(name);
+    if (number >= 0 && number < NSIG) return number;  // 0: runc's existence check
   } else {
     std::string upper;
     for (char c : name) upper.push_back(static_cast<char>(toupper(static_cast<unsigned char>(c))));

@@ -201,11 +201,14 @@ TEST_P(CgroupsTest, KillAndDeleteOfAPausedContainer) {
 }
 
 TEST_P(CgroupsTest, BlockIoWeightIsAppliedWhereTheHostHasIt) {
+  // Checked before the create, which fails (runc's too) where there is no weight file to write.
+  if (access("/sys/fs/cgroup/blkio/blkio.weight", F_OK) != 0 && access("/sys/fs/cgroup/blkio/blkio.bfq.weight", F_OK) != 0) {
+    GTEST_SKIP() << "the host's blkio controller has neither blkio.weight nor blkio.bfq.weight (no v1 CFQ/BFQ weights)";
+  }
   BundleBuilder bundle = NewBundle();
   bundle.MergePatch({{"linux", {{"resources", {{"blockIO", {{"weight", 500}}}}}}}});
   std::string id = StartShell(bundle, "sleep 1000");
   std::string v1 = HostFile(bundle, "blkio", "blkio.weight"), bfq = HostFile(bundle, "blkio", "blkio.bfq.weight");
-  if (access(v1.c_str(), F_OK) != 0 && access(bfq.c_str(), F_OK) != 0) GTEST_SKIP() << "no v1 block IO weights";
   std::string weight = Trimmed(access(v1.c_str(), F_OK) == 0 ? v1 : bfq);
   EXPECT_THAT(weight, ::testing::AnyOf("500", "default 500")) << weight;
 }

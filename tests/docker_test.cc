@@ -111,6 +111,8 @@ TEST_F(DockerTest, NetworkNoneServerAndClientOnLoopback) {
 }
 
 TEST_F(DockerTest, DefaultBridgeNetworkWithoutTraffic) {
+  // dockerd may run with "bridge": "none" (or have lost docker0): then there is no default network to join.
+  if (access("/sys/class/net/docker0", F_OK) != 0) GTEST_SKIP() << "dockerd runs without a docker0 bridge";
   // The container gets Docker's bridge but sends nothing: it only lists its interfaces.
   Shell r = Sh(fmt::format("docker run --rm --runtime={} {} sh -c 'cat /proc/net/dev | tail -n +3 | cut -d: -f1'",
                            runtime_, kImage));
