@@ -281,11 +281,26 @@ SyscallEntry SeccompRow() {
   for (const auto& [mask, value] : Complement({SECCOMP_SET_MODE_FILTER}, 32)) {
     rules.push_back(Rule({Masked(0, mask, value)}, Disposition::kPassthrough));
   }
-  const uint64_t listener = SECCOMP_FILTER_FLAG_NEW_LISTENER;
-  rules.push_back(Rule({Low32(0, SECCOMP_SET_MODE_FILTER), Masked(1, listener, 0)}, Disposition::kPassthrough));
-  rules.push_back(Rule({Low32(0, SECCOMP_SET_MODE_FILTER), Masked(1, listener, listener)}, Disposition::kDeny, EBUSY));
+  // Flags the kernel refuses with EINVAL before it looks at anything else
+  // (seccomp_set_mode_filter) pass, so a bad call gets Linux's answer: any
+  // bit beyond SECCOMP_FILTER_FLAG_MASK, and TSYNC with NEW_LISTENER without
+  // TSYNC_ESRCH. Only a listener the kernel would make is refused.
+  constexpr uint64_t kTsync = 1, kListener = SECCOMP_FILTER_FLAG_NEW_LISTENER, kTsyncEsrch = 16;
+  constexpr uint64_t kUnknownFlags = kLow32 & ~uint64_t{0x3f};
+  const ArgMatch filter = Low32(0, SECCOMP_SET_MODE_FILTER);
+  rules.push_back(Rule({filter, Masked(1, kListener, 0)}, Disposition::kPassthrough));
+  for (int bit = 6; bit < 32; ++bit) {
+    const uint64_t unknown = uint64_t{1} << bit;
+    rules.push_back(Rule({filter, Masked(1, kListener | unknown, kListener | unknown)}, Disposition::kPassthrough));
+  }
+  const uint64_t tsync_checked = kUnknownFlags | kListener | kTsync | kTsyncEsrch;
+  rules.push_back(Rule({filter, Masked(1, tsync_checked, kListener | kTsync)}, Disposition::kPassthrough));
+  rules.push_back(Rule({filter, Masked(1, kUnknownFlags | kListener | kTsync, kListener)}, Disposition::kDeny, EBUSY));
+  rules.push_back(Rule({filter, Masked(1, tsync_checked, kListener | kTsync | kTsyncEsrch)}, Disposition::kDeny, EBUSY));
   return WithRules(std::move(entry), std::move(rules),
-                   "SECCOMP_SET_MODE_FILTER with SECCOMP_FILTER_FLAG_NEW_LISTENER: deny EBUSY; else passthrough");
+                   "SECCOMP_SET_MODE_FILTER with SECCOMP_FILTER_FLAG_NEW_LISTENER: deny EBUSY, unless the flags are "
+                   "ones Linux refuses first (unknown bits, TSYNC without TSYNC_ESRCH: passthrough, EINVAL); else "
+                   "passthrough");
 }
 
 }  // namespace

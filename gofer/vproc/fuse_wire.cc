@@ -45,9 +45,11 @@ absl::StatusOr<RequestBody> DecodeBody(uint32_t opcode, absl::Span<const uint8_t
       if (!name.ok()) return name.status();
       return LookupIn{*std::move(name)};
     }
-    case FUSE_GETATTR:
-      if (!ReadStruct<fuse_getattr_in>(body)) return Malformed(opcode, "short getattr");
-      return GetattrIn{};
+    case FUSE_GETATTR: {
+      auto in = ReadStruct<fuse_getattr_in>(body);
+      if (!in) return Malformed(opcode, "short getattr");
+      return GetattrIn{(in->getattr_flags & FUSE_GETATTR_FH) != 0};
+    }
     case FUSE_OPEN:
     case FUSE_OPENDIR: {
       auto in = ReadStruct<fuse_open_in>(body);

@@ -41,7 +41,9 @@ struct InitIn {
 struct LookupIn {
   std::string name;  // without its NUL
 };
-struct GetattrIn {};
+struct GetattrIn {
+  bool on_open_file = false;  // FUSE_GETATTR_FH: the kernel asks for an open file (lseek SEEK_END)
+};
 struct OpenIn {
   uint32_t flags = 0;  // open(2) flags
 };

@@ -224,6 +224,11 @@ std::string CpuinfoText(const MachineInputs& in) {
   return out;
 }
 
+// The running tasks as Linux counts them for a reader: at least the reader
+// itself, which is on a CPU while the kernel formats the file, but here
+// sleeps in open(2) while the gofer makes the text.
+uint32_t RunningTasks(const MachineInputs& in) { return std::max<uint32_t>(in.tasks_running, 1); }
+
 std::string StatText(const MachineInputs& in) {
   const std::vector<uint64_t> visible = VisibleCpus(in);
   const size_t n = visible.size();
@@ -236,7 +241,7 @@ std::string StatText(const MachineInputs& in) {
     if (cpu && absl::SimpleAtoi(absl::string_view(cpu->first).substr(3), &id)) {
       host[id] = cpu->second;
     } else if (absl::StartsWith(line, "procs_running ")) {
-      rest.push_back(fmt::format("procs_running {}", in.tasks_running));
+      rest.push_back(fmt::format("procs_running {}", RunningTasks(in)));
     } else if (absl::StartsWith(line, "procs_blocked ")) {
       rest.push_back(fmt::format("procs_blocked {}", in.tasks_blocked));
     } else {
@@ -284,7 +289,7 @@ std::string LoadavgText(const MachineInputs& in) {
   }
   const double scale = static_cast<double>(VisibleCpus(in).size()) / HostCpuCount(in);
   return fmt::format("{:.2f} {:.2f} {:.2f} {}/{} 0\n", loads[0] * scale, loads[1] * scale, loads[2] * scale,
-                     in.tasks_running, in.tasks_total);
+                     RunningTasks(in), std::max(in.tasks_total, RunningTasks(in)));
 }
 
 std::string DiskstatsText(const MachineInputs& in) { return in.host.diskstats; }

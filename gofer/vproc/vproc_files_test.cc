@@ -94,7 +94,7 @@ TEST(VprocFilesTest, NoLimitsShowTheHost) {
   EXPECT_EQ(CpuOnlineText(in), "0-3\n");
   EXPECT_EQ(CpuinfoText(in), HostCpuinfo(4));
   EXPECT_EQ(DiskstatsText(in), in.host.diskstats);
-  EXPECT_EQ(LoadavgText(in), "2.00 1.00 0.40 0/0 0\n");
+  EXPECT_EQ(LoadavgText(in), "2.00 1.00 0.40 1/1 0\n");
 }
 
 TEST(VprocFilesTest, QuotaRoundsUp) {
@@ -148,6 +148,13 @@ TEST(VprocFilesTest, StatWithoutUsageShowsVisibleHostCpus) {
   EXPECT_THAT(text, Not(HasSubstr("cpu2")));
   EXPECT_THAT(text, HasSubstr("btime 1700000000\n"));
   EXPECT_THAT(text, HasSubstr("procs_running 1\nprocs_blocked 0\n"));
+}
+
+TEST(VprocFilesTest, TheReaderCountsAsRunning) {
+  MachineInputs in = Host();
+  in.tasks_running = 0;  // the reader sleeps in open(2) while the gofer reads the cgroup
+  EXPECT_THAT(StatText(in), HasSubstr("procs_running 1\n"));
+  EXPECT_THAT(LoadavgText(in), HasSubstr(" 1/1 0\n"));
 }
 
 TEST(VprocFilesTest, StatWithUsageShowsTheContainer) {

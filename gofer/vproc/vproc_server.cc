@@ -63,7 +63,7 @@ class Session {
   Reply Dispatch(const Request& request);
   Reply Init(const Request& request, const InitIn& in);
   Reply Lookup(const Request& request, const LookupIn& in);
-  Reply Getattr(const Request& request);
+  Reply Getattr(const Request& request, const GetattrIn& in);
   Reply Open(const Request& request, const OpenIn& in);
   Reply Read(const Request& request, const ReadIn& in);
   Reply Release(const Request& request, const ReleaseIn& in);
@@ -128,7 +128,7 @@ Reply Session::Dispatch(const Request& request) {
   switch (request.opcode) {
     case FUSE_INIT: return Init(request, std::get<InitIn>(body));
     case FUSE_LOOKUP: return Lookup(request, std::get<LookupIn>(body));
-    case FUSE_GETATTR: return Getattr(request);
+    case FUSE_GETATTR: return Getattr(request, std::get<GetattrIn>(body));
     case FUSE_OPEN: return Open(request, std::get<OpenIn>(body));
     case FUSE_READ: return Read(request, std::get<ReadIn>(body));
     case FUSE_RELEASE: return Release(request, std::get<ReleaseIn>(body));
@@ -201,8 +201,13 @@ Reply Session::Lookup(const Request& request, const LookupIn& in) {
   return EncodeError(request.unique, ENOENT);
 }
 
-Reply Session::Getattr(const Request& request) {
+Reply Session::Getattr(const Request& request, const GetattrIn& in) {
   if (!IsRootDir(request.nodeid) && !FileOf(request.nodeid)) return EncodeError(request.unique, ENOENT);
+  // The kernel asks about an open file only to seek from its end
+  // (fuse_file_llseek, SEEK_END; fstat and permission checks ask without a
+  // file, and direct-I/O reads never ask): answer as Linux's seq files do,
+  // which cannot seek from an end they do not know (seq_lseek: EINVAL).
+  if (in.on_open_file && FileOf(request.nodeid)) return EncodeError(request.unique, EINVAL);
   fuse_attr_out out{};
   out.attr_valid = IsRootDir(request.nodeid) ? kValidSeconds : 0;
   out.attr = Attr(request.nodeid);

@@ -232,6 +232,28 @@ TEST(VprocServerTest, PreadPastTheEndReturnsNothing) {
   });
 }
 
+// Linux's seq files cannot seek from their end (seq_lseek); fstat still
+// reports the size hint, and seeking from the start or the position works.
+TEST(VprocServerTest, SeekFromTheEndIsEinvalAsOnASeqFile) {
+  WithMount(TestOptions(), [](const std::string& dir) -> std::string {
+    for (const char* name : {"/meminfo", "/stat"}) {
+      int fd = open((dir + name).c_str(), O_RDONLY | O_CLOEXEC);
+      CHILD_EXPECT(fd >= 0);
+      const off_t end = lseek(fd, 0, SEEK_END);
+      const int end_errno = errno;
+      const off_t set = lseek(fd, 3, SEEK_SET);
+      const off_t cur = lseek(fd, 0, SEEK_CUR);
+      struct stat st {};
+      const int stat_rc = fstat(fd, &st);
+      close(fd);  // before any check: an open file would keep the unmount busy
+      CHILD_EXPECT(end == -1 && end_errno == EINVAL);
+      CHILD_EXPECT(set == 3 && cur == 3);
+      CHILD_EXPECT(stat_rc == 0 && st.st_size > 0);
+    }
+    return "";
+  });
+}
+
 TEST(VprocServerTest, ConcurrentReaders) {
   WithMount(TestOptions(), [](const std::string& dir) -> std::string {
     std::atomic<int> good{0};

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/sysmacros.h>
@@ -433,13 +435,63 @@ static int Hammer(const char* secs_arg, const char* threads_arg) {
   return errors ? 1 : 0;
 }
 
+static const char* ErrName(long rc) {
+  if (rc == 0) return "ok";
+  const char* name = strerrorname_np(errno);
+  return name ? name : "EUNKNOWN";
+}
+
+// Prints "access=<r> faccessat=<r> faccessat2=<r> eaccess=<r>" for MODE (a number, W_OK is 2) on
+// PATH: access(2), faccessat(2) and faccessat2(2) with flags 0 and with AT_EACCESS; each <r> is
+// ok or the errno name. With RUID, first sets the real uid alone (the effective one stays).
+static int PrintAccess(const char* path, const char* mode_arg, const char* ruid_arg) {
+  int mode = atoi(mode_arg);
+  if (ruid_arg && setresuid((uid_t)atoi(ruid_arg), (uid_t)-1, (uid_t)-1)) return Fail(errno);
+  const char* plain = ErrName(syscall(SYS_access, path, mode));
+  const char* at = ErrName(syscall(SYS_faccessat, AT_FDCWD, path, mode));
+  const char* at2 = ErrName(syscall(SYS_faccessat2, AT_FDCWD, path, mode, 0));
+  const char* eaccess = ErrName(syscall(SYS_faccessat2, AT_FDCWD, path, mode, AT_EACCESS));
+  return printf("access=%s faccessat=%s faccessat2=%s eaccess=%s\n", plain, at, at2, eaccess) < 0;
+}
+
+// Prints "statfs.rdonly=<0|1> fstatfs.rdonly=<0|1> statvfs.rdonly=<0|1>" for PATH (ST_RDONLY in f_flags).
+static int PrintStatfsFlags(const char* path) {
+  struct statfs by_path, by_fd;
+  struct statvfs vfs;
+  if (statfs(path, &by_path)) return Fail(errno);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Fail(errno);
+  int rc = fstatfs(fd, &by_fd);
+  close(fd);
+  if (rc) return Fail(errno);
+  if (statvfs(path, &vfs)) return Fail(errno);
+  return printf("statfs.rdonly=%d fstatfs.rdonly=%d statvfs.rdonly=%d\n", !!(by_path.f_flags & ST_RDONLY),
+                !!(by_fd.f_flags & ST_RDONLY), !!(vfs.f_flag & ST_RDONLY)) < 0;
+}
+
+// Prints "pid=<getpid> pgrp=<getpgrp> sid=<getsid(0)>".
+static int PrintSession(void) {
+  return printf("pid=%d pgrp=%d sid=%d\n", getpid(), getpgrp(), getsid(0)) < 0;
+}
+
+// Prints what lseek(fd, 0, SEEK_END) on FILE answers: the offset or the errno name.
+static int SeekEnd(const char* path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Fail(errno);
+  off_t off = lseek(fd, 0, SEEK_END);
+  int err = errno;
+  close(fd);
+  if (off < 0) return Fail(err);
+  return printf("%lld\n", (long long)off) < 0;
+}
+
 static int Usage(void) {
   fprintf(stderr,
           "usage: payload hostname|domainname|pid|ppid|uid|status|umask|cwd|mountinfo|oom|"
           "ifaces|pids|fds|keyring|args...|exit N|readfd N|writefd N TEXT|mountprop PATH|write FILE|cat FILE|ls DIR|rlimit NAME|env NAME|"
           "sleep SECS|stat PATH|mountopts PATH|sysctl KEY|exec PATH|mkdir DIR|syscall NR [ARGS...]|echo WORDS...|"
           "sysinfo|cpus|uname|sethostname NAME|denywalk NR:ERRNO...|hammer SECS [THREADS]|fsops DIR|fsperm DIR|"
-          "fsrace SECS GOOD EVIL\n");
+          "fsrace SECS GOOD EVIL|access PATH MODE [RUID]|statfs PATH|session|seekend FILE\n");
   return 2;
 }
 
@@ -482,6 +534,7 @@ int main(int argc, char** argv) {
   if (!strcmp(cmd, "sysinfo")) return PrintSysinfo();
   if (!strcmp(cmd, "uname")) return PrintUname();
   if (!strcmp(cmd, "denywalk")) return DenyWalk(argc, argv);
+  if (!strcmp(cmd, "session")) return PrintSession();
   if (!strcmp(cmd, "echo")) {
     for (int i = 2; i < argc; i++) printf("%s%s", argv[i], i + 1 < argc ? " " : "\n");
     return 0;
@@ -516,6 +569,9 @@ int main(int argc, char** argv) {
   if (!strcmp(cmd, "fsops")) return FsOps(arg);
   if (!strcmp(cmd, "fsperm")) return FsPerm(arg);
   if (!strcmp(cmd, "fsrace") && argc > 4) return FsRace(arg, argv[3], argv[4]);
+  if (!strcmp(cmd, "access") && argc > 3) return PrintAccess(arg, argv[3], argc > 4 ? argv[4] : NULL);
+  if (!strcmp(cmd, "statfs")) return PrintStatfsFlags(arg);
+  if (!strcmp(cmd, "seekend")) return SeekEnd(arg);
   if (!strcmp(cmd, "hammer")) return Hammer(arg, argc > 3 ? argv[3] : NULL);
   if (!strcmp(cmd, "mkdir")) {
     if (mkdir(arg, 0755)) return Fail(errno);
