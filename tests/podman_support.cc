@@ -1,0 +1,112 @@
+// Helpers of the podman suite (see podman_support.h).
+#include "tests/podman_support.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "fmt/format.h"
+#include "tests/leftovers.h"
+
+namespace runsc::testing {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+// The private store's directory (made once per process).
+const std::string& StoreDir() {
+  static const std::string dir = [] {
+    char dir_template[] = "/tmp/runsc-podman-XXXXXX";
+    return std::string(mkdtemp(dir_template) ? dir_template : "");
+  }();
+  return dir;
+}
+
+}  // namespace
+
+std::string PodmanRuntime() {
+  const char* runtime = getenv("PODMAN_TEST_RUNTIME");
+  return runtime && *runtime ? runtime : RUNSC_PODMAN_TEST_RUNSC;
+}
+
+std::string Podman() {
+  const std::string& dir = StoreDir();
+  // This host has no systemd as PID 1: podman's cgroupfs manager and file events log work here.
+  return fmt::format(
+      "podman --root {0}/root --runroot {0}/run --tmpdir {0}/tmp --storage-driver vfs "
+      "--cgroup-manager cgroupfs --events-backend file --runtime {1}",
+      dir, PodmanRuntime());
+}
+
+std::string PreparePodman() {
+  static const std::string reason = []() -> std::string {
+    if (Sh("command -v podman && command -v conmon").code != 0)
+      return "podman or conmon is not installed (scripts/podman-setup installs them)";
+    if (access(PodmanRuntime().c_str(), X_OK) != 0) return "no runtime at " + PodmanRuntime();
+    if (StoreDir().empty()) return "cannot make a temp dir for podman's store";
+    Shell import = Sh(fmt::format("tar -C '{}' -c . | {} import - {}", RUNSC_PODMAN_TEST_ROOTFS, Podman(),
+                                  kPodmanImage),
+                      120s);
+    if (import.code != 0) return "podman import failed: " + import.err;
+    return "";
+  }();
+  return reason;
+}
+
+void RemovePodmanStore() {
+  const std::string& dir = StoreDir();
+  if (dir.empty() || !std::filesystem::exists(dir)) return;
+  Sh(Podman() + " rm -af -t 0 >/dev/null 2>&1", 60s);
+  // podman leaves its storage mounts (and vfs layers) under root and runroot: unmount, then delete.
+  for (const auto& mount : MountsUnder(dir)) Sh(fmt::format("umount -l '{}' 2>/dev/null", mount));
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+}
+
+void PodmanTest::SetUp() {
+  std::string reason = PreparePodman();
+  if (!reason.empty()) GTEST_SKIP() << reason;
+}
+
+void PodmanTest::TearDown() {
+  for (const auto& name : names_) P(fmt::format("rm -f -t 0 {} >/dev/null 2>&1", name));
+}
+
+std::string PodmanTest::NewName() {
+  names_.push_back(fmt::format("runsc-podman-{}-{}", getpid(), names_.size()));
+  return names_.back();
+}
+
+Shell PodmanTest::P(const std::string& args, std::chrono::milliseconds timeout) {
+  return Sh(Podman() + " " + args, timeout);
+}
+
+// This host lacks CAP_SYS_RESOURCE: podman's default rlimits (1048576) fail under every runtime.
+constexpr char kUlimits[] = "--ulimit nofile=20000:20000 --ulimit nproc=32768:32768";
+
+Shell PodmanTest::Run(const std::string& flags, const std::string& script, std::chrono::milliseconds timeout) {
+  return P(fmt::format("run --rm --network none {} {} {} sh -c '{}'", kUlimits, flags, kPodmanImage, script),
+           timeout);
+}
+
+std::string PodmanTest::Detached(const std::string& script, const std::string& flags) {
+  std::string name = NewName();
+  Shell started = P(fmt::format("run -d --name {} --network none {} {} {} sh -c '{}'", name, kUlimits, flags,
+                                kPodmanImage, script));
+  EXPECT_EQ(started.code, 0) << started;
+  return name;
+}
+
+std::string PodmanTest::Inspect(const std::string& name, const std::string& format) {
+  return Trim(P(fmt::format("inspect --format '{}' {}", format, name)).out);
+}
+
+bool PodmanTest::LogsContain(const std::string& name, const std::string& text, std::chrono::milliseconds limit) {
+  return WaitUntil([&] { return P("logs " + name + " 2>&1").out.find(text) != std::string::npos; }, limit);
+}
+
+bool PodmanTest::UnderRunsc() const { return PodmanRuntime() == RUNSC_PODMAN_TEST_RUNSC; }
+
+}  // namespace runsc::testing
