@@ -371,11 +371,8 @@ int RunCli(int argc, char** argv) {
       return 1;
     }
   }
-  if (p.global.systemd_cgroup) {
-    ReportError(absl::UnimplementedError("--systemd-cgroup: the systemd cgroup driver is not supported"),
-                !p.global.log.path.empty());
-    return 1;
-  }
+  // A global flag, as runc's: it chooses the cgroup driver of create and run.
+  p.create.systemd_cgroup = p.run.create.systemd_cgroup = p.global.systemd_cgroup;
   absl::StatusOr<int> result = action();
   if (!result.ok()) {
     ReportError(result.status(), !p.global.log.path.empty());

@@ -19,6 +19,7 @@
 #include "fmt/format.h"
 #include "platform/cgroup_oom.h"
 #include "platform/cgroup_stats.h"
+#include "platform/cgroup_systemd.h"
 #include "platform/cgroups.h"
 #include "platform/errors.h"
 #include "platform/status_macros.h"
@@ -220,6 +221,8 @@ absl::StatusOr<int> UpdateCommand(const GlobalOptions& global, const UpdateOptio
     ASSIGN_OR_RETURN(resources, ResourcesFromFlags(options));
   }
   if (loaded.status == Status::kStopped) return NotRunning(options.id);
+  RETURN_IF_ERROR_CTX(platform::UpdateSystemdUnitOf(loaded.state.cgroup, resources),
+                      fmt::format("updating container {}", options.id));
   RETURN_IF_ERROR_CTX(loaded.cgroup.ApplyResources(resources), fmt::format("updating container {}", options.id));
   return 0;
 }

@@ -11,6 +11,7 @@
 #include <cctype>
 
 #include "fmt/format.h"
+#include "platform/cgroup_systemd.h"
 #include "platform/cgroups.h"
 #include "platform/errors.h"
 #include "platform/procfs.h"
@@ -201,6 +202,7 @@ absl::Status DestroyContainer(ContainerDir& dir, const ContainerState& state) {
   KillAll(state, cgroup);
   StopSentry(state);
   RETURN_IF_ERROR_CTX(cgroup.Destroy(), fmt::format("deleting container {}", state.id));
+  RETURN_IF_ERROR_CTX(platform::StopSystemdUnitOf(state.cgroup), fmt::format("deleting container {}", state.id));
   RETURN_IF_ERROR(dir.Remove());
   RunHooksWarning("poststop", state, Status::kStopped);
   return absl::OkStatus();

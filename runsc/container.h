@@ -27,6 +27,8 @@ struct CreateOptions {
   // `run` in the foreground: a terminal is relayed by runsc itself rather
   // than handed to a --console-socket.
   bool foreground = false;
+  // --systemd-cgroup: the cgroup is a systemd transient unit (cgroup_systemd.h).
+  bool systemd_cgroup = false;
 };
 
 // The init of a freshly created container; the caller is its parent.

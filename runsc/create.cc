@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "fmt/format.h"
+#include "platform/cgroup_systemd.h"
 #include "platform/cgroups.h"
 #include "platform/errors.h"
 #include "platform/procfs.h"
@@ -93,6 +94,8 @@ class Rollback {
   bool committed_ = false;
 };
 
+absl::Status ApplyDeviceRules(const Spec& spec, platform::Cgroup& cgroup);
+
 absl::StatusOr<platform::Cgroup> SetUpCgroup(const Spec& spec, const std::string& id) {
   ASSIGN_OR_RETURN(platform::Cgroup cgroup, platform::Cgroup::Resolve(spec.linux.cgroups_path, id));
   RETURN_IF_ERROR(cgroup.Create());
@@ -100,10 +103,28 @@ absl::StatusOr<platform::Cgroup> SetUpCgroup(const Spec& spec, const std::string
     (void)cgroup.Destroy();
     return status;
   }
+  RETURN_IF_ERROR(ApplyDeviceRules(spec, cgroup));
+  return cgroup;
+}
+
+// The systemd driver's cgroup, made once the init exists: systemd's scope
+// must be started with a pid in it.
+absl::StatusOr<platform::Cgroup> SetUpSystemdCgroup(const Spec& spec, const platform::SystemdUnitPath& unit,
+                                                    pid_t init) {
+  ASSIGN_OR_RETURN(platform::Cgroup cgroup, platform::StartSystemdCgroup(unit, init, spec.linux.resources));
+  if (absl::Status status = ApplyDeviceRules(spec, cgroup); !status.ok()) {
+    (void)platform::StopSystemdUnitOf({{platform::kSystemdUnitKey, unit.unit}});
+    return status;
+  }
+  return cgroup;
+}
+
+// Writes the spec's device rules; on failure the cgroup's dirs are removed.
+absl::Status ApplyDeviceRules(const Spec& spec, platform::Cgroup& cgroup) {
   // On v1, without rules of its own a spec needs none written (the hierarchy
   // allows all). On pure v2 there is no inherited list: as runc, the
   // container gets a default-deny eBPF program allowing the default devices.
-  if (spec.linux.device_rules.empty() && !cgroup.pure_v2()) return cgroup;
+  if (spec.linux.device_rules.empty() && !cgroup.pure_v2()) return absl::OkStatus();
   for (const auto& [allow, rule] : DeviceCgroupRules(spec)) {
     absl::Status status = cgroup.ApplyDeviceRule(allow, rule);
     if (!status.ok()) {
@@ -111,7 +132,7 @@ absl::StatusOr<platform::Cgroup> SetUpCgroup(const Spec& spec, const std::string
       return status;
     }
   }
-  return cgroup;
+  return absl::OkStatus();
 }
 
 // A uts namespace made for the container (not joined, not the host's).
@@ -296,8 +317,15 @@ absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const 
   chmod(dir.exec_fifo().c_str(), 0622);  // not narrowed by our umask
   UniqueFd fifo(open(dir.exec_fifo().c_str(), O_PATH | O_CLOEXEC));
   if (!fifo.valid()) return LastError("opening the exec fifo");
-  ASSIGN_OR_RETURN(platform::Cgroup cgroup, SetUpCgroup(spec, options.id));
-  rollback.SetCgroup(cgroup);
+  std::optional<platform::SystemdUnitPath> unit;
+  if (options.systemd_cgroup) {
+    ASSIGN_OR_RETURN(unit, platform::ParseSystemdCgroupsPath(spec.linux.cgroups_path, options.id));
+  }
+  platform::Cgroup cgroup;
+  if (!unit) {
+    ASSIGN_OR_RETURN(cgroup, SetUpCgroup(spec, options.id));
+    rollback.SetCgroup(cgroup);
+  }
   ASSIGN_OR_RETURN(UniqueFd exe, platform::SealedSelfExe());
   ASSIGN_OR_RETURN(ConsoleChannel console,
                    OpenConsoleChannel(spec.process.terminal, options.console_socket, options.foreground));
@@ -310,7 +338,12 @@ absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const 
   console.theirs.reset();
   init_end.reset();
   rollback.SetInit(init.pid, init.pidfd.get());
-  RETURN_IF_ERROR(cgroup.AddProcess(init.pid));
+  if (unit) {
+    ASSIGN_OR_RETURN(cgroup, SetUpSystemdCgroup(spec, *unit, init.pid));
+    rollback.SetCgroup(cgroup);  // systemd collects the scope once the init is gone
+  } else {
+    RETURN_IF_ERROR(cgroup.AddProcess(init.pid));
+  }
   ASSIGN_OR_RETURN(std::vector<std::string> made_readonly,
                    ConfigureInit(sync.get(), spec, options, bundle, init.pid, sandbox));
   UniqueFd master;
@@ -347,6 +380,7 @@ absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const 
   ASSIGN_OR_RETURN(ContainerState state,
                    RecordState(spec, bundle, options.id, init.pid, sentry, gofer ? gofer->pid : 0, cgroup));
   state.sandbox = sandbox.ToJson();
+  if (unit) state.cgroup[platform::kSystemdUnitKey] = unit->unit;
   RETURN_IF_ERROR(dir.Save(state));
   if (!options.pid_file.empty()) RETURN_IF_ERROR(WritePidFile(options.pid_file, init.pid));
   rollback.Commit();

@@ -162,7 +162,7 @@ ordered_json FeaturesDocument() {
   ordered_json linux = {
       {"namespaces", SupportedNamespaceTypes()},
       {"capabilities", KnownCapabilities()},
-      {"cgroup", {{"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false}}},
+      {"cgroup", {{"v1", true}, {"v2", true}, {"systemd", true}, {"systemdUser", false}}},
       // apparmorProfile and selinuxLabel are rejected by ParseSpec (no LSM here).
       {"seccomp", platform::OciSeccompFeatures()},
       {"apparmor", {{"enabled", false}}},

@@ -234,7 +234,7 @@ TEST(FeaturesTest, HasTheOciShape) {
                                 "poststop"}));
   EXPECT_EQ(doc["linux"]["namespaces"], json({"cgroup", "ipc", "mount", "network", "pid", "uts"}));
   EXPECT_EQ(doc["linux"]["cgroup"]["v2"], true);
-  EXPECT_EQ(doc["linux"]["cgroup"]["systemd"], false);
+  EXPECT_EQ(doc["linux"]["cgroup"]["systemd"], true);
   EXPECT_EQ(doc["linux"]["seccomp"]["enabled"], true);
   EXPECT_THAT(doc["linux"]["seccomp"]["actions"], ::testing::Contains("SCMP_ACT_NOTIFY"));
   EXPECT_EQ(doc["linux"]["apparmor"]["enabled"], false);
