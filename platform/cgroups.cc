@@ -198,8 +198,10 @@ absl::Status Cgroup::ApplyDeviceRule(bool allow, const std::string& rule) {
 
 absl::StatusOr<std::vector<pid_t>> Cgroup::Processes() const {
   std::vector<pid_t> pids;
-  if (dirs_.empty()) return pids;
-  std::string path = dirs_.front() + "/cgroup.procs";
+  // Not the v1 freezer's dir, which the sandbox's processes do not join.
+  std::vector<std::string> dirs = SandboxDirs();
+  if (dirs.empty()) return pids;
+  std::string path = dirs.front() + "/cgroup.procs";
   std::ifstream file(path);
   if (!file) return ErrnoError(errno, fmt::format("reading {}", path));
   pid_t pid;
@@ -333,6 +335,73 @@ bool Cgroup::Frozen() const {
   if (file.empty()) return false;
   if (file.ends_with("freezer.state")) return ReadTrimmed(file) == "FROZEN";
   return ReadTrimmed(file) == "1";
+}
+
+}  // namespace platform
+
+namespace platform {
+
+std::vector<std::string> Cgroup::SandboxDirs() const {
+  std::string freezer = pure_v2_ ? "" : ControllerDir("freezer");
+  std::vector<std::string> dirs;
+  for (const std::string& dir : dirs_) {
+    if (dir != freezer) dirs.push_back(dir);
+  }
+  return dirs;
+}
+
+std::vector<std::string> Cgroup::SandboxBirthDirs() const {
+  if (pure_v2_) return {};
+  // pids counts tasks, it does not charge them: joined later, runsc create
+  // itself (in the cgroup while it spawns) never counts against pids.max.
+  std::string pids = ControllerDir("pids");
+  std::vector<std::string> dirs;
+  for (const std::string& dir : SandboxDirs()) {
+    if (dir != devices_dir_ && dir != pids) dirs.push_back(dir);
+  }
+  return dirs;
+}
+
+absl::Status Cgroup::AddSandboxProcess(pid_t pid) const {
+  for (const std::string& dir : SandboxDirs()) {
+    RETURN_IF_ERROR(WriteFile(dir + "/cgroup.procs", std::to_string(pid)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<CgroupVisit> CgroupVisit::Enter(
+    const std::vector<std::string>& dirs) {
+  ASSIGN_OR_RETURN(CgroupLayout layout, DetectCgroupLayout());
+  std::map<std::string, std::string> own = OwnCgroups();
+  CgroupVisit visit;
+  for (const std::string& dir : dirs) {
+    // The hierarchy holding `dir`: the longest mount point above it.
+    const CgroupHierarchy* found = nullptr;
+    for (const CgroupHierarchy& hierarchy : layout.hierarchies) {
+      if (!dir.starts_with(hierarchy.mount_point + "/")) continue;
+      if (found == nullptr ||
+          hierarchy.mount_point.size() > found->mount_point.size())
+        found = &hierarchy;
+    }
+    if (found == nullptr)
+      return absl::NotFoundError(
+          fmt::format("cgroup {}: no hierarchy is mounted above it", dir));
+    std::string previous = found->mount_point + own[found->controllers];
+    // "0": the writer's whole thread group.
+    RETURN_IF_ERROR(WriteFile(dir + "/cgroup.procs", "0"));
+    visit.previous_.push_back(previous);
+  }
+  return visit;
+}
+
+absl::Status CgroupVisit::Leave() {
+  absl::Status result = absl::OkStatus();
+  for (auto it = previous_.rbegin(); it != previous_.rend(); ++it) {
+    absl::Status status = WriteFile(*it + "/cgroup.procs", "0");
+    if (!status.ok() && result.ok()) result = status;
+  }
+  previous_.clear();
+  return result;
 }
 
 }  // namespace platform

@@ -69,6 +69,20 @@ class Cgroup {
   // cgroup's BPF device program with one enforcing them all (default deny,
   // last matching rule wins; see cgroup_devices_bpf.h).
   absl::Status ApplyDeviceRule(bool allow, const std::string& rule);
+  // The sandbox's own processes (sentry, gofer, watchdog) are charged to the
+  // container (DESIGN.md, "Processes"): SandboxDirs() are the dirs they
+  // join, every one of dirs() except the v1 freezer's, so that on v1 pause
+  // freezes the workload only and the sentry keeps answering. On v2 the one
+  // cgroup holds the freezer too: they are frozen with the workload.
+  std::vector<std::string> SandboxDirs() const;
+  // Of SandboxDirs(), those a sandbox process may be born in, before it has
+  // opened what its own set-up needs (the gofer's /dev/fuse): without the
+  // v1 devices dir (nor the v1 pids dir, which counts and does not charge),
+  // and none on pure v2, whose one dir carries the device program. The rest
+  // is joined by AddSandboxProcess once they are ready.
+  std::vector<std::string> SandboxBirthDirs() const;
+  // Moves `pid` into SandboxDirs().
+  absl::Status AddSandboxProcess(pid_t pid) const;
   // The pids in the cgroup (its cgroup.procs, including descendants' on v2).
   absl::StatusOr<std::vector<pid_t>> Processes() const;
   // Removes the directories this cgroup created, deepest first, waiting a
@@ -92,6 +106,28 @@ class Cgroup {
   std::string cpuset_mount_;          // and that hierarchy's mount point + "/"
   std::string unified_mount_;         // the cgroup2 mount point (only after Resolve)
   bool pure_v2_ = false;
+};
+
+// Moves the calling process into `dirs` (cgroup dirs of any hierarchies),
+// so that the children it starts meanwhile are born there and charged from
+// their first page, and back into the cgroups it came from on Leave() or
+// destruction. Not thread-safe: the whole process moves.
+class CgroupVisit {
+ public:
+  static absl::StatusOr<CgroupVisit> Enter(
+      const std::vector<std::string>& dirs);
+  CgroupVisit(CgroupVisit&& other) noexcept
+      : previous_(std::move(other.previous_)) {
+    other.previous_.clear();
+  }
+  CgroupVisit& operator=(CgroupVisit&&) = delete;
+  ~CgroupVisit() { (void)Leave(); }
+  // Returns to the cgroups the process was in before Enter (idempotent).
+  absl::Status Leave();
+
+ private:
+  CgroupVisit() = default;
+  std::vector<std::string> previous_;  // the dirs to return to
 };
 
 }  // namespace platform

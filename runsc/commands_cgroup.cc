@@ -12,6 +12,7 @@
 #include <cctype>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -24,9 +25,9 @@
 #include "platform/errors.h"
 #include "platform/status_macros.h"
 #include "runsc/commands.h"
-#include "sentry/control_server.h"
 #include "runsc/container.h"
 #include "runsc/spec.h"
+#include "sentry/control_server.h"
 #include "spdlog/spdlog.h"
 
 namespace runsc {
@@ -179,10 +180,42 @@ void PrintEvent(const std::string& type, const std::string& id, const nlohmann::
   std::cout << event.dump() << std::endl;
 }
 
+// The tasks (threads) of the runtime's processes in the container's cgroup.
+int64_t RuntimeTasks(const Loaded& loaded, const std::string& root) {
+  absl::StatusOr<CgroupProcesses> processes =
+      ListCgroupProcesses(root, loaded.state);
+  if (!processes.ok()) return 0;
+  int64_t tasks = 0;
+  for (pid_t pid : processes->runtime) {
+    std::error_code error;
+    auto threads = std::filesystem::directory_iterator(
+        fmt::format("/proc/{}/task", pid), error);
+    if (!error) tasks += std::distance(begin(threads), end(threads));
+  }
+  return tasks;
+}
+
+// pids.current counts the sandbox's threads, charged to the container
+// (README): the stats show the workload's, as runc's do.
+void SubtractRuntimeTasks(nlohmann::ordered_json& stats, const Loaded& loaded,
+                          const std::string& root) {
+  if (!stats.contains("pids") || !stats["pids"].contains("current")) return;
+  int64_t current =
+      stats["pids"]["current"].get<int64_t>() - RuntimeTasks(loaded, root);
+  stats["pids"]["current"] = std::max<int64_t>(current, 0);
+}
+
 // runc's stats, plus "sentry": the sentry's counts of trapped calls per
-// disposition and per syscall (absent if the sentry cannot be reached).
+// disposition and per syscall (absent if the sentry cannot be reached, and
+// while the container is paused: on v2 the sentry is frozen with it, and
+// its counts do not move meanwhile anyway).
 absl::Status PrintStats(const Loaded& loaded, const std::string& root) {
   ASSIGN_OR_RETURN(nlohmann::ordered_json stats, platform::ReadCgroupStats(loaded.cgroup));
+  SubtractRuntimeTasks(stats, loaded, root);
+  if (loaded.cgroup.Frozen()) {
+    PrintEvent("stats", loaded.state.id, &stats);
+    return absl::OkStatus();
+  }
   absl::StatusOr<nlohmann::json> sentry = sentry::QueryStats(fmt::format("{}/{}/sentry.sock", root, loaded.state.id));
   if (sentry.ok()) {
     stats["sentry"] = *sentry;

@@ -13,6 +13,7 @@
 #include "platform/errors.h"
 #include "platform/status_macros.h"
 #include "runsc/commands.h"
+#include "runsc/container.h"
 
 namespace runsc {
 namespace {
@@ -120,8 +121,11 @@ absl::StatusOr<int> PsCommand(const GlobalOptions& global, const std::string& id
     return absl::InvalidArgumentError(fmt::format("--format: invalid format \"{}\" (want table or json)", format));
   }
   ASSIGN_OR_RETURN(Listed listed, LoadWithStatus(StateStore(global.root), id));
-  ASSIGN_OR_RETURN(platform::Cgroup cgroup, platform::Cgroup::FromJson(listed.state.cgroup));
-  ASSIGN_OR_RETURN(std::vector<pid_t> pids, cgroup.Processes());
+  // The workload only (`docker top`): the sandbox's processes share the
+  // container's cgroup but are the runtime's, not the container's.
+  ASSIGN_OR_RETURN(CgroupProcesses processes,
+                   ListCgroupProcesses(global.root, listed.state));
+  const std::vector<pid_t>& pids = processes.workload;
   if (format == "json") {
     std::cout << nlohmann::json(pids).dump() << "\n";
     return 0;

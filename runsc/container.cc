@@ -7,8 +7,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cctype>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
 
 #include "fmt/format.h"
 #include "platform/cgroup_systemd.h"
@@ -44,10 +47,49 @@ bool WaitForExit(int pidfd, std::chrono::milliseconds timeout) {
   return ready > 0;
 }
 
+// The --root a container's dir is in.
+std::string RootOf(const ContainerDir& dir) {
+  return dir.path().substr(0, dir.path().rfind('/'));
+}
+
+// Adds the sentry, gofer and watchdog recorded in <root>/<id>/state.json
+// that are still those processes. Read without the container's lock (one
+// container lock at a time): state.json is replaced by rename, never torn.
+void AddRuntimePids(const std::string& state_path, std::set<pid_t>& pids) {
+  std::ifstream file(state_path);
+  nlohmann::json state = nlohmann::json::parse(file, nullptr, false);
+  if (!state.is_object()) return;
+  for (const char* daemon : {"sentry", "gofer", "watchdog"}) {
+    const nlohmann::json& pid =
+        state.value(fmt::format("{}_pid", daemon), nlohmann::json());
+    const nlohmann::json& start =
+        state.value(fmt::format("{}_start_time", daemon), nlohmann::json());
+    if (!pid.is_number_integer() || !start.is_number_unsigned() ||
+        pid.get<pid_t>() <= 0)
+      continue;
+    if (platform::IsSameLiveProcess(pid.get<pid_t>(), start.get<uint64_t>()))
+      pids.insert(pid.get<pid_t>());
+  }
+}
+
+// The runtime processes of every container under `root` (a shared
+// cgroupsPath holds several containers' sandboxes).
+std::set<pid_t> RuntimePids(const std::string& root) {
+  std::set<pid_t> pids;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(root, error)) {
+    AddRuntimePids(entry.path().string() + "/state.json", pids);
+  }
+  return pids;
+}
+
 // Kills every process of the container: the init (its pid namespace dies
 // with it) and, for containers sharing the host's pid namespace, the rest
-// of the cgroup.
-void KillAll(const ContainerState& state, const platform::Cgroup& cgroup) {
+// of the cgroup's workload. The sandbox's processes exit by themselves once
+// the workload is gone (StopSentry waits for them, bounded); a shared
+// cgroup's other sandboxes are left alone.
+void KillAll(const std::string& root, const ContainerState& state,
+             const platform::Cgroup& cgroup) {
   absl::StatusOr<UniqueFd> init = OpenRecordedProcess(state.pid, state.pid_start_time);
   if (init.ok()) {
     syscall(SYS_pidfd_send_signal, init->get(), SIGKILL, nullptr, 0);
@@ -55,9 +97,9 @@ void KillAll(const ContainerState& state, const platform::Cgroup& cgroup) {
     WaitForExit(init->get(), std::chrono::seconds(5));
   }
   for (int round = 0; round < 50; ++round) {
-    absl::StatusOr<std::vector<pid_t>> pids = cgroup.Processes();
-    if (!pids.ok() || pids->empty()) break;
-    for (pid_t pid : *pids) kill(pid, SIGKILL);
+    absl::StatusOr<CgroupProcesses> pids = ListCgroupProcesses(root, state);
+    if (!pids.ok() || pids->workload.empty()) break;
+    for (pid_t pid : pids->workload) kill(pid, SIGKILL);
     usleep(10000);
   }
 }
@@ -74,9 +116,11 @@ void StopDaemon(pid_t pid, uint64_t start_time) {
   WaitForExit(daemon->get(), std::chrono::seconds(2));
 }
 
+// The cgroup can be removed only once they have left it: all three.
 void StopSentry(const ContainerState& state) {
   StopDaemon(state.sentry_pid, state.sentry_start_time);
   StopDaemon(state.gofer_pid, state.gofer_start_time);
+  StopDaemon(state.watchdog_pid, state.watchdog_start_time);
 }
 
 absl::Status WaitForFifoReader(int fifo, int init_pidfd) {
@@ -134,6 +178,18 @@ absl::Status WaitForExec(int fifo, const std::string& id) {
 
 }  // namespace
 
+absl::StatusOr<CgroupProcesses> ListCgroupProcesses(
+    const std::string& root, const ContainerState& state) {
+  ASSIGN_OR_RETURN(platform::Cgroup cgroup,
+                   platform::Cgroup::FromJson(state.cgroup));
+  ASSIGN_OR_RETURN(std::vector<pid_t> pids, cgroup.Processes());
+  std::set<pid_t> runtime = RuntimePids(root);
+  CgroupProcesses split;
+  for (pid_t pid : pids)
+    (runtime.count(pid) ? split.runtime : split.workload).push_back(pid);
+  return split;
+}
+
 absl::Status WritePidFile(const std::string& path, pid_t pid) {
   std::string tmp = path + ".tmp";
   UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
@@ -180,9 +236,9 @@ absl::Status SignalContainer(const ContainerDir& dir, const ContainerState& stat
   }
   ASSIGN_OR_RETURN(UniqueFd init, OpenRecordedProcess(state.pid, state.pid_start_time));
   if (all) {
-    ASSIGN_OR_RETURN(platform::Cgroup cgroup, platform::Cgroup::FromJson(state.cgroup));
-    ASSIGN_OR_RETURN(std::vector<pid_t> pids, cgroup.Processes());
-    for (pid_t pid : pids) {
+    ASSIGN_OR_RETURN(CgroupProcesses pids,
+                     ListCgroupProcesses(RootOf(dir), state));
+    for (pid_t pid : pids.workload) {
       if (pid != state.pid) kill(pid, signal);
     }
   }
@@ -199,7 +255,7 @@ absl::Status SignalContainer(const ContainerDir& dir, const ContainerState& stat
 
 absl::Status DestroyContainer(ContainerDir& dir, const ContainerState& state) {
   ASSIGN_OR_RETURN(platform::Cgroup cgroup, platform::Cgroup::FromJson(state.cgroup));
-  KillAll(state, cgroup);
+  KillAll(RootOf(dir), state, cgroup);
   StopSentry(state);
   RETURN_IF_ERROR_CTX(cgroup.Destroy(), fmt::format("deleting container {}", state.id));
   RETURN_IF_ERROR_CTX(platform::StopSystemdUnitOf(state.cgroup), fmt::format("deleting container {}", state.id));

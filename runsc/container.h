@@ -5,13 +5,14 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "platform/logging.h"
-#include "sentry/config.h"
 #include "platform/unique_fd.h"
 #include "runsc/state.h"
+#include "sentry/config.h"
 
 namespace runsc {
 
@@ -60,6 +61,21 @@ absl::Status DestroyContainer(ContainerDir& dir, const ContainerState& state);
 // recorded (the pidfd is opened first, the start time checked after, so a
 // pid reused in between is never mistaken for it).
 absl::StatusOr<platform::UniqueFd> OpenContainerInit(const ContainerState& state);
+
+// The processes of a container's cgroup, split: the runtime's own (the
+// sentry, gofer and watchdog of any container under the same --root, which
+// are charged to their container's cgroups) and the rest, the workload, which
+// is all runc would list. `docker top`, `kill --all` and delete act on the
+// workload only.
+struct CgroupProcesses {
+  std::vector<pid_t> workload;
+  std::vector<pid_t> runtime;
+};
+
+// Lists `state`'s cgroup (shared with other containers or not). `root` is
+// the --root the state came from.
+absl::StatusOr<CgroupProcesses> ListCgroupProcesses(
+    const std::string& root, const ContainerState& state);
 
 // Writes `pid` to `path` (--pid-file) atomically: a temporary file renamed
 // into place, so a reader never sees a partial number.

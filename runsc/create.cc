@@ -301,6 +301,27 @@ absl::StatusOr<ContainerState> RecordState(const Spec& spec, const std::string& 
   return state;
 }
 
+// The sandbox's own processes are the container's (DESIGN.md, "Processes";
+// README, "The sandbox in the container's cgroups"): born in its memory,
+// pids and cpu cgroups (CgroupVisit), they now join the rest of
+// Cgroup::SandboxDirs(): the v1 devices cgroup once the gofer holds
+// /dev/fuse (from now on it opens no device the container may not), and on
+// pure v2 the one cgroup, whose device program would have refused it
+// /dev/fuse at birth (there their start-up memory, ~3 MB, stays where
+// runsc create ran; all they allocate after is the container's). Never the
+// v1 freezer: pause freezes the workload only.
+absl::Status ChargeSandbox(const platform::Cgroup& cgroup,
+                           std::initializer_list<pid_t> pids) {
+  for (pid_t pid : pids) {
+    if (pid <= 0) continue;
+    RETURN_IF_ERROR_CTX(
+        cgroup.AddSandboxProcess(pid),
+        fmt::format("moving sandbox process {} into the container's cgroup",
+                    pid));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const CreateOptions& options,
@@ -367,6 +388,10 @@ absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const 
   std::optional<SpawnedChild> gofer;
   UniqueFd gofer_channel;
   ASSIGN_OR_RETURN(sentry::Policy policy, sandbox.BuildPolicy());
+  // The daemons are born in the container's memory, pids and cpu cgroups:
+  // charged from their first page (ChargeSandbox joins the rest).
+  ASSIGN_OR_RETURN(platform::CgroupVisit visit,
+                   platform::CgroupVisit::Enter(cgroup.SandboxBirthDirs()));
   if (policy.broker_to_gofer()) {
     ASSIGN_OR_RETURN(auto gofer_and_channel, SpawnGofer(start, spec, log));
     gofer = std::move(gofer_and_channel.first);
@@ -376,9 +401,16 @@ absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const 
   }
   ASSIGN_OR_RETURN(auto daemons, SpawnSentryAndWatchdog(start, log));
   gofer_channel.reset();
-  const pid_t sentry = daemons.first.pid;
+  RETURN_IF_ERROR_CTX(visit.Leave(), "leaving the container's cgroup");
+  const pid_t sentry = daemons.first.pid, watchdog = daemons.second.pid;
+  RETURN_IF_ERROR(
+      ChargeSandbox(cgroup, {gofer ? gofer->pid : 0, sentry, watchdog}));
   ASSIGN_OR_RETURN(ContainerState state,
                    RecordState(spec, bundle, options.id, init.pid, sentry, gofer ? gofer->pid : 0, cgroup));
+  state.watchdog_pid = watchdog;
+  ASSIGN_OR_RETURN(platform::ProcessStat watchdog_stat,
+                   platform::ReadProcessStat(watchdog));
+  state.watchdog_start_time = watchdog_stat.start_time;
   state.sandbox = sandbox.ToJson();
   if (unit) state.cgroup[platform::kSystemdUnitKey] = unit->unit;
   RETURN_IF_ERROR(dir.Save(state));

@@ -114,6 +114,8 @@ absl::StatusOr<ContainerState> ContainerDir::Load() const {
     state.sentry_start_time = json.at("sentry_start_time");
     state.gofer_pid = json.value("gofer_pid", 0);
     state.gofer_start_time = json.value("gofer_start_time", uint64_t{0});
+    state.watchdog_pid = json.value("watchdog_pid", 0);
+    state.watchdog_start_time = json.value("watchdog_start_time", uint64_t{0});
     state.created = json.at("created");
     state.owner_uid = json.at("owner_uid");
     state.annotations = json.at("annotations").get<std::map<std::string, std::string>>();
@@ -127,14 +129,24 @@ absl::StatusOr<ContainerState> ContainerDir::Load() const {
 }
 
 absl::Status ContainerDir::Save(const ContainerState& state) const {
-  nlohmann::json json = {
-      {"id", state.id}, {"ociVersion", state.oci_version}, {"bundle", state.bundle},
-      {"rootfs", state.rootfs}, {"pid", state.pid}, {"pid_start_time", state.pid_start_time},
-      {"sentry_pid", state.sentry_pid}, {"sentry_start_time", state.sentry_start_time},
-      {"gofer_pid", state.gofer_pid}, {"gofer_start_time", state.gofer_start_time},
-      {"created", state.created}, {"owner_uid", state.owner_uid},
-      {"annotations", state.annotations}, {"cgroup", state.cgroup}, {"config", state.config},
-      {"sandbox", state.sandbox}};
+  nlohmann::json json = {{"id", state.id},
+                         {"ociVersion", state.oci_version},
+                         {"bundle", state.bundle},
+                         {"rootfs", state.rootfs},
+                         {"pid", state.pid},
+                         {"pid_start_time", state.pid_start_time},
+                         {"sentry_pid", state.sentry_pid},
+                         {"sentry_start_time", state.sentry_start_time},
+                         {"gofer_pid", state.gofer_pid},
+                         {"gofer_start_time", state.gofer_start_time},
+                         {"watchdog_pid", state.watchdog_pid},
+                         {"watchdog_start_time", state.watchdog_start_time},
+                         {"created", state.created},
+                         {"owner_uid", state.owner_uid},
+                         {"annotations", state.annotations},
+                         {"cgroup", state.cgroup},
+                         {"config", state.config},
+                         {"sandbox", state.sandbox}};
   RETURN_IF_ERROR(WriteAndSync(lock_.get(), "state.json.tmp", json.dump(2)));
   if (renameat(lock_.get(), "state.json.tmp", lock_.get(), "state.json") != 0) {
     return LastError("renaming state.json.tmp");

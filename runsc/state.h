@@ -29,6 +29,8 @@ struct ContainerState {
   uint64_t sentry_start_time = 0;
   pid_t gofer_pid = 0;  // 0: no gofer (a container made before it existed)
   uint64_t gofer_start_time = 0;
+  pid_t watchdog_pid = 0;  // 0: a container made before it was recorded
+  uint64_t watchdog_start_time = 0;
   std::string created;  // RFC 3339 with nanoseconds, UTC
   uint32_t owner_uid = 0;
   std::map<std::string, std::string> annotations;

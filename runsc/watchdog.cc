@@ -29,7 +29,10 @@ void KillContainer(const WatchdogOptions& options) {
   if (!cgroup.ok()) return;
   absl::StatusOr<std::vector<pid_t>> pids = cgroup->Processes();
   if (!pids.ok()) return;
-  for (pid_t pid : *pids) kill(pid, SIGKILL);
+  // The watchdog is in the container's cgroup too: itself last (it exits).
+  for (pid_t pid : *pids) {
+    if (pid != getpid()) kill(pid, SIGKILL);
+  }
 }
 
 // True if the pidfd's process has exited (readable), without blocking.
