@@ -13,6 +13,7 @@
 #include "fmt/format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/leftovers.h"
 #include "tests/podman_support.h"
 
 namespace runsc::testing {
@@ -82,6 +83,39 @@ TEST_F(PodmanTest, DetachedLogsExecStopRm) {
   Shell rm = P("rm " + name);
   EXPECT_EQ(rm.code, 0) << rm;
   EXPECT_NE(P("container exists " + name).code, 0);
+}
+
+TEST_F(PodmanTest, StdinWithoutATerminal) {
+  Shell r = Sh(fmt::format("printf \"line one\\nline two\\n\" | {} run -i --rm --network none "
+                           "--ulimit nofile=20000:20000 --ulimit nproc=32768:32768 {} sh -c \"wc -l; tty || true\"",
+                           Podman(), kPodmanImage));
+  EXPECT_EQ(r.code, 0) << r;
+  EXPECT_EQ(r.out, "2\nnot a tty\n") << r;
+}
+
+TEST_F(PodmanTest, KillSignalsAndWaitReportsTheStatus) {
+  std::string name = Detached(kSleeper);
+  ASSERT_TRUE(LogsContain(name, "ready"));
+  EXPECT_EQ(P("kill -s USR1 " + name).code, 0);
+  EXPECT_TRUE(LogsContain(name, "got-usr1")) << P("logs " + name);
+  Shell top = P(fmt::format("top {} pid args", name));
+  EXPECT_EQ(top.code, 0) << top;
+  EXPECT_THAT(top.out, ContainsRegex("1 +sh -c trap")) << top;
+  EXPECT_EQ(P("kill -s KILL " + name).code, 0);
+  Shell wait = P("wait " + name, 20s);
+  EXPECT_EQ(Trim(wait.out), "137") << wait;
+}
+
+TEST_F(PodmanTest, RestartRunsTheContainerAgain) {
+  std::string name = Detached("echo started; " + std::string(kSleeper));
+  ASSERT_TRUE(LogsContain(name, "ready"));
+  Shell restart = P("restart -t 10 " + name, 30s);
+  EXPECT_EQ(restart.code, 0) << restart;
+  EXPECT_TRUE(WaitUntil([&] {
+    std::string logs = P("logs " + name).out;
+    return logs.find("started") != logs.rfind("started");
+  })) << P("logs " + name);
+  EXPECT_EQ(Inspect(name, "{{.State.Status}}"), "running");
 }
 
 TEST_F(PodmanTest, VolumesReadWriteAndReadOnly) {
@@ -167,23 +201,68 @@ TEST_F(PodmanTest, StatsNoStream) {
   EXPECT_THAT(stats.out, ContainsRegex(name + " [0-9.]+[kMG]?B / 67.11MB [0-9]+")) << stats;
 }
 
-TEST_F(PodmanTest, CpInAndOutOfARunningContainer) {
-  std::string name = Detached(kSleeper);
+TEST_F(PodmanTest, CpOutOfARunningContainer) {
+  std::string name = Detached("echo made > /tmp/out; " + std::string(kSleeper));
   ASSERT_TRUE(LogsContain(name, "ready"));
   HostDir dir;
-  std::ofstream(dir.path() + "/in") << "copied in\n";
-  Shell in = P(fmt::format("cp {}/in {}:/tmp/in", dir.path(), name));
-  EXPECT_EQ(in.code, 0) << in;
-  Shell root = P(fmt::format("cp {}/in {}:/in-root", dir.path(), name));
-  EXPECT_EQ(root.code, 0) << root;
-  Shell cat = P(fmt::format("exec {} sh -c 'cat /tmp/in /in-root; echo made > /tmp/out'", name));
-  EXPECT_EQ(cat.out, "copied in\ncopied in\n") << cat;
   Shell out = P(fmt::format("cp {}:/tmp/out {}/out", name, dir.path()));
   EXPECT_EQ(out.code, 0) << out;
   EXPECT_EQ(FirstLine(dir.path() + "/out"), "made");
   Shell etc = P(fmt::format("cp {}:/etc/passwd {}/passwd", name, dir.path()));
   EXPECT_EQ(etc.code, 0) << etc;
   EXPECT_THAT(FirstLine(dir.path() + "/passwd"), HasSubstr("root:"));
+}
+
+// podman 4.3 copies into a running container from inside its mount namespace (setns to
+// /proc/<state.pid>/ns/mnt, then writes at "/"): a tmpfs there is writable under every runtime.
+TEST_F(PodmanTest, CpIntoARunningContainersTmpfs) {
+  std::string name = Detached(kSleeper, "--tmpfs /t");
+  ASSERT_TRUE(LogsContain(name, "ready"));
+  HostDir dir;
+  std::ofstream(dir.path() + "/in") << "copied in\n";
+  Shell in = P(fmt::format("cp {}/in {}:/t/in", dir.path(), name));
+  EXPECT_EQ(in.code, 0) << in;
+  Shell shm = P(fmt::format("cp {}/in {}:/dev/shm/in", dir.path(), name));
+  EXPECT_EQ(shm.code, 0) << shm;
+  Shell cat = P(fmt::format("exec {} cat /t/in /dev/shm/in", name));
+  EXPECT_EQ(cat.out, "copied in\ncopied in\n") << cat;
+}
+
+// Into the image's files of a running container: under runsc the container's mount namespace
+// holds host storage read-only (the workload's writes go through the gofer), and podman writes
+// there itself, so the copy is refused; runc's rootfs is writable there. See README (podman).
+TEST_F(PodmanTest, CpIntoARunningContainersImageFiles) {
+  std::string name = Detached(kSleeper);
+  ASSERT_TRUE(LogsContain(name, "ready"));
+  HostDir dir;
+  std::ofstream(dir.path() + "/in") << "copied in\n";
+  Shell in = P(fmt::format("cp {}/in {}:/tmp/in", dir.path(), name));
+  if (UnderRunsc()) {
+    EXPECT_EQ(in.code, 125) << in;
+    EXPECT_THAT(in.err, HasSubstr("open /tmp/in: read-only file system")) << in;
+    return;
+  }
+  EXPECT_EQ(in.code, 0) << in;
+  Shell cat = P(fmt::format("exec {} cat /tmp/in", name));
+  EXPECT_EQ(cat.out, "copied in\n") << cat;
+}
+
+// What works under every runtime instead: a paused container is copied into through its rootfs on
+// the host (podman joins no namespace unless the state is "running"), and `exec -i` writes as the
+// workload does.
+TEST_F(PodmanTest, CpIntoAPausedContainerAndExecWithStdin) {
+  std::string name = Detached(kSleeper);
+  ASSERT_TRUE(LogsContain(name, "ready"));
+  HostDir dir;
+  std::ofstream(dir.path() + "/in") << "copied in\n";
+  ASSERT_EQ(P("pause " + name).code, 0);
+  Shell in = P(fmt::format("cp {}/in {}:/in-root", dir.path(), name));
+  EXPECT_EQ(in.code, 0) << in;
+  ASSERT_EQ(P("unpause " + name).code, 0);
+  Shell piped = P(fmt::format("exec -i {} sh -c \"cat > /tmp/piped\" < {}/in", name, dir.path()));
+  EXPECT_EQ(piped.code, 0) << piped;
+  Shell cat = P(fmt::format("exec {} cat /in-root /tmp/piped", name));
+  EXPECT_EQ(cat.out, "copied in\ncopied in\n") << cat;
 }
 
 TEST_F(PodmanTest, NetworkNoneServerAndClientOnLoopback) {
