@@ -335,8 +335,11 @@ absl::Status PivotRoot(const std::string& rootfs) {
   return absl::OkStatus();
 }
 
-// --no-pivot: move the rootfs mount over "/" and chroot into it.
+// --no-pivot: move the rootfs mount over "/" and chroot into it. The mount
+// at "/" is made private first if it is shared, or the move would reach its
+// peers (the host's "/" itself, with rootfsPropagation "rshared").
 absl::Status MoveRoot(const std::string& rootfs) {
+  RETURN_IF_ERROR(MakeParentMountPrivate("/"));
   if (chdir(rootfs.c_str()) != 0) return LastError(fmt::format("entering rootfs {}", rootfs));
   if (mount(rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) != 0) {
     return LastError("moving the rootfs onto /");

@@ -565,6 +565,23 @@ TEST_F(RootfsTest, PivotRootDetachesTheOldRoot) {
             });
 }
 
+// runc's rootfsParentMountPrivate: with everything shared (rootfsPropagation
+// "rshared"), the rootfs's bind must not join the host's peers and
+// pivot_root, which refuses a shared parent, must work; an unbindable
+// parent must not stop the bind.
+TEST_F(RootfsTest, BindAndPivotWorkUnderASharedOrUnbindableParent) {
+  for (unsigned long propagation : {MS_SHARED, MS_UNBINDABLE}) {
+    for (bool no_pivot : {false, true}) {
+      InChild([&]() -> std::string {
+                  CHILD_EXPECT_OK(SetRootPropagation(MS_REC | propagation));
+                  CHILD_EXPECT_OK(BindRootfsOntoItself(rootfs_));
+                  CHILD_EXPECT_OK(EnterRootfs(rootfs_, no_pivot));
+                  return CheckInsideRootfs();
+                });
+    }
+  }
+}
+
 TEST_F(RootfsTest, NoPivotMovesAndChroots) {
   InChild([&]() -> std::string {
               CHILD_EXPECT_OK(BindRootfsOntoItself(rootfs_));
