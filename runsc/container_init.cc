@@ -334,7 +334,13 @@ absl::Status SetUpTerminal(const Spec& spec, int console) {
 absl::Status PrepareProcess(const Spec& spec, const InitConfig& config, const InitFds& fds, Prepared& prepared) {
   // Only stdio, the preserved fds and our own few survive exec.
   syscall(SYS_close_range, 3 + fds.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
-  if (spec.process.terminal) RETURN_IF_ERROR_CTX(SetUpTerminal(spec, fds.console), "process.terminal");
+  if (spec.process.terminal) {
+    RETURN_IF_ERROR_CTX(SetUpTerminal(spec, fds.console), "process.terminal");  // setsid, then TIOCSCTTY
+  } else if (setsid() < 0) {
+    // Its own session and process group, as runc's nsexec gives every
+    // process it starts: getsid(0) and getpgrp() are its pid.
+    return LastError("setsid: making the process a session leader");
+  }
   RETURN_IF_ERROR(EnterCwd(spec.process.cwd));
   prepared.env = spec.process.env;
   AddHome(prepared.env, spec.process.user.uid);
