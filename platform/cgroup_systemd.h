@@ -39,7 +39,8 @@ struct SystemdUnitPath {
 
 // Parses `cgroups_path` ("slice:prefix:name"; empty: ":runsc:<id>").
 // Errors name linux.cgroupsPath.
-absl::StatusOr<SystemdUnitPath> ParseSystemdCgroupsPath(const std::string& cgroups_path, const std::string& id);
+absl::StatusOr<SystemdUnitPath> ParseSystemdCgroupsPath(
+    const std::string& cgroups_path, const std::string& id);
 
 // runc's expandSlice: "a-b.slice" -> "/a.slice/a-b.slice"; "-.slice" -> "/".
 absl::StatusOr<std::string> ExpandSlice(const std::string& slice);
@@ -53,7 +54,9 @@ inline constexpr char kSystemdUnitKey[] = "systemd_unit";
 // directories: created where systemd did not (v1 hierarchies it does not
 // manage), joined by `pid` everywhere, with every field of `resources`
 // written. On failure the unit is stopped again.
-absl::StatusOr<Cgroup> StartSystemdCgroup(const SystemdUnitPath& path, pid_t pid, const CgroupResources& resources);
+absl::StatusOr<Cgroup> StartSystemdCgroup(const SystemdUnitPath& path,
+                                          pid_t pid,
+                                          const CgroupResources& resources);
 
 // Stops the unit named in `cgroup_json` (kSystemdUnitKey), if any, waiting
 // for its job. A unit systemd no longer knows is fine.
@@ -61,7 +64,8 @@ absl::Status StopSystemdUnitOf(const nlohmann::json& cgroup_json);
 
 // Sets the systemd-owned properties of `resources` on the unit named in
 // `cgroup_json`, if any (the caller then writes the files as for cgroupfs).
-absl::Status UpdateSystemdUnitOf(const nlohmann::json& cgroup_json, const CgroupResources& resources);
+absl::Status UpdateSystemdUnitOf(const nlohmann::json& cgroup_json,
+                                 const CgroupResources& resources);
 
 }  // namespace platform
 

@@ -141,6 +141,11 @@ CallResult Broker::Send(const std::string& name, const platform::TrappedCall& ca
     if (!prepared.ok()) return Failed(name, call.tid, prepared.status());
     if (prepared->continue_natively) return CallResult::Continue();
     protocol::Request request{0, brokered.make(caller->creds, prepared->operands)};
+    if (auto* access = std::get_if<protocol::Faccessat>(&request.body)) {
+      access->uid = caller->uid;  // the real-id check's credentials (PROTOCOL.md)
+      access->gid = caller->gid;
+      access->cap_permitted = caller->cap_permitted;
+    }
     std::vector<int> fds;
     for (const ResolvedOperand& operand : prepared->operands) {
       if (operand.fd.valid()) fds.push_back(operand.fd.get());

@@ -153,6 +153,9 @@ absl::StatusOr<CallerInfo> ParseProcStatus(std::string_view text) {
   ASSIGN_OR_RETURN(info.creds.fsuid, Field<uint32_t>(text, "Uid", 3));
   ASSIGN_OR_RETURN(info.creds.fsgid, Field<uint32_t>(text, "Gid", 3));
   ASSIGN_OR_RETURN(info.creds.cap_effective, Field<uint64_t>(text, "CapEff", 0, 16));
+  ASSIGN_OR_RETURN(info.uid, Field<uint32_t>(text, "Uid", 0));
+  ASSIGN_OR_RETURN(info.gid, Field<uint32_t>(text, "Gid", 0));
+  ASSIGN_OR_RETURN(info.cap_permitted, Field<uint64_t>(text, "CapPrm", 0, 16));
   ASSIGN_OR_RETURN(info.creds.umask, Field<uint32_t>(text, "Umask", 0, 8));
   info.creds.umask &= 0777;
   RETURN_IF_ERROR(ParseGroups(text, info.creds.groups));

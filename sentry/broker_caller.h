@@ -35,12 +35,14 @@ int AnswerErrno(const absl::Status& status);
 // The caller's credentials and pids, from /proc/<tid>/status.
 struct CallerInfo {
   gofer::protocol::Creds creds;  // ids as the initial user namespace sees them
+  uint32_t uid = 0, gid = 0;     // the real ids (access(2) checks with them)
+  uint64_t cap_permitted = 0;
   CallerPids pids;               // in the caller's own pid namespace
   pid_t tgid = 0;                // in ours
 };
 
-// Parses the text of /proc/<tid>/status: Uid and Gid (4th field: the fs
-// ids), Groups, CapEff, Umask, Tgid, NStgid and NSpid (last field: the
+// Parses the text of /proc/<tid>/status: Uid and Gid (1st field: the real
+// ids, 4th: the fs ids), Groups, CapEff, CapPrm, Umask, Tgid, NStgid and NSpid (last field: the
 // innermost pid namespace; Tgid/Pid when the kernel lacks them). More than
 // kMaxGroups groups is WorkloadError(EPERM): a call with some groups left
 // out could be granted what the caller is refused (mode 0604).

@@ -1,10 +1,12 @@
 // The brokered calls that change a path's attributes (chmod, chown, times,
-// size, xattrs), bind of an AF_UNIX path, and file_setattr (continued).
+// size, xattrs), access with W_OK, bind of an AF_UNIX path, and
+// file_setattr (continued).
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/xattr.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <vector>
@@ -199,6 +201,34 @@ absl::StatusOr<ParsedCall> ParseRemovexattrat(const Args& a, platform::RemoteMem
   return Removexattr(Int(a[0]), a[1], U32(a[2]), a[3], m);
 }
 
+// ---- access, faccessat, faccessat2 with W_OK ----
+
+// The table traps these only when mode has W_OK: on the read-only view the
+// kernel would answer EROFS. The gofer answers as the writable mount does,
+// with the caller's credentials (the real ids unless AT_EACCESS; the broker
+// fills them in). The checks are do_faccessat's, before the path is read.
+absl::StatusOr<ParsedCall> Access(int dirfd, uint64_t path_addr, uint32_t mode, uint32_t flags,
+                                  platform::RemoteMemory& m) {
+  if (mode & ~static_cast<uint32_t>(R_OK | W_OK | X_OK)) return Answer(CallResult::Error(EINVAL));
+  if (flags & ~static_cast<uint32_t>(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) {
+    return Answer(CallResult::Error(EINVAL));
+  }
+  ASSIGN_OR_RETURN(std::string path, ReadPath(m, path_addr));
+  PathOperand operand = Target(dirfd, std::move(path), flags, (flags & AT_SYMLINK_NOFOLLOW) != 0);
+  return OnePath(std::move(operand), [=](const protocol::Creds& creds, const ResolvedOperand& op) {
+    return protocol::Faccessat{creds, op.dir, op.path, mode, WithEmptyPath(flags, op)};
+  });
+}
+absl::StatusOr<ParsedCall> ParseAccess(const Args& a, platform::RemoteMemory& m) {
+  return Access(AT_FDCWD, a[0], U32(a[1]), 0, m);
+}
+absl::StatusOr<ParsedCall> ParseFaccessat(const Args& a, platform::RemoteMemory& m) {
+  return Access(Int(a[0]), a[1], U32(a[2]), 0, m);
+}
+absl::StatusOr<ParsedCall> ParseFaccessat2(const Args& a, platform::RemoteMemory& m) {
+  return Access(Int(a[0]), a[1], U32(a[2]), U32(a[3]), m);
+}
+
 // ---- bind ----
 
 // bind(fd, addr, len): only a named AF_UNIX address is host storage. Every
@@ -254,6 +284,9 @@ std::vector<BrokerHandler> AttributeHandlers() {
       {"removexattr", ParseRemovexattr},
       {"lremovexattr", ParseLremovexattr},
       {"removexattrat", ParseRemovexattrat},
+      {"access", ParseAccess},
+      {"faccessat", ParseFaccessat},
+      {"faccessat2", ParseFaccessat2},
       {"bind", ParseBind},
       {"file_setattr", ParseFileSetattr},
   };

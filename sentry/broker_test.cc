@@ -378,6 +378,26 @@ TEST_F(BrokerTest, UtimensatTimesNowAndOmit) {
   EXPECT_TRUE(IsError(Handle("utimes", {P(kPath), P(bad)}), EINVAL));
 }
 
+TEST_F(BrokerTest, AccessWithWriteSendsModeFlagsAndTheRealIds) {
+  static const char kPath[] = "/data/dir";
+  EXPECT_EQ(Handle("faccessat2", {static_cast<uint64_t>(AT_FDCWD), P(kPath), W_OK | R_OK, AT_EACCESS}).kind(),
+            CallResult::Kind::kValue);
+  auto access = Only<protocol::Faccessat>();
+  EXPECT_EQ(access.mode, static_cast<uint32_t>(W_OK | R_OK));
+  EXPECT_EQ(access.flags, static_cast<uint32_t>(AT_EACCESS));
+  EXPECT_EQ(access.path, kPath);
+  EXPECT_EQ(access.uid, getuid());  // the caller (this process) from its /proc status
+  EXPECT_EQ(access.gid, getgid());
+  EXPECT_EQ(Handle("access", {P(kPath), W_OK}).kind(), CallResult::Kind::kValue);
+  EXPECT_EQ(std::get<protocol::Faccessat>(gofer_.requests().back().body).flags, 0u);
+  // do_faccessat's checks come before the path is read: no request.
+  const size_t sent = gofer_.requests().size();
+  EXPECT_TRUE(IsError(Handle("faccessat", {static_cast<uint64_t>(AT_FDCWD), P(kPath), W_OK | 8}), EINVAL));
+  EXPECT_TRUE(IsError(Handle("faccessat2", {static_cast<uint64_t>(AT_FDCWD), 0, W_OK, 0x1}), EINVAL));
+  EXPECT_TRUE(IsError(Handle("access", {0, W_OK}), EFAULT));
+  EXPECT_EQ(gofer_.requests().size(), sent);
+}
+
 TEST_F(BrokerTest, TruncateCarriesTheLength) {
   static const char kPath[] = "/data/big";
   EXPECT_EQ(Handle("truncate", {P(kPath), 1 << 20}).kind(), CallResult::Kind::kValue);

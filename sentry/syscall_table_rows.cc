@@ -35,6 +35,7 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
 #include <string>
@@ -191,6 +192,14 @@ SyscallEntry TimesAtRow(std::string name) {
 SyscallEntry FutimesatRow() { return TimesAtRow("futimesat"); }
 SyscallEntry UtimensatRow() { return TimesAtRow("utimensat"); }
 
+// access with W_OK: the read-only view would answer EROFS; the gofer answers
+// as the writable mount does (DESIGN.md: the read-only view is invisible).
+SyscallEntry AccessRow(std::string name, unsigned mode_index) {
+  return WithRules(Broker(std::move(name), "only with W_OK (mode is a register); it checks on the writable view and "
+                                           "changes nothing; R_OK/X_OK/F_OK run natively"),
+                   FlagRules(mode_index, W_OK, Disposition::kBroker, 0), "mode & W_OK: broker; else passthrough");
+}
+
 SyscallEntry IoctlRow() {
   SyscallEntry entry = Pass("ioctl", "TIOCSTI fakes terminal input, TIOCLINUX drives the host console; no full allowlist: "
                                      "a request's meaning depends on the fd's driver, which BPF cannot see");
@@ -342,7 +351,7 @@ std::vector<SyscallEntry> SyscallRows() {
       Pass("pwrite64"),  // 18
       Pass("readv"),  // 19
       Pass("writev"),  // 20
-      Pass("access"),  // 21
+      AccessRow("access", 1),  // 21
       Pass("pipe"),  // 22
       Pass("select"),  // 23
       Pass("sched_yield"),  // 24
@@ -591,7 +600,7 @@ std::vector<SyscallEntry> SyscallRows() {
       Broker("symlinkat", ""),  // 266
       Pass("readlinkat"),  // 267
       Broker("fchmodat", ""),  // 268
-      Pass("faccessat"),  // 269
+      AccessRow("faccessat", 2),  // 269
       Pass("pselect6"),  // 270
       Pass("ppoll"),  // 271
       UnshareRow(),  // 272
@@ -673,7 +682,7 @@ std::vector<SyscallEntry> SyscallRows() {
       Pass("close_range"),  // 436
       Broker("openat2", "flags and resolve are in a struct (memory): every call traps; opens that cannot write are continued"),  // 437
       Deny("pidfd_getfd", EPERM, "takes another process's fds (ptrace-class access, as ptrace is denied)"),  // 438
-      Pass("faccessat2"),  // 439
+      AccessRow("faccessat2", 2),  // 439
       Pass("process_madvise"),  // 440
       Pass("epoll_pwait2"),  // 441
       Deny("mount_setattr", EPERM, "would make read-only mounts writable; mount family"),  // 442

@@ -319,7 +319,7 @@ TEST(PolicyTest, ConfigRefusesAPolicyThatWouldWiden) {
   EXPECT_THAT(built.status(), StatusIs(absl::StatusCode::kInvalidArgument,
                                        ::testing::AllOf(HasSubstr("\"unshare\""), HasSubstr("\"broker\""),
                                                         HasSubstr("no handler for unshare"),
-                                                        HasSubstr("(brokered calls: bind, chmod, "))));
+                                                        HasSubstr("(brokered calls: access, bind, chmod, "))));
   EXPECT_THAT(config.Validate(), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unshare")));
   config.policy = nlohmann::json::parse(R"({"syscalls": {"keyctl": "emulate"}})");
   EXPECT_THAT(config.BuildPolicy().status(), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("keyctl")));

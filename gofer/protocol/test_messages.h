@@ -37,6 +37,7 @@ inline std::vector<Request> SampleRequests() {
       {13, Setxattr{c, RootDir(), "/f", "user.mime", value, 1, 0}},
       {14, Removexattr{c, FdDir("/d"), "f", "security.selinux", 0x100}},
       {15, BindUnix{c, FdDir("/run"), "app.sock"}},
+      {16, Faccessat{c, FdDir("/var/lib"), "dpkg", 2, 0x200, 1000, 1000, 0x1ffffffffffULL}},
   };
 }
 

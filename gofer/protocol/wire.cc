@@ -30,6 +30,7 @@ template <> constexpr MessageType kTypeOf<Truncate> = MessageType::kTruncate;
 template <> constexpr MessageType kTypeOf<Setxattr> = MessageType::kSetxattr;
 template <> constexpr MessageType kTypeOf<Removexattr> = MessageType::kRemovexattr;
 template <> constexpr MessageType kTypeOf<BindUnix> = MessageType::kBindUnix;
+template <> constexpr MessageType kTypeOf<Faccessat> = MessageType::kFaccessat;
 template <> constexpr MessageType kTypeOf<HelloReply> = MessageType::kHelloReply;
 template <> constexpr MessageType kTypeOf<Result> = MessageType::kResult;
 template <> constexpr MessageType kTypeOf<Error> = MessageType::kError;
@@ -199,6 +200,16 @@ absl::Status Fields(Io& io, M& m) {
   return io.Check(!m.path.empty(), "path", "is empty");
 }
 
+template <typename Io, Is<Faccessat> M>
+absl::Status Fields(Io& io, M& m) {
+  RETURN_IF_ERROR(DirAndPath(io, m));
+  RETURN_IF_ERROR(io.U32("mode", m.mode));
+  RETURN_IF_ERROR(io.U32("flags", m.flags));
+  RETURN_IF_ERROR(io.U32("uid", m.uid));
+  RETURN_IF_ERROR(io.U32("gid", m.gid));
+  return io.U64("cap_permitted", m.cap_permitted);
+}
+
 template <typename Io, Is<HelloReply> M>
 absl::Status Fields(Io& io, M& m) {
   RETURN_IF_ERROR(io.U16("version", m.version));
@@ -283,6 +294,7 @@ const char* MessageName(MessageType type) {
     case MessageType::kSetxattr: return "setxattr";
     case MessageType::kRemovexattr: return "removexattr";
     case MessageType::kBindUnix: return "bind_unix";
+    case MessageType::kFaccessat: return "faccessat";
     case MessageType::kHelloReply: return "hello_reply";
     case MessageType::kResult: return "result";
     case MessageType::kError: return "error";

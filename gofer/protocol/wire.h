@@ -51,6 +51,7 @@ enum class MessageType : uint16_t {
   kSetxattr = 0x000d,
   kRemovexattr = 0x000e,
   kBindUnix = 0x000f,
+  kFaccessat = 0x0010,
   kHelloReply = 0x8001,
   kResult = 0x8002,
   kError = 0x8003,
@@ -213,9 +214,24 @@ struct BindUnix {
   bool operator==(const BindUnix&) const = default;
 };
 
+// access/faccessat/faccessat2 with W_OK. `creds` are the effective ones
+// (AT_EACCESS); uid, gid and cap_permitted give the real-id check its
+// credentials (PROTOCOL.md, "Requests in detail").
+struct Faccessat {
+  Creds creds;
+  Dir dir;
+  std::string path;
+  uint32_t mode = 0;
+  uint32_t flags = 0;
+  uint32_t uid = 0;  // the caller's real ids
+  uint32_t gid = 0;
+  uint64_t cap_permitted = 0;
+  bool operator==(const Faccessat&) const = default;
+};
+
 using RequestBody = std::variant<Hello, Openat, Mkdirat, Mknodat, Unlinkat, Renameat2, Linkat,
                                  Symlinkat, Fchmodat, Fchownat, Utimensat, Truncate, Setxattr,
-                                 Removexattr, BindUnix>;
+                                 Removexattr, BindUnix, Faccessat>;
 
 // A request and the tag its reply will echo.
 struct Request {

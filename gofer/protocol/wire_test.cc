@@ -87,7 +87,7 @@ TEST(WireTest, EveryReplyRoundTrips) {
 
 TEST(WireTest, FdCountsFollowTheFields) {
   std::vector<Request> requests = SampleRequests();
-  std::vector<size_t> expected = {0, 1, 0, 1, 1, 1, 2, 1, 0, 1, 0, 1, 0, 1, 2};
+  std::vector<size_t> expected = {0, 1, 0, 1, 1, 1, 2, 1, 0, 1, 0, 1, 0, 1, 2, 1};
   ASSERT_EQ(requests.size(), expected.size());
   for (size_t i = 0; i < requests.size(); ++i) {
     EXPECT_EQ(FdCount(requests[i]), expected[i]) << MessageName(TypeOf(requests[i].body));

@@ -42,6 +42,7 @@ constexpr HandlerEntry kHandlers[] = {
     {MessageType::kSetxattr, Adapt<protocol::Setxattr, HandleSetxattr>},
     {MessageType::kRemovexattr, Adapt<protocol::Removexattr, HandleRemovexattr>},
     {MessageType::kBindUnix, Adapt<protocol::BindUnix, HandleBindUnix>},
+    {MessageType::kFaccessat, Adapt<protocol::Faccessat, HandleFaccessat>},
 };
 
 Handler FindHandler(MessageType type) {
@@ -62,11 +63,17 @@ std::vector<const protocol::Dir*> DirsOf(const RequestBody& body) {
       body);
 }
 
-std::optional<protocol::Creds> CredsOf(const RequestBody& body) {
+// The wire credentials a request runs with (Faccessat's depend on its flags).
+std::optional<protocol::Creds> CredsOf(const RequestBody& body, const IdMaps& maps) {
   return std::visit(
-      [](const auto& request) -> std::optional<protocol::Creds> {
-        if constexpr (requires { request.creds; }) return request.creds;
-        else return std::nullopt;
+      [&maps](const auto& request) -> std::optional<protocol::Creds> {
+        if constexpr (std::is_same_v<std::decay_t<decltype(request)>, protocol::Faccessat>) {
+          return AccessCheckCreds(request, maps);
+        } else if constexpr (requires { request.creds; }) {
+          return request.creds;
+        } else {
+          return std::nullopt;
+        }
       },
       body);
 }
@@ -122,7 +129,7 @@ Outcome Perform(const ServerOptions& options, int root_fd, ThreadCreds& creds,
                 protocol::Incoming<protocol::Request>& request) {
   const RequestBody& body = request.message.body;
   Handler handler = FindHandler(protocol::TypeOf(body));
-  std::optional<protocol::Creds> wire_creds = CredsOf(body);
+  std::optional<protocol::Creds> wire_creds = CredsOf(body, options.id_maps);
   if (handler == nullptr || !wire_creds) return Answered(Errno(ENOSYS));  // the reader handles Hello
   std::optional<protocol::Creds> caller = MapCreds(*wire_creds, options.id_maps);
   if (!caller) return Answered(Errno(EPERM));  // an id the gofer's namespace does not map

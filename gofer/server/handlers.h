@@ -77,6 +77,11 @@ Answer HandleFchownat(Call& call, const protocol::Fchownat& request);
 Answer HandleUtimensat(Call& call, const protocol::Utimensat& request);
 Answer HandleSetxattr(Call& call, const protocol::Setxattr& request);
 Answer HandleRemovexattr(Call& call, const protocol::Removexattr& request);
+Answer HandleFaccessat(Call& call, const protocol::Faccessat& request);
+// The wire credentials a Faccessat is checked with: its creds with
+// AT_EACCESS; else the real ids, and the permitted caps when the real uid
+// is root in the gofer's namespace (none otherwise), as access(2) checks.
+protocol::Creds AccessCheckCreds(const protocol::Faccessat& request, const IdMaps& maps);
 // handlers_socket.cc
 Answer HandleBindUnix(Call& call, const protocol::BindUnix& request);
 

@@ -16,6 +16,9 @@
 namespace gofer {
 namespace {
 
+#ifndef SYS_faccessat2
+constexpr long SYS_faccessat2 = 439;
+#endif
 #ifndef SYS_fchmodat2
 constexpr long SYS_fchmodat2 = 452;
 #endif
@@ -103,6 +106,29 @@ Answer HandleRemovexattr(Call& call, const protocol::Removexattr& request) {
   return InParent(call, request.path, request.at_flags, [&request](const char* last, bool nofollow) {
     return nofollow ? lremovexattr(last, request.name.c_str()) : removexattr(last, request.name.c_str());
   });
+}
+
+protocol::Creds AccessCheckCreds(const protocol::Faccessat& request, const IdMaps& maps) {
+  protocol::Creds creds = request.creds;
+  if (request.flags & AT_EACCESS) return creds;
+  creds.fsuid = request.uid;
+  creds.fsgid = request.gid;
+  // access_override_creds: root (in the caller's namespace, which is the
+  // gofer's) keeps its permitted caps; anyone else checks with none.
+  creds.cap_effective = IdInNamespace(maps.uid_map, request.uid) == 0u ? request.cap_permitted : 0;
+  return creds;
+}
+
+// The serving thread already holds AccessCheckCreds (Perform takes them), so
+// AT_EACCESS makes the kernel check with them rather than the thread's real
+// ids (the gofer's). On the gofer's writable view this is the answer the
+// workload would get on a writable mount; it changes nothing.
+Answer HandleFaccessat(Call& call, const protocol::Faccessat& request) {
+  if (request.mode & ~static_cast<uint32_t>(R_OK | W_OK | X_OK)) return Errno(EINVAL);
+  if (request.flags & ~static_cast<uint32_t>(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return Errno(EINVAL);
+  Opened target = OpenTarget(call, request.path, request.flags);
+  if (target.error != 0) return Errno(target.error);
+  return FromReturn(syscall(SYS_faccessat2, target.fd.get(), "", request.mode, AT_EACCESS | AT_EMPTY_PATH));
 }
 
 }  // namespace gofer

@@ -144,6 +144,27 @@ TEST_F(HandlersTest, PermissionsAreTheCallers) {
   EXPECT_EQ(Lstat(root_.Host("/priv/file")).st_mode & 07777, 0600u);
 }
 
+// access(2) with W_OK: the answer of a writable mount, with the caller's
+// credentials; the real ids (and caps only for a real root) without AT_EACCESS.
+TEST_F(HandlersTest, FaccessatChecksWriteAccessWithTheRightCredentials) {
+  const protocol::Creds user = UserCreds();
+  auto access = [&](const protocol::Creds& creds, const std::string& path, uint32_t flags, uint32_t uid,
+                    uint64_t permitted) {
+    return server_.Do(protocol::Faccessat{creds, Root(), path, W_OK, flags, uid, creds.fsgid, permitted}).value;
+  };
+  EXPECT_EQ(access(user, "/priv", AT_EACCESS, 1000, 0), -EACCES);
+  EXPECT_EQ(access(user, "/pub", AT_EACCESS, 1000, 0), 0);
+  EXPECT_EQ(access(user, "/missing", AT_EACCESS, 1000, 0), -ENOENT);
+  const protocol::Creds capable = UserCreds(0, Cap(CAP_DAC_OVERRIDE));
+  EXPECT_EQ(access(capable, "/priv", AT_EACCESS, 1000, 0), 0);
+  // Without AT_EACCESS: real uid 1000 checks as 1000 with no caps at all...
+  EXPECT_EQ(access(capable, "/priv", 0, 1000, Cap(CAP_DAC_OVERRIDE)), -EACCES);
+  // ...and a real root with its permitted caps, whatever its effective ones.
+  EXPECT_EQ(access(user, "/priv", 0, 0, Cap(CAP_DAC_OVERRIDE)), 0);
+  EXPECT_EQ(server_.Do(protocol::Faccessat{user, Root(), "/pub", 8 | W_OK, AT_EACCESS, 1000, 1000, 0}).value, -EINVAL);
+  EXPECT_EQ(server_.Do(protocol::Faccessat{user, Root(), "/pub", W_OK, 0x1, 1000, 1000, 0}).value, -EINVAL);
+}
+
 TEST_F(HandlersTest, MkdirRmdirUnlinkAndSpecialNames) {
   EXPECT_EQ(server_.Do(protocol::Mkdirat{UserCreds(), Root(), "/pub/d/", 0777}).value, 0);
   EXPECT_EQ(Lstat(root_.Host("/pub/d")).st_mode & 07777, 0755u);  // umask 022
