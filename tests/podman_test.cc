@@ -1,8 +1,9 @@
-// Podman integration tests: `podman --runtime $PODMAN_TEST_RUNTIME` (default the built runsc;
-// /usr/sbin/runc checks that each expectation is podman's) with a private store under a temp dir.
-// They need podman and conmon (scripts/podman-setup installs them) and skip without them.
-// crun 1.8 cannot be the control on a host whose cgroup2 hierarchy has controllers in hybrid mode
-// ("cgroups in hybrid mode not supported"); runc can.
+// Podman integration tests: `podman --runtime $PODMAN_TEST_RUNTIME` (default
+// the built runsc; /usr/sbin/runc or /usr/bin/crun check that each expectation
+// is podman's) with a private store under a temp dir. They need podman and
+// conmon (scripts/podman-setup installs them) and skip without them. crun 1.8
+// refuses a hybrid cgroup host whose cgroup2 hierarchy has controllers enabled
+// ("cgroups in hybrid mode not supported"); runc does not.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -86,9 +87,10 @@ TEST_F(PodmanTest, DetachedLogsExecStopRm) {
 }
 
 TEST_F(PodmanTest, StdinWithoutATerminal) {
-  Shell r = Sh(fmt::format("printf \"line one\\nline two\\n\" | {} run -i --rm --network none "
-                           "--ulimit nofile=20000:20000 --ulimit nproc=32768:32768 {} sh -c \"wc -l; tty || true\"",
-                           Podman(), kPodmanImage));
+  Shell r =
+      Sh(fmt::format("printf \"line one\\nline two\\n\" | {} run -i --rm {} {} "
+                     "sh -c \"wc -l; tty || true\"",
+                     Podman(), RunDefaults(), kPodmanImage));
   EXPECT_EQ(r.code, 0) << r;
   EXPECT_EQ(r.out, "2\nnot a tty\n") << r;
 }
@@ -123,8 +125,10 @@ TEST_F(PodmanTest, VolumesReadWriteAndReadOnly) {
   std::ofstream(rw.path() + "/existing") << "from the host\n";
   std::ofstream(ro.path() + "/kept") << "kept\n";
   Shell r = Run(fmt::format("-v {}:/data -v {}:/ro:ro", rw.path(), ro.path()),
-                "cat /data/existing && echo written > /data/new && mkdir /data/dir && chown 1000:1000 /data/new; "
-                "cat /ro/kept; echo x > /ro/new 2>&1 || echo ro-refused; rm /ro/kept 2>&1 || echo rm-refused");
+                "cat /data/existing && echo written > /data/new && mkdir "
+                "/data/dir && chown 1000:1000 /data/new; "
+                "cat /ro/kept; echo x > /ro/new 2>&1 || echo ro-refused; rm "
+                "/ro/kept 2>&1 || echo rm-refused");
   EXPECT_EQ(r.code, 0) << r;
   EXPECT_THAT(r.out, HasSubstr("from the host\n"));
   EXPECT_THAT(r.out, HasSubstr("kept\n"));
@@ -141,8 +145,10 @@ TEST_F(PodmanTest, VolumesReadWriteAndReadOnly) {
 
 // podman --read-only mounts tmpfs at /tmp, /var/tmp and /run with tmpcopyup.
 TEST_F(PodmanTest, ReadOnlyRootKeepsItsTmpfsWritable) {
-  Shell r = Run("--read-only", "touch /x 2>&1 || echo root-refused; echo data > /tmp/f && cat /tmp/f; "
-                               "grep -E \" /(tmp|run) \" /proc/mounts | cut -d\" \" -f2,3");
+  Shell r = Run(
+      "--read-only",
+      "touch /x 2>&1 || echo root-refused; echo data > /tmp/f && cat /tmp/f; "
+      "grep -E \" /(tmp|run) \" /proc/mounts | cut -d\" \" -f2,3");
   EXPECT_EQ(r.code, 0) << r;
   EXPECT_THAT(r.out, HasSubstr("root-refused"));
   EXPECT_THAT(r.out, HasSubstr("data\n"));
@@ -151,7 +157,8 @@ TEST_F(PodmanTest, ReadOnlyRootKeepsItsTmpfsWritable) {
 }
 
 TEST_F(PodmanTest, Tmpfs) {
-  Shell r = Run("--tmpfs /t:size=1m", "grep \" /t \" /proc/mounts; echo data > /t/f && cat /t/f");
+  Shell r = Run("--tmpfs /t:size=1m",
+                "grep \" /t \" /proc/mounts; echo data > /t/f && cat /t/f");
   EXPECT_EQ(r.code, 0) << r;
   EXPECT_THAT(r.out, HasSubstr("tmpfs /t tmpfs"));
   EXPECT_THAT(r.out, HasSubstr("size=1024k"));
@@ -160,9 +167,11 @@ TEST_F(PodmanTest, Tmpfs) {
 
 // podman sends the device's fileMode with its type bits (020666).
 TEST_F(PodmanTest, DeviceUnderAnotherName) {
-  Shell r = Run("--device /dev/null:/dev/mynull", "ls -l /dev/mynull; echo x > /dev/mynull && echo written");
+  Shell r = Run("--device /dev/null:/dev/mynull",
+                "ls -l /dev/mynull; echo x > /dev/mynull && echo written");
   EXPECT_EQ(r.code, 0) << r;
-  EXPECT_THAT(r.out, ContainsRegex("^crw-rw-rw- .* 1, +3 .*/dev/mynull\n")) << r;
+  EXPECT_THAT(r.out, ContainsRegex("^crw-rw-rw- .* 1, +3 .*/dev/mynull\n"))
+      << r;
   EXPECT_THAT(r.out, HasSubstr("written\n"));
 }
 
@@ -174,13 +183,16 @@ TEST_F(PodmanTest, User) {
 
 TEST_F(PodmanTest, MemoryLimitIsInTheCgroup) {
   Shell r = Run("--memory 64m",
-                "cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max");
+                "cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null "
+                "|| cat /sys/fs/cgroup/memory.max");
   EXPECT_EQ(r.code, 0) << r;
   EXPECT_EQ(r.out, "67108864\n") << r;
 }
 
 TEST_F(PodmanTest, PauseAndUnpause) {
-  std::string name = Detached("echo ready; i=0; while true; do i=$((i+1)); echo $i > /tmp/n; sleep 0.1; done");
+  std::string name = Detached(
+      "echo ready; i=0; while true; do i=$((i+1)); echo $i > /tmp/n; sleep "
+      "0.1; done");
   ASSERT_TRUE(LogsContain(name, "ready"));
   Shell pause = P("pause " + name);
   ASSERT_EQ(pause.code, 0) << pause;
@@ -188,17 +200,24 @@ TEST_F(PodmanTest, PauseAndUnpause) {
   Shell unpause = P("unpause " + name);
   ASSERT_EQ(unpause.code, 0) << unpause;
   EXPECT_EQ(Inspect(name, "{{.State.Status}}"), "running");
-  Shell exec = P(fmt::format("exec {} sh -c 'a=$(cat /tmp/n); sleep 0.5; b=$(cat /tmp/n); [ $b -gt $a ] && echo moves'",
-                             name));
+  Shell exec =
+      P(fmt::format("exec {} sh -c 'a=$(cat /tmp/n); sleep 0.5; b=$(cat "
+                    "/tmp/n); [ $b -gt $a ] && echo moves'",
+                    name));
   EXPECT_EQ(exec.out, "moves\n") << exec;
 }
 
 TEST_F(PodmanTest, StatsNoStream) {
   std::string name = Detached(kSleeper, "--memory 64m");
   ASSERT_TRUE(LogsContain(name, "ready"));
-  Shell stats = P(fmt::format("stats --no-stream --format '{{{{.Name}}}} {{{{.MemUsage}}}} {{{{.PIDs}}}}' {}", name));
+  Shell stats =
+      P(fmt::format("stats --no-stream --format '{{{{.Name}}}} "
+                    "{{{{.MemUsage}}}} {{{{.PIDs}}}}' {}",
+                    name));
   EXPECT_EQ(stats.code, 0) << stats;
-  EXPECT_THAT(stats.out, ContainsRegex(name + " [0-9.]+[kMG]?B / 67.11MB [0-9]+")) << stats;
+  EXPECT_THAT(stats.out,
+              ContainsRegex(name + " [0-9.]+[kMG]?B / 67.11MB [0-9]+"))
+      << stats;
 }
 
 TEST_F(PodmanTest, CpOutOfARunningContainer) {
@@ -213,8 +232,9 @@ TEST_F(PodmanTest, CpOutOfARunningContainer) {
   EXPECT_THAT(FirstLine(dir.path() + "/passwd"), HasSubstr("root:"));
 }
 
-// podman 4.3 copies into a running container from inside its mount namespace (setns to
-// /proc/<state.pid>/ns/mnt, then writes at "/"): a tmpfs there is writable under every runtime.
+// podman 4.3 copies into a running container from inside its mount namespace
+// (setns to /proc/<state.pid>/ns/mnt, then writes at "/"): a tmpfs there is
+// writable under every runtime.
 TEST_F(PodmanTest, CpIntoARunningContainersTmpfs) {
   std::string name = Detached(kSleeper, "--tmpfs /t");
   ASSERT_TRUE(LogsContain(name, "ready"));
@@ -228,9 +248,10 @@ TEST_F(PodmanTest, CpIntoARunningContainersTmpfs) {
   EXPECT_EQ(cat.out, "copied in\ncopied in\n") << cat;
 }
 
-// Into the image's files of a running container: under runsc the container's mount namespace
-// holds host storage read-only (the workload's writes go through the gofer), and podman writes
-// there itself, so the copy is refused; runc's rootfs is writable there. See README (podman).
+// Into the image's files of a running container: under runsc the container's
+// mount namespace holds host storage read-only (the workload's writes go
+// through the gofer), and podman writes there itself, so the copy is refused;
+// runc's rootfs is writable there. See README (podman).
 TEST_F(PodmanTest, CpIntoARunningContainersImageFiles) {
   std::string name = Detached(kSleeper);
   ASSERT_TRUE(LogsContain(name, "ready"));
@@ -247,9 +268,9 @@ TEST_F(PodmanTest, CpIntoARunningContainersImageFiles) {
   EXPECT_EQ(cat.out, "copied in\n") << cat;
 }
 
-// What works under every runtime instead: a paused container is copied into through its rootfs on
-// the host (podman joins no namespace unless the state is "running"), and `exec -i` writes as the
-// workload does.
+// What works under every runtime instead: a paused container is copied into
+// through its rootfs on the host (podman joins no namespace unless the state is
+// "running"), and `exec -i` writes as the workload does.
 TEST_F(PodmanTest, CpIntoAPausedContainerAndExecWithStdin) {
   std::string name = Detached(kSleeper);
   ASSERT_TRUE(LogsContain(name, "ready"));
@@ -259,7 +280,8 @@ TEST_F(PodmanTest, CpIntoAPausedContainerAndExecWithStdin) {
   Shell in = P(fmt::format("cp {}/in {}:/in-root", dir.path(), name));
   EXPECT_EQ(in.code, 0) << in;
   ASSERT_EQ(P("unpause " + name).code, 0);
-  Shell piped = P(fmt::format("exec -i {} sh -c \"cat > /tmp/piped\" < {}/in", name, dir.path()));
+  Shell piped = P(fmt::format("exec -i {} sh -c \"cat > /tmp/piped\" < {}/in",
+                              name, dir.path()));
   EXPECT_EQ(piped.code, 0) << piped;
   Shell cat = P(fmt::format("exec {} cat /in-root /tmp/piped", name));
   EXPECT_EQ(cat.out, "copied in\ncopied in\n") << cat;
@@ -268,7 +290,8 @@ TEST_F(PodmanTest, CpIntoAPausedContainerAndExecWithStdin) {
 TEST_F(PodmanTest, NetworkNoneServerAndClientOnLoopback) {
   Shell r = Run("",
                 "cat /proc/net/dev | tail -n +3 | cut -d: -f1; "
-                "nc -l -p 8080 > /tmp/got & sleep 0.3; echo over-loopback | nc 127.0.0.1 8080; "
+                "nc -l -p 8080 > /tmp/got & sleep 0.3; echo over-loopback | nc "
+                "127.0.0.1 8080; "
                 "wait; cat /tmp/got");
   EXPECT_EQ(r.code, 0) << r;
   EXPECT_EQ(r.out, "    lo\nover-loopback\n") << r;
