@@ -4,6 +4,7 @@
 #include <linux/close_range.h>
 #include <linux/keyctl.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -284,6 +285,16 @@ absl::StatusOr<UniqueFd> WaitForStart(int host_proc, int fifo_fd) {
   return fifo;
 }
 
+// Until the workload is executed, a terminating signal the runtime sends
+// (`kill` of a created container) ends the init, as it ends runc's Go init:
+// as pid 1 of its pid namespace without a handler the kernel would drop it.
+// execve resets handled signals to their defaults.
+void ExitOnTerminatingSignals() {
+  struct sigaction action {};
+  action.sa_handler = [](int signal) { _exit(128 + signal); };
+  for (int signal : {SIGHUP, SIGINT, SIGQUIT, SIGTERM}) sigaction(signal, &action, nullptr);
+}
+
 // Reports a failure after start to `runsc start` (through the fifo, when it
 // is open) and on stderr; returns the init's exit code.
 int FailAfterStart(int fifo, const absl::Status& status, int code = 1) {
@@ -460,6 +471,7 @@ int RunContainerInit(const InitFds& fds) {
   close(fds.sync);
   UniqueFd started_fifo;
   if (!config->exec) {
+    ExitOnTerminatingSignals();
     absl::StatusOr<UniqueFd> started = WaitForStart(prepared->host_proc.release(), fds.fifo);
     if (!started.ok()) return FailAfterStart(-1, started.status());
     started_fifo = *std::move(started);

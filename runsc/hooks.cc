@@ -133,9 +133,14 @@ absl::Status RunHook(const Hook& hook, const std::string& state_text) {
   ASSIGN_OR_RETURN(pid_t pid, SpawnHook(hook, in_read.get(), err_write.get()));
   in_read.reset();
   err_write.reset();
-  // A hook that does not read its stdin must not block us: ignore EPIPE.
-  signal(SIGPIPE, SIG_IGN);
+  // A hook that does not read its stdin must not kill us: SIGPIPE is ignored
+  // for the write only (the init runs startContainer hooks, and an ignored
+  // SIGPIPE would outlive its execve into the workload).
+  struct sigaction ignore {}, previous {};
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &ignore, &previous);
   (void)!write(in_write.get(), state_text.data(), state_text.size());
+  sigaction(SIGPIPE, &previous, nullptr);
   in_write.reset();
   ASSIGN_OR_RETURN(int status, WaitBounded(pid, hook.timeout_seconds));
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return absl::OkStatus();

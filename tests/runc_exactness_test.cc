@@ -224,6 +224,20 @@ TEST_P(RuncExactnessTest, KillAndDeleteExitCodesInEveryStateAreRuncs) {
   ExpectNothingLeft();
 }
 
+// runc's init is a Go program, which dies of SIGTERM, SIGINT, SIGHUP and
+// SIGQUIT: `kill` of a created container stops it.
+TEST_P(RuncExactnessTest, TermStopsACreatedContainer) {
+  for (const char* signal : {"TERM", "INT", "HUP", "QUIT"}) {
+    SCOPED_TRACE(signal);
+    std::string id = ContainerIn("created");
+    RunResult kill = rt().Run({"kill", id, signal});
+    EXPECT_EQ(kill.exit_code, 0) << kill;
+    EXPECT_TRUE(WaitForStatus(id, "stopped"));
+    rt().Run({"delete", "--force", id});
+  }
+  ExpectNothingLeft();
+}
+
 TEST_P(RuncExactnessTest, KillAndDeleteOfAMissingContainerSayItDoesNotExist) {
   std::string id = NewId();
   for (const std::vector<std::string>& args :
