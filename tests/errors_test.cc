@@ -207,10 +207,11 @@ TEST_P(ErrorsTest, SystemdCgroupDriver) {
       rt().RunRaw({"--root", rt().root(), "--systemd-cgroup", "create", "--bundle", bundle.dir(),
                    NewId()});
   ExpectOneLineError(result);
-  // runsc has no systemd driver and says so; runc (which has one) rejects our cgroupsPath,
-  // which is not "slice:prefix:name", so the message is runsc's only.
+  // Both have a systemd driver (systemd_cgroup_test.cc) and refuse our cgroupsPath, which is
+  // not "slice:prefix:name"; runsc names the field.
+  EXPECT_THAT(result.err, HasSubstr("slice:prefix:name"));
   if (IsRunsc()) {
-    EXPECT_THAT(result.err, HasSubstr("systemd"));
+    EXPECT_THAT(result.err, HasSubstr("linux.cgroupsPath"));
   }
   ExpectNothingLeft();
 }
