@@ -198,8 +198,9 @@ absl::Status Cgroup::ApplyDeviceRule(bool allow, const std::string& rule) {
 
 absl::StatusOr<std::vector<pid_t>> Cgroup::Processes() const {
   std::vector<pid_t> pids;
-  // Not the v1 freezer's dir, which the sandbox's processes do not join.
+  // A dir the sandbox's processes join too (not the v1 freezer's or pids').
   std::vector<std::string> dirs = SandboxDirs();
+  if (dirs.empty()) dirs = dirs_;
   if (dirs.empty()) return pids;
   std::string path = dirs.front() + "/cgroup.procs";
   std::ifstream file(path);
@@ -342,22 +343,20 @@ bool Cgroup::Frozen() const {
 namespace platform {
 
 std::vector<std::string> Cgroup::SandboxDirs() const {
-  std::string freezer = pure_v2_ ? "" : ControllerDir("freezer");
+  if (pure_v2_) return dirs_;
+  std::string freezer = ControllerDir("freezer"), pids = ControllerDir("pids");
   std::vector<std::string> dirs;
   for (const std::string& dir : dirs_) {
-    if (dir != freezer) dirs.push_back(dir);
+    if (dir != freezer && dir != pids) dirs.push_back(dir);
   }
   return dirs;
 }
 
 std::vector<std::string> Cgroup::SandboxBirthDirs() const {
   if (pure_v2_) return {};
-  // pids counts tasks, it does not charge them: joined later, runsc create
-  // itself (in the cgroup while it spawns) never counts against pids.max.
-  std::string pids = ControllerDir("pids");
   std::vector<std::string> dirs;
   for (const std::string& dir : SandboxDirs()) {
-    if (dir != devices_dir_ && dir != pids) dirs.push_back(dir);
+    if (dir != devices_dir_) dirs.push_back(dir);
   }
   return dirs;
 }

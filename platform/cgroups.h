@@ -72,13 +72,15 @@ class Cgroup {
   // The sandbox's own processes (sentry, gofer, watchdog) are charged to the
   // container (DESIGN.md, "Processes"): SandboxDirs() are the dirs they
   // join, every one of dirs() except the v1 freezer's, so that on v1 pause
-  // freezes the workload only and the sentry keeps answering. On v2 the one
-  // cgroup holds the freezer too: they are frozen with the workload.
+  // freezes the workload only and the sentry keeps answering, and the v1
+  // pids', so that on v1 --pids-limit stays the workload's, as under runc
+  // (their 19 threads would leave a limit of 8 nothing). On pure v2 the one
+  // cgroup holds both: they are frozen with the workload and count in
+  // pids.max (as gVisor's sandbox does).
   std::vector<std::string> SandboxDirs() const;
   // Of SandboxDirs(), those a sandbox process may be born in, before it has
   // opened what its own set-up needs (the gofer's /dev/fuse): without the
-  // v1 devices dir (nor the v1 pids dir, which counts and does not charge),
-  // and none on pure v2, whose one dir carries the device program. The rest
+  // v1 devices dir, and none on pure v2, whose one dir carries the device program. The rest
   // is joined by AddSandboxProcess once they are ready.
   std::vector<std::string> SandboxBirthDirs() const;
   // Moves `pid` into SandboxDirs().

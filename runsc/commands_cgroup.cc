@@ -195,10 +195,12 @@ int64_t RuntimeTasks(const Loaded& loaded, const std::string& root) {
   return tasks;
 }
 
-// pids.current counts the sandbox's threads, charged to the container
-// (README): the stats show the workload's, as runc's do.
+// On pure v2 pids.current counts the sandbox's threads, charged to the
+// container (README; on v1 they stay out of the pids hierarchy): the stats
+// show the workload's, as runc's do.
 void SubtractRuntimeTasks(nlohmann::ordered_json& stats, const Loaded& loaded,
                           const std::string& root) {
+  if (!loaded.cgroup.pure_v2()) return;
   if (!stats.contains("pids") || !stats["pids"].contains("current")) return;
   int64_t current =
       stats["pids"]["current"].get<int64_t>() - RuntimeTasks(loaded, root);

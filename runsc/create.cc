@@ -303,13 +303,14 @@ absl::StatusOr<ContainerState> RecordState(const Spec& spec, const std::string& 
 
 // The sandbox's own processes are the container's (DESIGN.md, "Processes";
 // README, "The sandbox in the container's cgroups"): born in its memory,
-// pids and cpu cgroups (CgroupVisit), they now join the rest of
+// cpu and other v1 cgroups (CgroupVisit), they now join the rest of
 // Cgroup::SandboxDirs(): the v1 devices cgroup once the gofer holds
 // /dev/fuse (from now on it opens no device the container may not), and on
 // pure v2 the one cgroup, whose device program would have refused it
 // /dev/fuse at birth (there their start-up memory, ~3 MB, stays where
 // runsc create ran; all they allocate after is the container's). Never the
-// v1 freezer: pause freezes the workload only.
+// v1 freezer (pause freezes the workload only) nor the v1 pids cgroup
+// (--pids-limit stays the workload's, as under runc; see SandboxDirs).
 absl::Status ChargeSandbox(const platform::Cgroup& cgroup,
                            std::initializer_list<pid_t> pids) {
   for (pid_t pid : pids) {
@@ -388,7 +389,7 @@ absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const 
   std::optional<SpawnedChild> gofer;
   UniqueFd gofer_channel;
   ASSIGN_OR_RETURN(sentry::Policy policy, sandbox.BuildPolicy());
-  // The daemons are born in the container's memory, pids and cpu cgroups:
+  // The daemons are born in the container's memory and cpu cgroups:
   // charged from their first page (ChargeSandbox joins the rest).
   ASSIGN_OR_RETURN(platform::CgroupVisit visit,
                    platform::CgroupVisit::Enter(cgroup.SandboxBirthDirs()));
