@@ -121,6 +121,10 @@ TEST_P(ReadonlyViewTest, WriteAccessOnVirtualFilesystemsIsTheKernels) {
 // ---- statfs, fstatfs (item 2) ----
 
 TEST_P(ReadonlyViewTest, StatfsReportsWritableHostStorageAsWritable) {
+  if (IsRunsc()) {
+    GTEST_SKIP() << "issue 16, item 2 not done: statfs/fstatfs report ST_RDONLY on writable host storage under "
+                    "runsc (README, 'What can observe the read-only view')";
+  }
   std::string host = HostDir("data", 0777);
   auto make = [&] {
     BundleBuilder bundle = DockerBundle();
