@@ -77,8 +77,13 @@ std::string PreparePodman() {
     if (access(PodmanRuntime().c_str(), X_OK) != 0)
       return "no runtime at " + PodmanRuntime();
     if (StoreDir().empty()) return "cannot make a temp dir for podman's store";
+    // podman import records the layer in the host's blob-info cache
+    // (/var/lib/containers/cache, whatever --root says): import in a mount
+    // namespace of its own, with a tmpfs there.
     Shell import =
-        Sh(fmt::format("tar -C '{}' -c . | {} import - {}",
+        Sh(fmt::format("unshare -m sh -c 'cache=/var/lib/containers; "
+                       "[ -d $cache ] || cache=/var/lib; mount -t tmpfs tmpfs "
+                       "$cache && tar -C \"{}\" -c . | {} import - {}'",
                        RUNSC_PODMAN_TEST_ROOTFS, Podman(), kPodmanImage),
            120s);
     if (import.code != 0) return "podman import failed: " + import.err;
