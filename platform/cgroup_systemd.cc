@@ -285,8 +285,16 @@ absl::Status StartUnit(sd_bus* bus, const SystemdUnitPath& path, pid_t pid,
   r = sd_bus_message_close_container(call.get());
   if (r >= 0) r = sd_bus_message_append(call.get(), "a(sa(sv))", 0);
   if (r < 0) return BusError(r, what);
-  ASSIGN_OR_RETURN(std::string job, CallForJob(bus, call.get(), what));
-  return watch.Wait(job, what);
+  absl::StatusOr<std::string> job = CallForJob(bus, call.get(), what);
+  // As runc 1.1: a unit of that name is joined (a shared cgroupsPath), its
+  // properties left as they are; the caller moves the pid into its dirs.
+  if (!job.ok() && absl::StrContains(job.status().message(),
+                                     "org.freedesktop.systemd1.UnitExists")) {
+    spdlog::info("systemd: unit {} exists: joining it", path.unit);
+    return absl::OkStatus();
+  }
+  if (!job.ok()) return job.status();
+  return watch.Wait(*job, what);
 }
 
 absl::Status StopUnit(sd_bus* bus, const std::string& unit) {

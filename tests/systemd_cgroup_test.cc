@@ -163,6 +163,61 @@ TEST_P(SystemdCgroupTest, PauseResumeAndStats) {
   EXPECT_GT(event["data"]["pids"].value("current", 0), 0) << stats.out;
 }
 
+TEST_P(SystemdCgroupTest, CpuQuotaAndPidsLimitAreSystemdsProperties) {
+  std::string id = NewId();
+  BundleBuilder bundle = Sleeper(id);
+  Create(bundle, id);
+  RunResult update =
+      runtime_->Run({"update", "--cpu-period", "100000", "--cpu-quota", "50000",
+                     "--pids-limit", "50", id});
+  ASSERT_EQ(update.exit_code, 0) << update;
+  EXPECT_EQ(Property(Unit(id), "CPUQuotaPerSecUSec"), "500ms");
+  EXPECT_EQ(Property(Unit(id), "TasksMax"), "50");
+  EXPECT_EQ(
+      absl::StripAsciiWhitespace(harness_->ReadInside(
+          "/sys/fs/cgroup/cpu/system.slice/" + Unit(id) + "/cpu.cfs_quota_us")),
+      "50000");
+  EXPECT_EQ(absl::StripAsciiWhitespace(harness_->ReadInside(
+                "/sys/fs/cgroup/pids/system.slice/" + Unit(id) + "/pids.max")),
+            "50");
+}
+
+// Kubernetes' pod slices: a dashed slice nests in each of its prefixes' slices.
+TEST_P(SystemdCgroupTest, ADashedSliceNestsInItsParentSlices) {
+  std::string id = NewId();
+  BundleBuilder bundle = Sleeper(id);
+  bundle.CgroupsPath("kubepods-besteffort-pod" + suffix_ +
+                     ".slice:cri-containerd:" + id);
+  Create(bundle, id);
+  std::string unit = "cri-containerd-" + id + ".scope";
+  EXPECT_EQ(Property(unit, "ActiveState"), "active");
+  EXPECT_EQ(Property(unit, "ControlGroup"),
+            fmt::format("/kubepods.slice/kubepods-besteffort.slice/"
+                        "kubepods-besteffort-pod{}.slice/{}",
+                        suffix_, unit));
+  RunResult del = runtime_->Run({"delete", "--force", id});
+  ASSERT_EQ(del.exit_code, 0) << del;
+  EXPECT_EQ(Property(unit, "LoadState"), "not-found");
+}
+
+// A unit name in use (a shared cgroupsPath): joined, as runc 1.1 does.
+TEST_P(SystemdCgroupTest, AUnitInUseIsJoined) {
+  std::string id = NewId();
+  BundleBuilder bundle = Sleeper(id);
+  Create(bundle, id);
+  std::string second = NewId();
+  BundleBuilder same = Sleeper(second);
+  same.CgroupsPath("system.slice:runsc-test:" + id);
+  Create(same, second);
+  EXPECT_EQ(Status(second), "created");
+  RunResult state = runtime_->Run({"state", second});
+  nlohmann::json json = nlohmann::json::parse(state.out, nullptr, false);
+  ASSERT_TRUE(json.is_object()) << state;
+  std::string procs = harness_->ReadInside(
+      "/sys/fs/cgroup/memory/system.slice/" + Unit(id) + "/cgroup.procs");
+  EXPECT_THAT(procs, HasSubstr(std::to_string(json.value("pid", 0)))) << procs;
+}
+
 TEST_P(SystemdCgroupTest, ACgroupsPathThatIsNoSliceIsRefusedNamingTheField) {
   std::string id = NewId();
   BundleBuilder bundle = Sleeper(id);
