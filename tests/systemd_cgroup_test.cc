@@ -218,6 +218,22 @@ TEST_P(SystemdCgroupTest, AUnitInUseIsJoined) {
   EXPECT_THAT(procs, HasSubstr(std::to_string(json.value("pid", 0)))) << procs;
 }
 
+// A create that fails once the scope holds the init leaves no unit behind.
+TEST_P(SystemdCgroupTest, AFailedCreateLeavesNoUnit) {
+  std::string id = NewId();
+  BundleBuilder bundle = Sleeper(id);
+  bundle.Cwd("/no/such/dir");
+  bundle.config()["process"]["args"] = {"/no/such/binary"};
+  ASSERT_TRUE(bundle.Write().ok());
+  RunResult result = runtime_->Run({"create", "--bundle", bundle.dir(), id});
+  EXPECT_NE(result.exit_code, 0) << result;
+  for (int i = 0; i < 100 && Property(Unit(id), "LoadState") != "not-found";
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(Property(Unit(id), "LoadState"), "not-found");
+}
+
 TEST_P(SystemdCgroupTest, ACgroupsPathThatIsNoSliceIsRefusedNamingTheField) {
   std::string id = NewId();
   BundleBuilder bundle = Sleeper(id);
