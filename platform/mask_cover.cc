@@ -89,9 +89,11 @@ absl::Status BindContainersDevNull(int root_fd, int target_fd) {
 
 }  // namespace
 
-absl::Status CoverWithEmptyFile(int root_fd, int target_fd) {
-  ASSIGN_OR_RETURN(UniqueFd cover, MakeCoverMount());
-  UniqueFd tree(static_cast<int>(syscall(SYS_open_tree, cover.get(), kCoverName, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)));
+absl::Status MaskCover::Cover(int root_fd, int target_fd) {
+  if (!mount_.valid()) {
+    ASSIGN_OR_RETURN(mount_, MakeCoverMount());
+  }
+  UniqueFd tree(static_cast<int>(syscall(SYS_open_tree, mount_.get(), kCoverName, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)));
   if (!tree.valid() && errno == EINVAL) return BindContainersDevNull(root_fd, target_fd);
   if (!tree.valid()) return LastError("open_tree of the empty file");
   if (syscall(SYS_move_mount, tree.get(), "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0) {

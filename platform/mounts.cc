@@ -95,14 +95,6 @@ absl::Status MountFilesystem(int root_fd, const std::string& destination,
 
 // --- cgroup mounts ---------------------------------------------------------
 
-using MountInfo = MountEntry;
-
-absl::StatusOr<std::vector<MountInfo>> ReadMountInfo() {
-  std::ifstream file("/proc/self/mountinfo");
-  if (!file) return absl::InternalError("reading /proc/self/mountinfo");
-  return ParseMountTable(file);
-}
-
 // One line of /proc/self/cgroup: "4:memory:/a/b" or "0::/a/b".
 struct CgroupLine {
   std::string controllers, path;
@@ -131,7 +123,7 @@ std::set<std::string> SplitCommas(const std::string& text) {
 // The host directory of this process's cgroup in the hierarchy `mount`
 // (cgroup v1, or the cgroup2 of a hybrid host); the mount point itself when
 // the process's cgroup is not visible below it.
-std::string OwnCgroupDir(const MountInfo& mount, const std::vector<CgroupLine>& cgroups) {
+std::string OwnCgroupDir(const MountEntry& mount, const std::vector<CgroupLine>& cgroups) {
   std::set<std::string> options = SplitCommas(mount.super_options);
   for (const CgroupLine& line : cgroups) {
     bool match = mount.fs_type == "cgroup2" ? line.controllers.empty() : !line.controllers.empty();
@@ -166,11 +158,11 @@ absl::Status LinkComountedControllers(int root_fd, const std::string& destinatio
 // root: the kernel then shows the host mount's root as "/.." (relative to
 // our namespace's root). (/proc/1/ns/cgroup, the obvious reference, may be
 // unreadable when the host's init is guarded.)
-bool InOwnCgroupNamespace(const MountInfo& mount) { return mount.root.rfind("/..", 0) == 0; }
+bool InOwnCgroupNamespace(const MountEntry& mount) { return mount.root.rfind("/..", 0) == 0; }
 
 // The mount data naming a v1 hierarchy's controllers ("pids", "cpu,cpuacct",
 // "none,name=systemd"), from its super options.
-std::string HierarchyData(const MountInfo& mount) {
+std::string HierarchyData(const MountEntry& mount) {
   static const std::set<std::string> kNotControllers = {
       "rw", "ro", "clone_children", "noprefix", "xattr", "cpuset_v2_mode", "nsdelegate",
       "memory_recursiveprot", "memory_localevents", "favordynmods"};
@@ -187,7 +179,7 @@ std::string HierarchyData(const MountInfo& mount) {
 // a fresh cgroup filesystem is mounted: its root is the namespace's root,
 // the container's own cgroup, as with runc. Without one, the container's
 // cgroup directory of the host is bound in.
-absl::Status MountHierarchy(int root_fd, const std::string& target, const MountInfo& mount,
+absl::Status MountHierarchy(int root_fd, const std::string& target, const MountEntry& mount,
                             const std::vector<CgroupLine>& cgroups, unsigned long flags) {
   if (InOwnCgroupNamespace(mount)) {
     MountRequest fresh{"cgroup", mount.fs_type, MS_NOSUID | MS_NODEV | MS_NOEXEC | (flags & MS_RDONLY), 0,
@@ -200,11 +192,11 @@ absl::Status MountHierarchy(int root_fd, const std::string& target, const MountI
 
 // Hybrid or v1 host: a tmpfs holding each hierarchy of the container.
 absl::Status MountCgroupV1(int root_fd, const std::string& destination,
-                           const MountRequest& request, const std::vector<MountInfo>& mounts) {
+                           const MountRequest& request, const std::vector<MountEntry>& mounts) {
   MountRequest tmpfs{"tmpfs", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, "mode=755"};
   RETURN_IF_ERROR(MountFilesystem(root_fd, destination, tmpfs));
   ASSIGN_OR_RETURN(std::vector<CgroupLine> cgroups, ReadOwnCgroups());
-  for (const MountInfo& mount : mounts) {
+  for (const MountEntry& mount : mounts) {
     if (mount.fs_type != "cgroup" && mount.fs_type != "cgroup2") continue;
     if (mount.mount_point.rfind("/sys/fs/cgroup/", 0) != 0) continue;
     std::string name = mount.mount_point.substr(mount.mount_point.rfind('/') + 1);
@@ -218,9 +210,9 @@ absl::Status MountCgroupV1(int root_fd, const std::string& destination,
 
 absl::Status MountCgroup(int root_fd, const std::string& destination,
                          const MountRequest& request) {
-  ASSIGN_OR_RETURN(std::vector<MountInfo> mounts, ReadMountInfo());
+  ASSIGN_OR_RETURN(std::vector<MountEntry> mounts, ReadMountTable(AT_FDCWD, "/proc/self"));
   bool unified = false;
-  for (const MountInfo& mount : mounts) {
+  for (const MountEntry& mount : mounts) {
     if (mount.mount_point == "/sys/fs/cgroup") unified = mount.fs_type == "cgroup2";
   }
   if (!unified) return MountCgroupV1(root_fd, destination, request, mounts);

@@ -204,7 +204,9 @@ absl::StatusOr<UniqueFd> CreateFileInRoot(int root_fd, std::string_view path, mo
                   fmt::format("creating file {} in the rootfs", path));
 }
 
-absl::Status MaskPath(int root_fd, std::string_view path) {
+namespace {
+
+absl::Status MaskOne(int root_fd, std::string_view path, internal::MaskCover& cover) {
   const std::string context = fmt::format("masking {}", path);
   ASSIGN_OR_RETURN(UniqueFd target, Annotate(OpenIfExists(root_fd, path), context));
   if (!target.valid()) return absl::OkStatus();
@@ -217,7 +219,20 @@ absl::Status MaskPath(int root_fd, std::string_view path) {
     }
     return absl::OkStatus();
   }
-  return Annotate(internal::CoverWithEmptyFile(root_fd, target.get()), context);
+  return Annotate(cover.Cover(root_fd, target.get()), context);
+}
+
+}  // namespace
+
+absl::Status MaskPath(int root_fd, std::string_view path) {
+  internal::MaskCover cover;
+  return MaskOne(root_fd, path, cover);
+}
+
+absl::Status MaskPaths(int root_fd, const std::vector<std::string>& paths) {
+  internal::MaskCover cover;
+  for (const std::string& path : paths) RETURN_IF_ERROR(MaskOne(root_fd, path, cover));
+  return absl::OkStatus();
 }
 
 absl::Status MakeReadonly(int root_fd, std::string_view path) {

@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -87,6 +88,10 @@ absl::Status BindDevice(int root_fd, const DeviceNode& device);
 // path is not an error (as in runc). Never a host inode (DESIGN.md: masks
 // are container-owned nodes).
 absl::Status MaskPath(int root_fd, std::string_view path);
+
+// MaskPath for every path, in order, with one cover tmpfs for all the files
+// (not one per file: start-up cost). Errors name the path.
+absl::Status MaskPaths(int root_fd, const std::vector<std::string>& paths);
 
 // readonlyPaths entry: bind the path onto itself and remount it read-only;
 // a missing path is not an error.

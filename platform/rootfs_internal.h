@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "platform/unique_fd.h"
 
 namespace platform::internal {
 
@@ -33,10 +34,17 @@ absl::StatusOr<unsigned long> MountFlagsOf(const std::string& path);
 // (keeping locked ones, which the kernel refuses to clear).
 absl::Status BindRemount(const std::string& target, unsigned long flags);
 
-// maskedPaths, a file (mask_cover.cc): binds onto `target_fd` a /dev/null of
+// maskedPaths, a file (mask_cover.cc): binds onto a target a /dev/null of
 // its own (or an empty file) on a read-only tmpfs made for this container,
-// never a host inode.
-absl::Status CoverWithEmptyFile(int root_fd, int target_fd);
+// never a host inode. The tmpfs is made at the first Cover and shared by
+// every file masked through the same MaskCover.
+class MaskCover {
+ public:
+  absl::Status Cover(int root_fd, int target_fd);
+
+ private:
+  UniqueFd mount_;  // the detached cover tmpfs, once made
+};
 
 }  // namespace platform::internal
 

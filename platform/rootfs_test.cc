@@ -465,6 +465,20 @@ TEST_F(RootfsTest, AttackMaskedFileIsNoHostInodeAndCannotBeChanged) {
   EXPECT_EQ(after.st_mode, host_null.st_mode);
 }
 
+// One cover tmpfs for every masked file of a container, not one per file.
+TEST_F(RootfsTest, MaskPathsShareOneCover) {
+  WriteWholeFile(rootfs_ + "/a", "a");
+  WriteWholeFile(rootfs_ + "/b", "b");
+  InChild([&]() -> std::string {
+              CHILD_EXPECT_OK(MaskPaths(root_fd_, {"/a", "/does/not/exist", "/b"}));
+              struct stat a = {}, b = {};
+              CHILD_EXPECT(stat((rootfs_ + "/a").c_str(), &a) == 0 && stat((rootfs_ + "/b").c_str(), &b) == 0);
+              CHILD_EXPECT(a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+              CHILD_EXPECT(ReadWholeFile(rootfs_ + "/a") == "" && ReadWholeFile(rootfs_ + "/b") == "");
+              return "";
+            });
+}
+
 TEST_F(RootfsTest, MaskAndReadonlyInTheContainersProc) {
   InChild([&]() -> std::string {
     CHILD_EXPECT_OK(MountInRoot(root_fd_, "/proc", Req("proc", "proc", MS_NOSUID | MS_NOEXEC)));

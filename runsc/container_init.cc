@@ -183,9 +183,7 @@ absl::Status PrepareRootfs(const Spec& spec, const sentry::SandboxConfig& sandbo
   for (const auto& [key, value] : spec.linux.sysctl) {
     RETURN_IF_ERROR_CTX(platform::WriteSysctl(key, value), fmt::format("linux.sysctl {}", key));
   }
-  for (const std::string& path : spec.linux.masked_paths) {
-    RETURN_IF_ERROR_CTX(platform::MaskPath(root.get(), path), fmt::format("linux.maskedPaths {}", path));
-  }
+  RETURN_IF_ERROR_CTX(platform::MaskPaths(root.get(), spec.linux.masked_paths), "linux.maskedPaths");
   for (const std::string& path : spec.linux.readonly_paths) {
     RETURN_IF_ERROR_CTX(platform::MakeReadonly(root.get(), path), fmt::format("linux.readonlyPaths {}", path));
   }

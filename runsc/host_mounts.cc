@@ -57,15 +57,11 @@ HostStorage FindHostStorage(const Spec& spec, bool rootfs_in_memory) {
 
 std::vector<std::string> HostStorageUnderDev(const Spec& spec) {
   std::vector<std::string> under_dev;
-  for (const platform::MountTarget& target : FindHostStorage(spec, true).all) {
-    if (!AtOrUnder(target.destination, "/dev")) continue;
-    for (const Mount& mount : spec.mounts) {
-      struct stat st = {};
-      if (mount.destination != target.destination) continue;
-      if (stat(mount.source.c_str(), &st) == 0 && IsDeviceNode(st)) continue;
-      under_dev.push_back(target.destination);
-      break;
-    }
+  for (const Mount& mount : spec.mounts) {
+    if (!mount.is_bind() || !AtOrUnder(mount.destination, "/dev") || NeverHostStorage(mount.destination)) continue;
+    struct stat st = {};
+    if (stat(mount.source.c_str(), &st) == 0 && IsDeviceNode(st)) continue;
+    under_dev.push_back(mount.destination);
   }
   return under_dev;
 }
