@@ -1,4 +1,5 @@
-# charts.gp: one clustered bar chart. Variables: data, out, title_text, ylabel_text, logscale.
+# charts.gp: one clustered bar chart. Variables: data, out, title_text, ylabel_text, logscale,
+# envs (the data's columns after the label, space-separated), colors (one per env).
 set terminal pngcairo size 1200,560 font "DejaVu Sans,10" noenhanced
 set output out
 set title title_text
@@ -16,7 +17,5 @@ set bmargin 9
 set rmargin 14
 if (logscale) set logscale y; set yrange [0.1:*]
 if (!logscale) set yrange [0:*]
-plot data using 2:xtic(1) title "native" lc rgb "#888888", \
-     '' using 3 title "runc" lc rgb "#1f77b4", \
-     '' using 4 title "crun" lc rgb "#2ca02c", \
-     '' using 5 title "runsc" lc rgb "#d62728"
+n = words(envs)
+plot for [i = 1:n] data using (column(i + 1)):xtic(1) title word(envs, i) lc rgb word(colors, i)

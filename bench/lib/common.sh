@@ -24,8 +24,14 @@ runtime_cmd() {
     runc) echo "runc --root $WORK/state/runc" ;;
     crun) echo "crun --root $WORK/state/crun" ;;
     runsc) echo "$RUNSC --root $WORK/state/runsc" ;;
+    # The strict mode: every brokered call goes sentry -> gofer (issue 17's comparison column).
+    runsc-gofer) echo "$RUNSC --directfs=false --root $WORK/state/runsc-gofer" ;;
   esac
 }
+
+# runsc_has_directfs: whether the runsc binary knows --directfs (then the report gets a column
+# for runsc --directfs=false beside the default).
+runsc_has_directfs() { "$RUNSC" --help 2>&1 | grep -q -- '--directfs'; }
 
 # json_args ARGS...: prints ARGS as a JSON array (arguments must not contain quotes).
 json_args() {
@@ -68,7 +74,7 @@ tsv_to_records() {
   local kind name value
   while IFS=$'\t' read -r kind name value; do
     case $kind in
-      micro | io | spawn) record "$kind" "$name" "$1" "$value" ;;
+      micro | io | spawn | workload) record "$kind" "$name" "$1" "$value" ;;
       skip) log "skipped $name under $1: $value"; record skip "$name" "$1" "$value" ;;
     esac
   done

@@ -1,4 +1,4 @@
 # describe.awk: rows.tsv to the "what each benchmark measures" table.
-BEGIN { FS = "\t"; print "| section | benchmark | what it measures | runsc today → planned |"; print "|---|---|---|---|" }
+BEGIN { FS = "\t"; print "| section | benchmark | what it measures | under runsc |"; print "|---|---|---|---|" }
 /^#/ { next }
 { print "| " $1 " | " $3 " | " $6 " | " $5 " |" }

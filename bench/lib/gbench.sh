@@ -23,7 +23,7 @@ GB_HEADING="### Syscall costs (Google Benchmark)"
 prepare_gbench() {
   local bin=$BUILD_DIR/bench/runsc-gbench-syscall lib dir missing
   [[ -x $bin ]] || { echo "bench: $bin not built" >&2; return 1; }
-  if [[ ! -e $CACHE/debian/.runsc-bench-complete ]]; then prepare_debian_bundle; fi
+  if [[ ! -e $CACHE/debian/$DEB_MARKER ]]; then prepare_debian_bundle; fi
   GB_ROOT=$CACHE/debian
   GB_BUNDLE=$WORK/gbench
   GB_BIN=/usr/local/lib/runsc-bench/runsc-gbench-syscall

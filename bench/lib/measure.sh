@@ -94,6 +94,46 @@ measure_debian() {
   done
 }
 
+# measure_workloads: the file-heavy workloads (bench/debian/workloads.sh) in the Debian rootfs, per
+# environment; their "spawn" lines are recorded as section "workload".
+measure_workloads() {
+  local round env
+  for ((round = 0; round < DEB_ROUNDS; round++)); do
+    log "file-heavy workloads round $((round + 1))/$DEB_ROUNDS"
+    for env in $(rotated "$round" "${ENVS[@]}"); do
+      in_env "$env" "$DEB_BUNDLE" "$DEB_ROOT" "" /bin/sh /usr/local/share/runsc-bench/workloads.sh |
+        sed 's/^spawn\t/workload\t/' | tsv_to_records "$env" ||
+        log "a workload run under $env failed (see $WORK/runtime.log)"
+    done
+  done
+}
+
+# docker_runtime_name RUNTIME: the name RUNTIME is registered under in dockerd ("" if it is not).
+docker_runtime_name() {
+  local name
+  case $1 in runsc-gofer) return 0 ;; esac
+  for name in "$1" "bench-$1"; do
+    docker info --format '{{json .Runtimes}}' 2>/dev/null | grep -q "\"$name\"" && { echo "$name"; return 0; }
+  done
+  return 0
+}
+
+# measure_docker: `docker run --rm` of true in the busybox and the Debian image, per runtime.
+measure_docker() {
+  local round rt name image images=(busybox)
+  ((DEB_ROUNDS == 0)) || images+=(debian)
+  for ((round = 0; round < LIFE_ROUNDS; round++)); do
+    for rt in $(rotated "$round" "${RUNTIMES[@]}"); do
+      name=$(docker_runtime_name "$rt")
+      [[ -n $name ]] || continue
+      for image in "${images[@]}"; do
+        time_step "docker_run_$image" "$rt" docker run --rm --network none --runtime "$name" \
+          "runsc-bench-$image" /bin/true
+      done
+    done
+  done
+}
+
 # runtime_pids RUNTIME: pids of the runtime's own resident processes (not the containers').
 # runsc: the sentry (`runsc boot --id`) and, once it exists, the gofer (`runsc gofer --id`).
 # runc/crun: any process running their binary (after create/start there is none: no shim here).
@@ -103,7 +143,7 @@ runtime_pids() {
     cmdline=$(tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline") || continue
     exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
     case $1 in
-      runsc) [[ $cmdline =~ ^runsc\ .*(boot|gofer)\ .*--id\ bench-mem- ]] && echo "$pid" ;;
+      runsc | runsc-gofer) [[ $cmdline =~ ^runsc\ .*(boot|gofer)\ .*--id\ bench-mem- ]] && echo "$pid" ;;
       runc) [[ $exe == */runc ]] && echo "$pid" ;;
       crun) [[ $exe == */crun ]] && echo "$pid" ;;
     esac

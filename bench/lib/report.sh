@@ -15,10 +15,9 @@ machine_info() {
 
 # skips_md: the rows that did not run, and why.
 skips_md() {
-  echo "- \`runsc do true\`: skipped — runsc has no \`do\` command yet."
   if [[ -n $DOCKER_NOTE ]]; then echo "- \`docker run --rm\`: $DOCKER_NOTE"; fi
   if ((DEB_ROUNDS == 0)); then
-    echo "- Debian rootfs rows (Python, make): skipped in --quick mode."
+    echo "- Debian rootfs rows (Python, make, the file-heavy workloads, \`docker run\` of Debian): skipped in --quick mode."
   fi
   awk -F'\t' '$1 == "skip" {n[$2 " under " $3 ": " $4]++}
     END {for (k in n) print "- " k " (" n[k] " time" (n[k] > 1 ? "s" : "") ")"}' "$RAW" | sort
@@ -27,29 +26,35 @@ skips_md() {
 # charts PREFIX: the PNG charts (prefix = path without extension).
 charts() {
   local prefix=$1 spec section scale title ylabel log
+  local colors="" env
+  declare -A color=([native]="#888888" [runc]="#1f77b4" [crun]="#2ca02c" [runsc]="#d62728" [runsc-gofer]="#ff9896")
+  for env in "${ENVS[@]}"; do colors+="${colors:+ }${color[$env]}"; done
   for spec in "micro|1e-3|Micro benchmarks (median, log scale)|µs per operation|1" \
     "lifecycle|1|Container lifecycle (median)|ms|0" \
     "io|1|File throughput in the container, 256 MiB (median)|MiB/s (higher is better)|0" \
-    "spawn|1|Debian rootfs workloads (median)|ms|0"; do
+    "spawn|1|Debian rootfs programs (median)|ms|0" \
+    "workload|1|File-heavy workloads in the Debian rootfs (median, log scale)|ms|1" \
+    "memory|9.765625e-4|Runtime memory (1 and 20 idle containers; median, log scale)|MiB|1"; do
     IFS='|' read -r section scale title ylabel log <<< "$spec"
-    awk -v section="$section" -v scale="$scale" -f "$LIB/chartdata.awk" "$STATS" \
-      "$REPO/bench/rows.tsv" > "$WORK/$section.dat"
+    awk -v section="$section" -v scale="$scale" -v envlist="${ENVS[*]}" -f "$LIB/chartdata.awk" \
+      "$STATS" "$REPO/bench/rows.tsv" > "$WORK/$section.dat"
     [[ -s $WORK/$section.dat ]] || continue
     gnuplot -e "data='$WORK/$section.dat'; out='$prefix-$section.png'; title_text='$title';" \
-      -e "ylabel_text='$ylabel'; logscale=$log" "$LIB/charts.gp" || log "chart $section failed"
+      -e "ylabel_text='$ylabel'; logscale=$log; envs='${ENVS[*]}'; colors='$colors'" "$LIB/charts.gp" ||
+      log "chart $section failed"
   done
 }
 
 # tables_md: the result tables.
 tables_md() {
   awk -F'\t' '$1 == "skip"' "$RAW" > "$WORK/skips.tsv"
-  awk -f "$LIB/table.awk" "$STATS" "$WORK/skips.tsv" "$REPO/bench/rows.tsv"
+  awk -v envlist="${ENVS[*]}" -f "$LIB/table.awk" "$STATS" "$WORK/skips.tsv" "$REPO/bench/rows.tsv"
 }
 
 # chart_links DIR_PREFIX NAME: markdown image links of the charts that exist.
 chart_links() {
   local section
-  for section in micro lifecycle io spawn; do
+  for section in micro lifecycle io spawn workload memory; do
     [[ -f $RESULTS/$2-$section.png ]] && echo "![$section]($1$2-$section.png)"
   done
   return 0
