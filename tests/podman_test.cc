@@ -248,43 +248,62 @@ TEST_F(PodmanTest, CpIntoARunningContainersTmpfs) {
   EXPECT_EQ(cat.out, "copied in\ncopied in\n") << cat;
 }
 
-// Into the image's files of a running container: under runsc the container's
-// mount namespace holds host storage read-only (the workload's writes go
-// through the gofer), and podman writes there itself, so the copy is refused;
-// runc's rootfs is writable there. See README (podman).
-TEST_F(PodmanTest, CpIntoARunningContainersImageFiles) {
-  std::string name = Detached(kSleeper);
+// Into a running container's image files and -v volume. podman 4.3 opens
+// /proc/<state.pid>/ns/{pid,mnt}, unshares its mount namespace, joins both and
+// writes at the absolute path there (strace: openat(AT_FDCWD, "/tmp/in",
+// O_WRONLY|O_CREAT|O_EXCL)). Under runsc that namespace holds host storage (the
+// rootfs and the binds) read-only, the workload's writes going through the
+// gofer, and podman's own write is not the workload's: it gets EROFS. No design
+// makes that namespace writable for podman without making it writable for the
+// workload (README, podman). runc and crun keep it writable.
+TEST_F(PodmanTest, CpIntoARunningContainersImageFilesAndVolume) {
+  HostDir volume;
+  std::string name = Detached(kSleeper, "-v " + volume.path() + ":/data");
   ASSERT_TRUE(LogsContain(name, "ready"));
   HostDir dir;
   std::ofstream(dir.path() + "/in") << "copied in\n";
-  Shell in = P(fmt::format("cp {}/in {}:/tmp/in", dir.path(), name));
+  Shell image = P(fmt::format("cp {}/in {}:/tmp/in", dir.path(), name));
+  Shell bind = P(fmt::format("cp {}/in {}:/data/in", dir.path(), name));
   if (UnderRunsc()) {
-    EXPECT_EQ(in.code, 125) << in;
-    EXPECT_THAT(in.err, HasSubstr("open /tmp/in: read-only file system")) << in;
+    EXPECT_EQ(image.code, 125) << image;
+    EXPECT_THAT(image.err, HasSubstr("open /tmp/in: read-only file system"))
+        << image;
+    EXPECT_EQ(bind.code, 125) << bind;
+    EXPECT_THAT(bind.err, HasSubstr("open /data/in: read-only file system"))
+        << bind;
+    EXPECT_FALSE(std::filesystem::exists(volume.path() + "/in"));
     return;
   }
-  EXPECT_EQ(in.code, 0) << in;
-  Shell cat = P(fmt::format("exec {} cat /tmp/in", name));
-  EXPECT_EQ(cat.out, "copied in\n") << cat;
+  EXPECT_EQ(image.code, 0) << image;
+  EXPECT_EQ(bind.code, 0) << bind;
+  Shell cat = P(fmt::format("exec {} cat /tmp/in /data/in", name));
+  EXPECT_EQ(cat.out, "copied in\ncopied in\n") << cat;
+  EXPECT_EQ(FirstLine(volume.path() + "/in"), "copied in");
 }
 
 // What works under every runtime instead: a paused container is copied into
 // through its rootfs on the host (podman joins no namespace unless the state is
-// "running"), and `exec -i` writes as the workload does.
+// "running"; a volume's path is its host source), and `exec -i` writes as the
+// workload does.
 TEST_F(PodmanTest, CpIntoAPausedContainerAndExecWithStdin) {
-  std::string name = Detached(kSleeper);
+  HostDir volume;
+  std::string name = Detached(kSleeper, "-v " + volume.path() + ":/data");
   ASSERT_TRUE(LogsContain(name, "ready"));
   HostDir dir;
   std::ofstream(dir.path() + "/in") << "copied in\n";
   ASSERT_EQ(P("pause " + name).code, 0);
   Shell in = P(fmt::format("cp {}/in {}:/in-root", dir.path(), name));
   EXPECT_EQ(in.code, 0) << in;
+  Shell bind = P(fmt::format("cp {}/in {}:/data/in", dir.path(), name));
+  EXPECT_EQ(bind.code, 0) << bind;
   ASSERT_EQ(P("unpause " + name).code, 0);
+  EXPECT_EQ(FirstLine(volume.path() + "/in"), "copied in");
   Shell piped = P(fmt::format("exec -i {} sh -c \"cat > /tmp/piped\" < {}/in",
                               name, dir.path()));
   EXPECT_EQ(piped.code, 0) << piped;
-  Shell cat = P(fmt::format("exec {} cat /in-root /tmp/piped", name));
-  EXPECT_EQ(cat.out, "copied in\ncopied in\n") << cat;
+  Shell cat =
+      P(fmt::format("exec {} cat /in-root /data/in /tmp/piped", name));
+  EXPECT_EQ(cat.out, "copied in\ncopied in\ncopied in\n") << cat;
 }
 
 TEST_F(PodmanTest, NetworkNoneServerAndClientOnLoopback) {
