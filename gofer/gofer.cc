@@ -189,16 +189,15 @@ struct ContainerKiller {
 // Fail closed (DESIGN.md): the sentry holds the only other end of `socket`,
 // which hangs up when it exits or dies, whatever a serving thread is blocked
 // in; then the container, which has lost its supervisor (the kernel answers
-// its trapped calls ENOSYS), is killed. Started after Confine, so the
-// thread runs under the gofer's filter.
-void WatchSentry(int socket, ContainerKiller killer, const std::string& id) {
-  std::thread([socket, killer, id] {
-    struct pollfd poller = {socket, 0, 0};  // POLLHUP and POLLERR are always reported
-    while (poll(&poller, 1, -1) < 0 && errno == EINTR) {
-    }
+// its trapped calls ENOSYS), is killed. Watched by the virtual /proc's
+// thread (one poll loop for both), started after Confine, so it runs under
+// the gofer's filter.
+void ServeVirtualProcAndWatchSentry(const VirtualProc& vproc, int socket, ContainerKiller killer,
+                                    const std::string& id) {
+  ServeVirtualProc(vproc, socket, [killer, id] {
     spdlog::debug("gofer for container {}: the sentry is gone; stopping the container", id);
     killer.Kill();
-  }).detach();
+  });
 }
 
 }  // namespace
@@ -218,16 +217,15 @@ int RunGofer(const GoferOptions& options) {
   spdlog::debug("gofer for container {}: starting", options.container_id);
   VirtualProc vproc;
   absl::StatusOr<IdMaps> maps = SetUp(options, vproc);
-  if (maps.ok()) ServeVirtualProc(vproc);
+  // The init's pidfd is kept for fail closed only (its filter has no setns).
+  const ContainerKiller killer{pidfd.get(), cgroup_kill.get()};
+  if (maps.ok()) ServeVirtualProcAndWatchSentry(vproc, socket.get(), killer, options.container_id);
   Report(ready.get(), maps.status());
   ready.reset();
   if (!maps.ok()) {
     spdlog::error("gofer for container {}: {}", options.container_id, std::string(maps.status().message()));
     return 1;
   }
-  // The init's pidfd is kept for fail closed only (its filter has no setns).
-  const ContainerKiller killer{pidfd.get(), cgroup_kill.get()};
-  WatchSentry(socket.get(), killer, options.container_id);
   ServerOptions server_options;
   server_options.id_maps = *std::move(maps);
   server_options.devices = options.devices;

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <thread>
@@ -73,18 +75,50 @@ absl::Status AttachVirtualProc(VirtualProc& vproc) {
   return absl::OkStatus();
 }
 
-void ServeVirtualProc(const VirtualProc& vproc) {
+namespace {
+
+// The poll loop of ServeVirtualProc: pollfd 0 is the peer (no events asked:
+// POLLHUP and POLLERR are always reported), then one per connection
+// (a connection that ended is skipped from then on: fd -1).
+void PollLoop(std::vector<struct pollfd> fds, std::vector<std::unique_ptr<vproc::Connection>> connections,
+              const std::function<void()>& on_peer_gone) {
+  for (;;) {
+    if (poll(fds.data(), fds.size(), -1) < 0) {
+      if (errno == EINTR) continue;
+      spdlog::error("gofer: poll: {}", strerror(errno));
+      break;
+    }
+    if (fds[0].revents != 0) break;
+    for (size_t i = 1; i < fds.size(); ++i) {
+      if (fds[i].revents == 0) continue;
+      absl::StatusOr<bool> open = connections[i - 1]->ServeReady();
+      if (!open.ok()) spdlog::error("virtual /proc: {}", open.status().ToString());
+      if (!open.ok() || !*open) fds[i].fd = -1;
+    }
+  }
+  on_peer_gone();
+}
+
+}  // namespace
+
+void ServeVirtualProc(const VirtualProc& vproc, int peer, std::function<void()> on_peer_gone) {
+  std::vector<struct pollfd> fds = {{peer, 0, 0}};
+  std::vector<std::unique_ptr<vproc::Connection>> connections;
   for (const vproc::FileMount& mount : vproc.mounts) {
     vproc::Options options;
     options.root_file = mount.file;
     options.uid = vproc.uid;
     options.gid = vproc.gid;
     options.generate = vproc::GenerateFrom(*vproc.source);
-    std::thread([fd = mount.fuse.get(), options = std::move(options)] {
-      absl::Status served = vproc::Serve(fd, options);
-      if (!served.ok()) spdlog::error("virtual /proc: {}", served.ToString());
-    }).detach();
+    int flags = fcntl(mount.fuse.get(), F_GETFL);
+    if (flags < 0 || fcntl(mount.fuse.get(), F_SETFL, flags | O_NONBLOCK) != 0) {
+      spdlog::error("virtual /proc: making /dev/fuse non-blocking: {}", strerror(errno));
+      continue;  // its readers get ENOTCONN once the gofer is gone
+    }
+    fds.push_back({mount.fuse.get(), POLLIN, 0});
+    connections.push_back(std::make_unique<vproc::Connection>(mount.fuse.get(), std::move(options)));
   }
+  std::thread(PollLoop, std::move(fds), std::move(connections), std::move(on_peer_gone)).detach();
 }
 
 }  // namespace gofer

@@ -4,6 +4,7 @@
 #ifndef RUNSC_GOFER_VIRTUAL_PROC_H_
 #define RUNSC_GOFER_VIRTUAL_PROC_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,9 +37,12 @@ absl::StatusOr<VirtualProc> PrepareVirtualProc(const std::string& cgroup_json, p
 // file there (no /sys mounted, say) is dropped.
 absl::Status AttachVirtualProc(VirtualProc& vproc);
 
-// Serves every attached file, one thread each (detached: they end when
-// their mount goes with the container, or with the gofer).
-void ServeVirtualProc(const VirtualProc& vproc);
+// Serves every attached file and watches `peer` (the sentry's socket), all
+// on one thread (detached; it lives as long as the gofer): an idle sandbox
+// costs the container's pids.max one task for this, whatever the number of
+// files (docs/design.md, "Cgroups"). Calls `on_peer_gone` once when `peer`
+// hangs up or fails, then stops serving.
+void ServeVirtualProc(const VirtualProc& vproc, int peer, std::function<void()> on_peer_gone);
 
 }  // namespace gofer
 

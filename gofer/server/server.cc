@@ -9,7 +9,9 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include "gofer/protocol/transport.h"
@@ -56,6 +58,16 @@ absl::StatusOr<bool> NeedsChroot(int root_fd) {
 // open, a slow disk) holds only its own thread; the others keep reading.
 // Requests not yet read wait in the socket, whose buffer bounds them (the
 // client's sendmsg blocks), so at most `threads` messages are in memory.
+//
+// One serving thread starts with the connection; a thread that takes a
+// request while no other is left reading asks for one more, up to
+// `threads`. Invariant: only the thread that called Serve starts serving
+// threads, so each starts from the gofer's own credentials (a serving
+// thread keeps its last caller's between requests, and a new thread would
+// inherit them as its own). Invariant (docs/design.md, "Cgroups"): our
+// threads count in the container's pids.max, so the workload can make a
+// start fail (EAGAIN); then the request behind waits for a thread that
+// exists, and the gofer goes on serving.
 class Connection {
  public:
   Connection(const ServerOptions& options, int socket, int root_fd)
@@ -74,6 +86,7 @@ class Connection {
       }
       changed_.notify_all();
     }
+    StartThreadsWhenAsked();
     Join();
     std::lock_guard lock(mutex_);
     return outcome_.ok() ? status : outcome_;
@@ -81,21 +94,66 @@ class Connection {
 
  private:
   absl::Status StartServingThreads(bool chroot_threads) {
-    int count = std::max(1, options_.threads);
-    for (int i = 0; i < count; ++i) threads_.emplace_back([this, chroot_threads] { Serve(chroot_threads); });
+    chroot_threads_ = chroot_threads;
     std::unique_lock lock(mutex_);
-    changed_.wait(lock, [&] { return started_ == count; });
+    if (!StartThread()) return absl::ResourceExhaustedError("starting a serving thread");
+    changed_.wait(lock, [&] { return started_ == 1; });
     return outcome_;
   }
 
-  // A serving thread: set up, wait for the handshake, then read and
-  // perform requests until the connection ends.
-  void Serve(bool chroot_threads) {
-    absl::StatusOr<ThreadCreds> creds = SetUpServingThread(root_fd_, chroot_threads);
+  // Starts one more serving thread; false if the thread cannot start.
+  // Requires mutex_.
+  bool StartThread() {
+    try {
+      threads_.emplace_back([this] { ServeThenFinish(); });
+    } catch (const std::system_error& error) {
+      spdlog::debug("gofer: no serving thread started: {}", error.what());
+      return false;
+    }
+    thread_count_.fetch_add(1);
+    return true;
+  }
+
+  // Called by a serving thread that took a request, leaving none to read
+  // the next: asks the Serve caller for one more.
+  void Grow() {
+    if (thread_count_.load() >= std::max(1, options_.threads)) return;
+    std::lock_guard lock(mutex_);
+    more_wanted_ = true;
+    changed_.notify_all();
+  }
+
+  // On the Serve caller: starts the threads Grow asks for until every
+  // serving thread has returned.
+  void StartThreadsWhenAsked() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      changed_.wait(lock, [&] { return more_wanted_ || finished_ == thread_count_.load(); });
+      if (!more_wanted_) return;
+      more_wanted_ = false;
+      if (!closing_.load() && thread_count_.load() < std::max(1, options_.threads)) StartThread();
+    }
+  }
+
+  // A serving thread: Serves, then counts itself finished.
+  void ServeThenFinish() {
+    Serve();
+    std::lock_guard lock(mutex_);
+    ++finished_;
+    changed_.notify_all();
+  }
+
+  // Set up, wait for the handshake, then read and perform requests until
+  // the connection ends.
+  void Serve() {
+    absl::StatusOr<ThreadCreds> creds = SetUpServingThread(root_fd_, chroot_threads_);
     {
       std::unique_lock lock(mutex_);
       ++started_;
-      if (!creds.ok()) outcome_ = platform::Annotate(creds.status(), "starting a serving thread");
+      // The first thread's failure fails the connection; a later one's only
+      // leaves the others serving.
+      if (!creds.ok() && started_ == 1) outcome_ = platform::Annotate(creds.status(), "starting a serving thread");
+      if (!creds.ok()) spdlog::warn("gofer: starting a serving thread: {}", creds.status().ToString());
       changed_.notify_all();
       if (!creds.ok()) return;
       changed_.wait(lock, [&] { return serving_ || closing_.load(); });
@@ -128,7 +186,9 @@ class Connection {
   std::optional<Incoming<Request>> Next() {
     while (true) {
       if (closing_.load()) return std::nullopt;
+      readers_.fetch_add(1);
       absl::StatusOr<protocol::Datagram> datagram = protocol::ReceiveDatagram(socket_);
+      if (readers_.fetch_sub(1) == 1 && datagram.ok()) Grow();
       if (absl::IsUnavailable(datagram.status())) {
         closing_.store(true);  // EOF: the others stop after their current request
         return std::nullopt;
@@ -241,23 +301,37 @@ class Connection {
     shutdown(socket_, SHUT_RDWR);
   }
 
+  // Joins every serving thread, those started meanwhile too (a thread can
+  // only be started by one that is still running). Not on a serving thread.
   void Join() {
-    for (std::thread& thread : threads_) {
-      if (thread.joinable() && thread.get_id() != std::this_thread::get_id()) thread.join();
+    while (true) {
+      std::thread thread;
+      {
+        std::lock_guard lock(mutex_);
+        if (threads_.empty()) return;
+        thread = std::move(threads_.front());
+        threads_.pop_front();
+      }
+      if (thread.joinable()) thread.join();
     }
   }
 
   const ServerOptions& options_;
   const int socket_;
   const int root_fd_;
-  std::vector<std::thread> threads_;
+  bool chroot_threads_ = false;       // set before the first thread starts
+  std::atomic<int> thread_count_{0};  // serving threads ever started
+  std::atomic<int> readers_{0};       // threads in recvmsg now
   std::atomic<bool> closing_{false};  // no request starts any more
   std::atomic<int> in_flight_{0};     // requests counted in Next and not yet Finished
   std::mutex mutex_;                  // guards everything below
+  std::deque<std::thread> threads_;   // not yet joined
   // A serving thread started; the handshake ended; in_flight_ reached 0
   // while closing_.
   std::condition_variable changed_;
   int started_ = 0;
+  int finished_ = 0;          // serving threads that returned
+  bool more_wanted_ = false;  // Grow asked for one more serving thread
   bool serving_ = false;  // the handshake succeeded: threads may read
   absl::Status outcome_;  // the first protocol error or thread failure
 };

@@ -28,7 +28,8 @@ struct ServerOptions {
   // Called once per request (not Hello) on a serving thread, concurrently
   // from several threads, with one JSON line: call, dir, path, uid, result.
   std::function<void(const std::string& json_line)> audit;
-  // Serving threads.
+  // Serving threads at most: one starts with the connection, more when
+  // every one is busy (server.cc).
   int threads = 4;
   // TODO(gofer): rootfs_quota_bytes (0 = none): refuse growth past a quota.
 };
@@ -41,8 +42,9 @@ class Server {
   // Serves `socket` (SOCK_SEQPACKET, borrowed) until the peer closes it
   // (OK) or a protocol error (the error, after an Error reply and
   // shutdown(2) of the socket), or a serving thread fails (Internal). The
-  // calling thread reads requests; `options.threads` threads, each with its
-  // own fs struct (unshare(CLONE_FS): umask, cwd, root), perform them.
+  // calling thread waits; up to `options.threads` threads, each with its
+  // own fs struct (unshare(CLONE_FS): umask, cwd, root), read and perform
+  // requests.
   absl::Status Serve(int socket);
 
  private:

@@ -16,6 +16,7 @@
 #include "fmt/format.h"
 #include "gofer/vproc/fuse_wire.h"
 #include "platform/errors.h"
+#include "platform/status_macros.h"
 
 namespace gofer::vproc {
 namespace {
@@ -51,6 +52,8 @@ class Session {
   }
 
   absl::Status Run();
+  // Reads and answers one request (see ServeStep).
+  absl::StatusOr<ServeStep> ServeOne();
 
  private:
   // The file `nodeid` is (nullptr: none, or the root directory).
@@ -79,6 +82,7 @@ class Session {
 
   const int fd_;
   const Options& options_;
+  std::vector<uint8_t> buffer_;  // one request at a time
   uint64_t mount_time_ = 0;
   uint64_t next_fh_ = 1;
   std::map<uint64_t, std::string> handles_;  // fh -> the snapshot taken at OPEN
@@ -86,28 +90,33 @@ class Session {
 };
 
 absl::Status Session::Run() {
-  std::vector<uint8_t> buffer(kReadBufferSize);
   for (;;) {
-    ssize_t n = read(fd_, buffer.data(), buffer.size());
-    if (n < 0) {
-      // ENOENT: the request was interrupted before we read it.
-      if (errno == EINTR || errno == ENOENT || errno == EAGAIN) continue;
-      if (errno == ENODEV) return absl::OkStatus();
-      return platform::ErrnoError(errno, "reading /dev/fuse");
-    }
-    absl::Span<const uint8_t> bytes(buffer.data(), static_cast<size_t>(n));
-    absl::StatusOr<Request> request = DecodeRequest(bytes);
-    Reply reply;
-    if (request.ok()) {
-      reply = Dispatch(*request);
-    } else if (std::optional<uint64_t> unique = PeekUnique(bytes)) {
-      reply = EncodeError(*unique, EIO);
-    }
-    if (!reply) continue;
-    absl::StatusOr<bool> sent = Send(*reply);
-    if (!sent.ok()) return sent.status();
-    if (!*sent) return absl::OkStatus();
+    absl::StatusOr<ServeStep> step = ServeOne();
+    if (!step.ok()) return step.status();
+    if (*step == ServeStep::kEnded) return absl::OkStatus();
   }
+}
+
+absl::StatusOr<ServeStep> Session::ServeOne() {
+  buffer_.resize(kReadBufferSize);
+  ssize_t n = read(fd_, buffer_.data(), buffer_.size());
+  if (n < 0) {
+    // ENOENT: the request was interrupted before we read it.
+    if (errno == EINTR || errno == ENOENT || errno == EAGAIN) return ServeStep::kIdle;
+    if (errno == ENODEV) return ServeStep::kEnded;
+    return platform::ErrnoError(errno, "reading /dev/fuse");
+  }
+  absl::Span<const uint8_t> bytes(buffer_.data(), static_cast<size_t>(n));
+  absl::StatusOr<Request> request = DecodeRequest(bytes);
+  Reply reply;
+  if (request.ok()) {
+    reply = Dispatch(*request);
+  } else if (std::optional<uint64_t> unique = PeekUnique(bytes)) {
+    reply = EncodeError(*unique, EIO);
+  }
+  if (!reply) return ServeStep::kServed;
+  ASSIGN_OR_RETURN(bool sent, Send(*reply));
+  return sent ? ServeStep::kServed : ServeStep::kEnded;
 }
 
 absl::StatusOr<bool> Session::Send(const std::vector<uint8_t>& reply) {
@@ -292,5 +301,24 @@ std::string FileMountData(int fuse_fd, uint32_t uid, uint32_t gid) {
 }
 
 absl::Status Serve(int fuse_fd, const Options& options) { return Session(fuse_fd, options).Run(); }
+
+struct ConnectionState {
+  ConnectionState(int fuse_fd, Options options_in) : options(std::move(options_in)), session(fuse_fd, options) {}
+  const Options options;
+  Session session;  // refers to `options`
+};
+
+Connection::Connection(int fuse_fd, Options options)
+    : state_(std::make_unique<ConnectionState>(fuse_fd, std::move(options))) {}
+
+Connection::~Connection() = default;
+
+absl::StatusOr<bool> Connection::ServeReady() {
+  for (;;) {
+    ASSIGN_OR_RETURN(ServeStep step, state_->session.ServeOne());
+    if (step == ServeStep::kIdle) return true;
+    if (step == ServeStep::kEnded) return false;
+  }
+}
 
 }  // namespace gofer::vproc

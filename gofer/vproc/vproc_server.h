@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -68,6 +69,30 @@ std::string FileMountData(int fuse_fd, uint32_t uid, uint32_t gid);
 // unknown one ENOSYS; neither ends the loop. An unexpected error of read or
 // write on the fd is returned. Does not close `fuse_fd`.
 absl::Status Serve(int fuse_fd, const Options& options);
+
+// What serving one request did: answered one (or dropped a malformed or
+// interrupted one), found none waiting (an O_NONBLOCK fd), or found the
+// connection ended.
+enum class ServeStep { kServed, kIdle, kEnded };
+
+struct ConnectionState;
+
+// One connection served from the caller's own loop (several on one thread,
+// polled for POLLIN): `fuse_fd` must be O_NONBLOCK, and is not closed.
+// Not thread-safe.
+class Connection {
+ public:
+  Connection(int fuse_fd, Options options);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  // Answers every request waiting on the fd; false once the connection has
+  // ended (unmounted or aborted), an error as Serve's.
+  absl::StatusOr<bool> ServeReady();
+
+ private:
+  std::unique_ptr<ConnectionState> state_;
+};
 
 }  // namespace gofer::vproc
 
