@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <chrono>
 #include <mutex>
+#include <system_error>
 #include <utility>
 
 #include "fmt/format.h"
@@ -176,7 +177,7 @@ absl::Status SeccompNotifyPlatform::Start(CallHandler* handler) {
   }
   std::lock_guard<std::mutex> lock(listeners_mutex_);
   serving_ = true;
-  for (const auto& [key, listener] : listeners_) StartReceiver(listener);
+  for (const auto& [key, listener] : listeners_) RETURN_IF_ERROR(StartReceiver(listener));
   return absl::OkStatus();
 }
 
@@ -202,8 +203,9 @@ absl::Status SeccompNotifyPlatform::AddListener(UniqueFd listener) {
   spdlog::debug("seccomp-notify: listener {} added (key {})", listener.get(), key);
   auto added = std::make_shared<Listener>(Listener{key, std::move(listener)});
   listeners_[key] = added;
-  if (serving_) StartReceiver(added);
-  return absl::OkStatus();
+  absl::Status started = serving_ ? StartReceiver(added) : absl::OkStatus();
+  if (!started.ok()) listeners_.erase(key);
+  return started;
 }
 
 size_t SeccompNotifyPlatform::ListenerCount() const {
@@ -211,10 +213,19 @@ size_t SeccompNotifyPlatform::ListenerCount() const {
   return listeners_.size();
 }
 
-void SeccompNotifyPlatform::StartReceiver(const std::shared_ptr<Listener>& listener) {
+absl::Status SeccompNotifyPlatform::StartReceiver(const std::shared_ptr<Listener>& listener) {
   auto exited = std::make_shared<std::atomic<bool>>(false);
-  receivers_[listener->key] =
-      Receiver{std::thread(&SeccompNotifyPlatform::ReceiveLoop, this, listener, exited), exited};
+  // A full pids cgroup (the container's) refuses the thread: the listener
+  // is then refused too, and its process's trapped calls fail closed.
+  try {
+    receivers_[listener->key] =
+        Receiver{std::thread(&SeccompNotifyPlatform::ReceiveLoop, this, listener, exited), exited};
+  } catch (const std::system_error& error) {
+    return absl::ResourceExhaustedError(
+        fmt::format("seccomp-notify: starting the receiving thread of listener {}: {}", listener->fd.get(),
+                    error.what()));
+  }
+  return absl::OkStatus();
 }
 
 void SeccompNotifyPlatform::StopReceiver(Receiver& receiver) {
@@ -348,6 +359,7 @@ bool SeccompNotifyPlatform::ReceiveOne(const std::shared_ptr<Listener>& listener
 }
 
 void SeccompNotifyPlatform::Enqueue(Work work) {
+  std::optional<Work> refused;
   {
     std::lock_guard<std::mutex> lock(queue_mutex_);
     queue_.push_back(std::move(work));
@@ -355,11 +367,29 @@ void SeccompNotifyPlatform::Enqueue(Work work) {
     // once every receiving thread is gone.
     const bool short_of_workers = static_cast<int>(queue_.size()) > idle_workers_;
     if (worker_count_ == 0 && short_of_workers &&
-        static_cast<int>(blocking_workers_.size()) < blocking_worker_limit_) {
-      blocking_workers_.emplace_back(&SeccompNotifyPlatform::WorkerLoop, this);
+        static_cast<int>(blocking_workers_.size()) < blocking_worker_limit_ &&
+        !StartBlockingWorker() && blocking_workers_.empty()) {
+      refused.emplace(std::move(queue_.back()));
+      queue_.pop_back();
     }
   }
+  // No thread will ever take it: the caller gets what clone(2) got.
+  if (refused) return Reply(*refused, CallResult::Error(EAGAIN));
   queue_cv_.notify_one();
+}
+
+bool SeccompNotifyPlatform::StartBlockingWorker() {
+  // Invariant (docs/design.md, "Cgroups"): our threads count in the
+  // container's pids.max, so the workload can make this fail (EAGAIN). A
+  // call then waits for a worker that exists, or is answered EAGAIN; the
+  // sentry never dies of it, and calls that need no worker go on.
+  try {
+    blocking_workers_.emplace_back(&SeccompNotifyPlatform::WorkerLoop, this);
+    return true;
+  } catch (const std::system_error& error) {
+    spdlog::debug("seccomp-notify: no blocking worker started: {}", error.what());
+    return false;
+  }
 }
 
 void SeccompNotifyPlatform::WorkerLoop() {

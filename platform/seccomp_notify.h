@@ -47,7 +47,9 @@ struct SeccompNotifyOptions {
   int workers = 3;
   // With workers == 0: at most this many threads run the calls that may
   // block, started when a blocking call finds none idle. A call beyond them
-  // waits in the queue (only behind other blocking calls).
+  // waits in the queue (only behind other blocking calls); one that finds
+  // no worker at all and cannot start one (the container's pids.max counts
+  // our threads) is answered EAGAIN.
   int blocking_workers = 8;
   // How a receiving thread waits: blocked in SECCOMP_IOCTL_NOTIF_RECV (true)
   // or in poll(2) then RECV (false). Unset: blocked in RECV where the kernel
@@ -92,8 +94,9 @@ class SeccompNotifyPlatform final : public Platform {
   SeccompNotifyPlatform(NotifyIoctls& ioctls, NotifSizes sizes, int workers, int blocking_workers,
                         bool blocking_recv, UniqueFd stop);
 
-  // Starts the receiving thread of `listener`. Requires listeners_mutex_.
-  void StartReceiver(const std::shared_ptr<Listener>& listener);
+  // Starts the receiving thread of `listener`; ResourceExhausted if the
+  // thread cannot start. Requires listeners_mutex_.
+  absl::Status StartReceiver(const std::shared_ptr<Listener>& listener);
   // A receiving thread: serves `listener` until it hangs up or Stop.
   void ReceiveLoop(std::shared_ptr<Listener> listener, std::shared_ptr<std::atomic<bool>> exited);
   // Blocks until `listener` has a call, hangs up, or Stop (poll mode only).
@@ -110,6 +113,9 @@ class SeccompNotifyPlatform final : public Platform {
   // Queues `work` for the workers; with workers_ == 0, starts a blocking
   // worker when none is idle (up to blocking_worker_limit_).
   void Enqueue(Work work);
+  // Starts one more blocking worker; false if the thread cannot start.
+  // Requires queue_mutex_.
+  bool StartBlockingWorker();
   // A worker thread.
   void WorkerLoop();
   // Runs the handler on `work` and answers the kernel.
