@@ -198,7 +198,7 @@ absl::Status Cgroup::ApplyDeviceRule(bool allow, const std::string& rule) {
 
 absl::StatusOr<std::vector<pid_t>> Cgroup::Processes() const {
   std::vector<pid_t> pids;
-  // A dir the sandbox's processes join too (not the v1 freezer's or pids').
+  // A dir the sandbox's processes join too (not the v1 freezer's).
   std::vector<std::string> dirs = SandboxDirs();
   if (dirs.empty()) dirs = dirs_;
   if (dirs.empty()) return pids;
@@ -344,19 +344,22 @@ namespace platform {
 
 std::vector<std::string> Cgroup::SandboxDirs() const {
   if (pure_v2_) return dirs_;
-  std::string freezer = ControllerDir("freezer"), pids = ControllerDir("pids");
+  std::string freezer = ControllerDir("freezer");
   std::vector<std::string> dirs;
   for (const std::string& dir : dirs_) {
-    if (dir != freezer && dir != pids) dirs.push_back(dir);
+    if (dir != freezer) dirs.push_back(dir);
   }
   return dirs;
 }
 
 std::vector<std::string> Cgroup::SandboxBirthDirs() const {
   if (pure_v2_) return {};
+  // Joined by moving in (never refused by pids.max): the threads the
+  // daemons started meanwhile count from then on.
+  std::string pids = ControllerDir("pids");
   std::vector<std::string> dirs;
   for (const std::string& dir : SandboxDirs()) {
-    if (dir != devices_dir_) dirs.push_back(dir);
+    if (dir != devices_dir_ && dir != pids) dirs.push_back(dir);
   }
   return dirs;
 }

@@ -72,16 +72,19 @@ class Cgroup {
   // The sandbox's own processes (sentry, gofer, watchdog) are charged to the
   // container (DESIGN.md, "Processes"): SandboxDirs() are the dirs they
   // join, every one of dirs() except the v1 freezer's, so that on v1 pause
-  // freezes the workload only and the sentry keeps answering, and the v1
-  // pids', so that on v1 --pids-limit stays the workload's, as under runc
-  // (their 19 threads would leave a limit of 8 nothing). On pure v2 the one
-  // cgroup holds both: they are frozen with the workload and count in
-  // pids.max (as gVisor's sandbox does).
+  // freezes the workload only and the sentry keeps answering. On pure v2 the
+  // one cgroup holds the freezer too: they are frozen with the workload.
+  // Invariant (docs/design.md, "Cgroups"): their threads count in the
+  // container's pids.max on v1 and v2 alike, so the workload never gets
+  // more tasks than under runc (the limit less the sandbox's, 8 when idle)
+  // and the container cannot grow the sandbox past its limit.
   std::vector<std::string> SandboxDirs() const;
   // Of SandboxDirs(), those a sandbox process may be born in, before it has
   // opened what its own set-up needs (the gofer's /dev/fuse): without the
-  // v1 devices dir, and none on pure v2, whose one dir carries the device program. The rest
-  // is joined by AddSandboxProcess once they are ready.
+  // v1 devices dir, nor the v1 pids dir (runsc create, in these dirs while it
+  // spawns, is not the container's task), and none on pure v2, whose one
+  // dir carries the device program. The rest is joined by AddSandboxProcess
+  // once they are ready.
   std::vector<std::string> SandboxBirthDirs() const;
   // Moves `pid` into SandboxDirs().
   absl::Status AddSandboxProcess(pid_t pid) const;

@@ -12,7 +12,6 @@
 #include <cctype>
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -180,40 +179,14 @@ void PrintEvent(const std::string& type, const std::string& id, const nlohmann::
   std::cout << event.dump() << std::endl;
 }
 
-// The tasks (threads) of the runtime's processes in the container's cgroup.
-int64_t RuntimeTasks(const Loaded& loaded, const std::string& root) {
-  absl::StatusOr<CgroupProcesses> processes =
-      ListCgroupProcesses(root, loaded.state);
-  if (!processes.ok()) return 0;
-  int64_t tasks = 0;
-  for (pid_t pid : processes->runtime) {
-    std::error_code error;
-    auto threads = std::filesystem::directory_iterator(
-        fmt::format("/proc/{}/task", pid), error);
-    if (!error) tasks += std::distance(begin(threads), end(threads));
-  }
-  return tasks;
-}
-
-// On pure v2 pids.current counts the sandbox's threads, charged to the
-// container (README; on v1 they stay out of the pids hierarchy): the stats
-// show the workload's, as runc's do.
-void SubtractRuntimeTasks(nlohmann::ordered_json& stats, const Loaded& loaded,
-                          const std::string& root) {
-  if (!loaded.cgroup.pure_v2()) return;
-  if (!stats.contains("pids") || !stats["pids"].contains("current")) return;
-  int64_t current =
-      stats["pids"]["current"].get<int64_t>() - RuntimeTasks(loaded, root);
-  stats["pids"]["current"] = std::max<int64_t>(current, 0);
-}
-
 // runc's stats, plus "sentry": the sentry's counts of trapped calls per
 // disposition and per syscall (absent if the sentry cannot be reached, and
 // while the container is paused: on v2 the sentry is frozen with it, and
-// its counts do not move meanwhile anyway).
+// its counts do not move meanwhile anyway). pids.current is the kernel's,
+// as runc reports it: the tasks pids.max limits, the sandbox's threads
+// included (docs/design.md, "Cgroups"), as `docker stats` shows them.
 absl::Status PrintStats(const Loaded& loaded, const std::string& root) {
   ASSIGN_OR_RETURN(nlohmann::ordered_json stats, platform::ReadCgroupStats(loaded.cgroup));
-  SubtractRuntimeTasks(stats, loaded, root);
   if (loaded.cgroup.Frozen()) {
     PrintEvent("stats", loaded.state.id, &stats);
     return absl::OkStatus();

@@ -302,15 +302,15 @@ absl::StatusOr<ContainerState> RecordState(const Spec& spec, const std::string& 
 }
 
 // The sandbox's own processes are the container's (DESIGN.md, "Processes";
-// README, "The sandbox in the container's cgroups"): born in its memory,
-// cpu and other v1 cgroups (CgroupVisit), they now join the rest of
-// Cgroup::SandboxDirs(): the v1 devices cgroup once the gofer holds
-// /dev/fuse (from now on it opens no device the container may not), and on
-// pure v2 the one cgroup, whose device program would have refused it
-// /dev/fuse at birth (there their start-up memory, ~3 MB, stays where
-// runsc create ran; all they allocate after is the container's). Never the
-// v1 freezer (pause freezes the workload only) nor the v1 pids cgroup
-// (--pids-limit stays the workload's, as under runc; see SandboxDirs).
+// docs/design.md, "Cgroups"): born in its memory, cpu and other v1 cgroups
+// (CgroupVisit), they now join the rest of Cgroup::SandboxDirs(): the v1
+// devices cgroup once the gofer holds /dev/fuse (from now on it opens no
+// device the container may not), the v1 pids cgroup (their threads share
+// the container's pids.max from now on; moving in is never refused, so
+// they may start above it), and on pure v2 the one cgroup, whose device
+// program would have refused it /dev/fuse at birth (there their start-up
+// memory, ~3 MB, stays where runsc create ran; all they allocate after is
+// the container's). Never the v1 freezer: pause freezes the workload only.
 absl::Status ChargeSandbox(const platform::Cgroup& cgroup,
                            std::initializer_list<pid_t> pids) {
   for (pid_t pid : pids) {

@@ -1,7 +1,7 @@
 // Integration tests of the sandbox's own processes in the container's
 // cgroups (DESIGN.md, "Processes"): the sentry, the gofer and the watchdog
 // are charged to the container (memory, pids, cpu), yet never show as
-// container processes (`runsc ps`, `events --stats` pids), pause/resume and
+// container processes (`runsc ps`), pause/resume and
 // stats still work, a small pids limit still runs a container, and delete
 // leaves no cgroup behind. Every wait is bounded.
 #include <signal.h>
@@ -14,6 +14,7 @@
 
 #include "fmt/format.h"
 #include "tests/integration_test_base.h"
+#include "tests/leftovers.h"
 
 namespace runsc::testing {
 namespace {
@@ -78,6 +79,34 @@ class SandboxCgroupTest : public IntegrationTest {
     return std::atoll(
         ReadFile(fmt::format("/sys/fs/cgroup{}/memory.current", path)).c_str());
   }
+  // The container's pids cgroup: the v1 pids hierarchy's dir, else the v2 one.
+  static std::string PidsDir(BundleBuilder& bundle) {
+    std::string path = bundle.config()["linux"]["cgroupsPath"];
+    std::string v1 = "/sys/fs/cgroup/pids" + path;
+    return access(v1.c_str(), F_OK) == 0 ? v1 : "/sys/fs/cgroup" + path;
+  }
+  // The tasks (threads) the container's pids cgroup counts.
+  static std::set<int> PidsCgroupTasks(BundleBuilder& bundle) {
+    std::string dir = PidsDir(bundle);
+    std::string file = access((dir + "/tasks").c_str(), F_OK) == 0
+                           ? dir + "/tasks"
+                           : dir + "/cgroup.threads";
+    std::set<int> tasks;
+    for (const std::string& line : Lines(ReadFile(file)))
+      tasks.insert(std::atoi(line.c_str()));
+    return tasks;
+  }
+  // The threads of the sandbox's processes of `id`, wherever they are.
+  std::set<int> SandboxTasks(const std::string& id) {
+    std::set<int> tasks;
+    for (const auto& [name, pid] : SandboxPids(id)) {
+      if (pid <= 0) continue;
+      for (const std::string& tid :
+           DirEntries(fmt::format("/proc/{}/task", pid)))
+        tasks.insert(std::atoi(tid.c_str()));
+    }
+    return tasks;
+  }
   // Every dir of the container's cgroup path that exists, in any hierarchy.
   static std::vector<std::string> CgroupDirsLeft(BundleBuilder& bundle) {
     std::string path = bundle.config()["linux"]["cgroupsPath"];
@@ -105,13 +134,13 @@ TEST_P(SandboxCgroupTest, SentryGoferAndWatchdogAreInTheContainersCgroups) {
   for (const auto& [name, pid] : SandboxPids(id)) {
     ASSERT_GT(pid, 0) << name << " pid not recorded in state.json";
     std::map<std::string, std::string> theirs = CgroupsOf(pid);
-    // memory and cpu on v1 (each its own hierarchy here), the v2 cgroup; on
-    // v1 not pids (--pids-limit stays the workload's, as under runc) nor the
-    // freezer (pause freezes the workload only).
+    // memory, pids and cpu on v1 (each its own hierarchy here), the v2
+    // cgroup; on v1 not the freezer (pause freezes the workload only).
     for (const auto& [controllers, path] : init) {
       bool charged = controllers.empty() || controllers == "memory" ||
                      controllers == "cpu" || controllers == "cpuacct" ||
-                     controllers == "cpu,cpuacct" || controllers == "devices";
+                     controllers == "cpu,cpuacct" || controllers == "devices" ||
+                     controllers == "pids";
       if (!charged) continue;
       EXPECT_EQ(theirs[controllers], path)
           << "the " << name << " (" << pid << ") in hierarchy \"" << controllers
@@ -170,9 +199,11 @@ TEST_P(SandboxCgroupTest, PauseResumeAndStatsWork) {
   ASSERT_EQ(stats.exit_code, 0) << stats;
   json parsed = json::parse(stats.out, nullptr, false);
   ASSERT_FALSE(parsed.is_discarded()) << stats.out;
-  // The sleeper is one task: the sandbox's threads are not the container's
-  // pids.
-  EXPECT_EQ(parsed["data"]["pids"]["current"], 1) << parsed.dump();
+  // pids.current as the kernel counts it (what pids.max and `docker stats`
+  // compare): the sleeper and the sandbox's threads, charged to the container.
+  EXPECT_EQ(parsed["data"]["pids"]["current"].get<int>(),
+            std::atoi(ReadFile(PidsDir(bundle) + "/pids.current").c_str()))
+      << parsed.dump();
 }
 
 TEST_P(SandboxCgroupTest, KillAllSignalsOnlyTheWorkload) {
@@ -200,10 +231,9 @@ TEST_P(SandboxCgroupTest, DeleteLeavesNoCgroup) {
   EXPECT_EQ(fmt::format("{}", fmt::join(CgroupDirsLeft(bundle), " ")), "");
 }
 
-// On v1 the sandbox stays out of the pids hierarchy: --pids-limit is the
-// workload's, as under runc. On pure v2 its 19 threads (gofer 14, sentry 4,
-// watchdog 1) count against pids.max, as gVisor's do (README): a limit of
-// 20 still runs a one-process container there.
+// The sandbox's threads (8 when idle) count against pids.max, as gVisor's
+// do (docs/design.md, "Cgroups"): a limit of 20 still runs a one-process
+// container.
 TEST_P(SandboxCgroupTest, ASmallPidsLimitStillRunsAContainer) {
   BundleBuilder bundle = NewBundle();
   bundle.MergePatch({{"linux", {{"resources", {{"pids", {{"limit", 20}}}}}}}});
@@ -211,6 +241,76 @@ TEST_P(SandboxCgroupTest, ASmallPidsLimitStillRunsAContainer) {
   RunResult run = RunInBundle(bundle);
   EXPECT_EQ(run.exit_code, 0) << run;
   EXPECT_EQ(run.out, "one\n") << run;
+}
+
+// Every thread of the sentry, the gofer and the watchdog counts in the
+// container's pids cgroup, on v1 as on v2: the container cannot grow them
+// outside its --pids-limit.
+TEST_P(SandboxCgroupTest, TheSandboxsThreadsCountInTheContainersPidsCgroup) {
+  if (!IsRunsc())
+    GTEST_SKIP()
+        << "runsc's process model: runc has no sentry, gofer or watchdog";
+  BundleBuilder bundle = NewBundle();
+  bundle.MergePatch({{"linux", {{"resources", {{"pids", {{"limit", 64}}}}}}}});
+  std::string id = StartSleeperIn(bundle);
+  std::set<int> counted = PidsCgroupTasks(bundle);
+  std::set<int> sandbox = SandboxTasks(id);
+  ASSERT_FALSE(sandbox.empty());
+  for (int tid : sandbox) {
+    EXPECT_TRUE(counted.count(tid))
+        << "sandbox thread " << tid << " is not in " << PidsDir(bundle);
+  }
+}
+
+// What an idle sandbox costs a --pids-limit (docs/design.md, "Cgroups"): the
+// gofer's main, serving and poll threads, the sentry's main, control,
+// gofer-watching and receiving threads, and the watchdog.
+TEST_P(SandboxCgroupTest, AnIdleSandboxHoldsAtMostEightTasks) {
+  if (!IsRunsc())
+    GTEST_SKIP()
+        << "runsc's process model: runc has no sentry, gofer or watchdog";
+  BundleBuilder bundle = NewBundle();
+  std::string id = StartSleeperIn(bundle);
+  std::string detail;
+  for (const auto& [name, pid] : SandboxPids(id)) {
+    detail += fmt::format(" {} {}", name,
+                          DirEntries(fmt::format("/proc/{}/task", pid)).size());
+  }
+  EXPECT_LE(SandboxTasks(id).size(), 8u) << detail;
+}
+
+// The accounting rule (docs/design.md, "Cgroups"): the sandbox shares the
+// container's pids.max, so the workload never gets more than under runc: at
+// the limit, its tasks plus the sandbox's are the limit. A fork bomb fills
+// the cgroup (the inner shell dies at its first failed fork, freeing its
+// slot; the outer one then marks the end in /dev/shm and stays).
+TEST_P(SandboxCgroupTest, AtThePidsLimitTheWorkloadGetsTheLimitLessTheSandbox) {
+  constexpr int kLimit = 24;
+  BundleBuilder bundle = NewBundle();
+  bundle.MergePatch(
+      {{"linux", {{"resources", {{"pids", {{"limit", kLimit}}}}}}}});
+  bundle.Args({"/bin/sh", "-c",
+               "sh -c 'for i in $(seq 1 40); do sleep 1000 & done' "
+               "2>/dev/null; : > /dev/shm/full; exec sleep 1000"});
+  std::string id = NewId();
+  CreateOrDie(bundle, id);
+  absl::StatusOr<json> state = State(id);
+  ASSERT_TRUE(state.ok()) << state.status();
+  int init = (*state)["pid"].get<int>();
+  RunResult start = rt().Run({"start", id});
+  ASSERT_EQ(start.exit_code, 0) << start;
+  std::string marker = fmt::format("/proc/{}/root/dev/shm/full", init);
+  ASSERT_TRUE(WaitUntil([&] { return access(marker.c_str(), F_OK) == 0; }))
+      << "the fork bomb did not end";
+  std::set<int> sandbox = IsRunsc() ? SandboxTasks(id) : std::set<int>{};
+  std::set<int> counted = PidsCgroupTasks(bundle);
+  size_t workload = 0;
+  for (int tid : counted) workload += sandbox.count(tid) ? 0 : 1;
+  EXPECT_EQ(counted.size(), static_cast<size_t>(kLimit - 1))
+      << "the cgroup was full, less the inner shell's slot";
+  EXPECT_LE(workload + sandbox.size(), static_cast<size_t>(kLimit))
+      << "never wider than runc: workload " << workload << ", sandbox "
+      << sandbox.size();
 }
 
 TEST_P(SandboxCgroupTest, APidsLimitLeavesTheWorkloadItsShareAfterTheSandbox) {

@@ -27,6 +27,12 @@
 //                                           PROBE_DIR must finish within 5 s;
 //                                           finally a reader releases the
 //                                           writers.
+//   attack pidsburst LABEL DIR THREADS ROUNDS  start up to THREADS threads
+//                                           (LABEL.threads N refused=ERRNO),
+//                                           then each makes and removes
+//                                           DIR/LABEL.<i> ROUNDS times at once:
+//                                           LABEL.calls ok=A eagain=B other=C;
+//                                           then mkdir DIR/LABEL.after.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -85,6 +91,8 @@ static const char* ErrnoName(int err) {
       return "EISDIR";
     case ELOOP:
       return "ELOOP";
+    case EAGAIN:
+      return "EAGAIN";
     default:
       return "EOTHER";
   }
@@ -233,11 +241,72 @@ static int FifoBlock(const char* label, const char* fifo, int writers,
   _exit(0);
 }
 
+static const char* burst_dir;
+static const char* burst_label;
+static int burst_rounds;
+static atomic_int burst_go, burst_ok, burst_eagain, burst_other,
+    burst_other_errno;
+
+static void* BurstWorker(void* arg) {
+  struct timespec tick = {0, 1000 * 1000};
+  while (!atomic_load(&burst_go)) nanosleep(&tick, NULL);
+  char path[256];
+  snprintf(path, sizeof(path), "%s/%s.%ld", burst_dir, burst_label,
+           (long)(intptr_t)arg);
+  for (int i = 0; i < burst_rounds; i++) {
+    int made = mkdir(path, 0755) == 0 ? 0 : errno;
+    if (!made && rmdir(path) != 0) made = errno;
+    if (made == 0) {
+      atomic_fetch_add(&burst_ok, 1);
+    } else if (made == EAGAIN) {
+      atomic_fetch_add(&burst_eagain, 1);
+    } else {
+      atomic_store(&burst_other_errno, made);
+      atomic_fetch_add(&burst_other, 1);
+    }
+  }
+  return NULL;
+}
+
+// Fills the pids cgroup with threads (up to `max`), then makes them all
+// broker at once, so that the sandbox would need more threads than are left.
+static int PidsBurst(const char* label, const char* dir, int max, int rounds) {
+  static pthread_t threads[1024];
+  burst_dir = dir;
+  burst_label = label;
+  burst_rounds = rounds;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 64 * 1024);
+  int started = 0, refused = 0;
+  while (started < max && started < 1024) {
+    refused = pthread_create(&threads[started], &attr, BurstWorker,
+                             (void*)(intptr_t)started);
+    if (refused) break;
+    started++;
+  }
+  printf("%s.threads %d refused=%s\n", label, started,
+         refused ? ErrnoName(refused) : "none");
+  atomic_store(&burst_go, 1);
+  for (int i = 0; i < started; i++) pthread_join(threads[i], NULL);
+  printf("%s.calls ok=%d eagain=%d other=%d (%s)\n", label,
+         atomic_load(&burst_ok), atomic_load(&burst_eagain),
+         atomic_load(&burst_other),
+         ErrnoName(atomic_load(&burst_other_errno)));
+  char after[256];
+  snprintf(after, sizeof(after), "%s/%s.after", dir, label);
+  char step[128];
+  snprintf(step, sizeof(step), "%s.after", label);
+  Report(step, mkdir(after, 0755));
+  fflush(stdout);
+  return 0;
+}
+
 static int Usage(void) {
   fprintf(stderr,
           "usage: attack "
           "open|mknod|symlink|truncate|rename|chmod|mkdir|unlink|sameattrs|"
-          "unshare|openat2|fifoblock LABEL ARGS...\n");
+          "unshare|openat2|fifoblock|pidsburst LABEL ARGS...\n");
   return 2;
 }
 
@@ -269,5 +338,7 @@ int main(int argc, char** argv) {
     return OpenAt2(label, a[0], a[1], a[2], a[3]);
   if (!strcmp(cmd, "fifoblock") && n == 3)
     return FifoBlock(label, a[0], atoi(a[1]), a[2]);
+  if (!strcmp(cmd, "pidsburst") && n == 3)
+    return PidsBurst(label, a[0], atoi(a[1]), atoi(a[2]));
   return Usage();
 }
