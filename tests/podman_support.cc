@@ -165,7 +165,12 @@ bool PodmanTest::LogsContain(const std::string& name, const std::string& text,
 }
 
 bool PodmanTest::UnderRunsc() const {
-  return PodmanRuntime() == RUNSC_PODMAN_TEST_RUNSC;
+  // The built runsc, or a copy of it (PODMAN_TEST_RUNTIME=/tmp/x/runsc).
+  return PodmanRuntime() == RUNSC_PODMAN_TEST_RUNSC ||
+         std::filesystem::path(PodmanRuntime())
+             .filename()
+             .string()
+             .starts_with("runsc");
 }
 
 }  // namespace runsc::testing

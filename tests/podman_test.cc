@@ -301,8 +301,7 @@ TEST_F(PodmanTest, CpIntoAPausedContainerAndExecWithStdin) {
   Shell piped = P(fmt::format("exec -i {} sh -c \"cat > /tmp/piped\" < {}/in",
                               name, dir.path()));
   EXPECT_EQ(piped.code, 0) << piped;
-  Shell cat =
-      P(fmt::format("exec {} cat /in-root /data/in /tmp/piped", name));
+  Shell cat = P(fmt::format("exec {} cat /in-root /data/in /tmp/piped", name));
   EXPECT_EQ(cat.out, "copied in\ncopied in\ncopied in\n") << cat;
 }
 
