@@ -5,8 +5,10 @@
 #include <utility>
 
 #include "fmt/format.h"
-#include "platform/seccomp_notify.h"
+#include "platform/platform_registration.h"
 #include "platform/status_macros.h"
+#include "platform/sync_channel.h"
+#include "platform/unix_socket.h"
 
 namespace platform {
 
@@ -50,21 +52,55 @@ std::string CallResult::DebugString() const {
 RemoteMemory::~RemoteMemory() = default;
 CallHandler::~CallHandler() = default;
 Platform::~Platform() = default;
+WorkloadSide::~WorkloadSide() = default;
 
-absl::StatusOr<std::unique_ptr<Platform>> CreatePlatform(std::string_view name, int handler_threads) {
-  if (name == "seccomp-notify") {
-    RETURN_IF_ERROR_CTX(DetectNotifyFeatures().status(), "--platform seccomp-notify");
-    SeccompNotifyOptions options;
-    options.workers = handler_threads;
-    ASSIGN_OR_RETURN(std::unique_ptr<SeccompNotifyPlatform> platform,
-                     Annotate(SeccompNotifyPlatform::Create(options), "--platform seccomp-notify"));
-    return std::unique_ptr<Platform>(std::move(platform));
-  }
-  if (name == "ptrace") {
-    return absl::InvalidArgumentError("--platform ptrace: not implemented yet");
+namespace {
+
+// The registry: one line per platform, the default first.
+const PlatformRegistration* const kPlatforms[] = {
+    &SeccompNotifyRegistration(),
+    &PtraceRegistration(),
+};
+
+absl::StatusOr<const PlatformRegistration*> Find(std::string_view name) {
+  for (const PlatformRegistration* platform : kPlatforms) {
+    if (platform->name == name) return platform;
   }
   return absl::InvalidArgumentError(
-      fmt::format("--platform \"{}\": unknown platform (known: seccomp-notify, ptrace)", name));
+      fmt::format("--platform \"{}\": unknown platform (known: {})", name, KnownPlatforms()));
+}
+
+}  // namespace
+
+absl::Status SendAttach(int channel, int fd) {
+  RETURN_IF_ERROR(SendMessage(channel, {{"op", std::string(kAttachOp)}}));
+  return SendFd(channel, fd, "attach");
+}
+
+std::string KnownPlatforms() {
+  std::string names;
+  for (const PlatformRegistration* platform : kPlatforms) {
+    if (!names.empty()) names += ", ";
+    names += platform->name;
+  }
+  return names;
+}
+
+absl::Status CheckPlatform(std::string_view name) {
+  ASSIGN_OR_RETURN(const PlatformRegistration* platform, Find(name));
+  return Annotate(platform->check(), fmt::format("--platform {}", name));
+}
+
+absl::StatusOr<const WorkloadSide*> WorkloadSideOf(std::string_view name) {
+  ASSIGN_OR_RETURN(const PlatformRegistration* platform, Find(name));
+  RETURN_IF_ERROR(platform->check());  // a platform not built yet has no workload side
+  return &platform->workload_side();
+}
+
+absl::StatusOr<std::unique_ptr<Platform>> CreatePlatform(std::string_view name, int handler_threads) {
+  RETURN_IF_ERROR(CheckPlatform(name));
+  ASSIGN_OR_RETURN(const PlatformRegistration* platform, Find(name));
+  return Annotate(platform->create(handler_threads), fmt::format("--platform {}", name));
 }
 
 }  // namespace platform

@@ -1,6 +1,10 @@
-// The platform seam: how trapped system calls reach the sentry. The sentry
-// codes against these types only; `seccomp-notify` implements them today and
-// `ptrace` will later, without touching the sentry (DESIGN.md, "Platforms").
+// The platform seam: how trapped system calls reach the sentry, both sides.
+// The workload's side (WorkloadSide) is the seccomp action trapped rows
+// compile to and what a container process does once its filter is loaded;
+// the sentry's side (Platform) takes each such process over (Attach) and
+// serves its trapped calls to a CallHandler. The sentry and runsc code
+// against these types only. A platform is its own files under platform/ plus
+// one line in platform.cc's registry (DESIGN.md, "Platforms").
 #ifndef RUNSC_PLATFORM_PLATFORM_H_
 #define RUNSC_PLATFORM_PLATFORM_H_
 
@@ -127,13 +131,18 @@ class Platform {
   // Starts serving `handler` (not owned; must outlive Stop()) on background
   // threads. Once only: FailedPrecondition after a Start or a Stop.
   virtual absl::Status Start(CallHandler* handler) = 0;
-  // Adds one seccomp listener (one per process that installed the filter:
-  // the init, each exec). Thread-safe; callable before or after Start.
-  // FailedPrecondition after Stop.
-  virtual absl::Status AddListener(UniqueFd listener) = 0;
-  // The number of live listeners; a listener whose processes are all gone is
-  // dropped shortly after the kernel reports it (POLLHUP).
-  virtual size_t ListenerCount() const = 0;
+  // Takes over one process that loaded the filter (the init, each exec):
+  // `handover` is the fd its WorkloadSide sent (seccomp-notify: the
+  // listener; ptrace: a pidfd of the process). Returns once the process's
+  // trapped calls will be served. Thread-safe; callable before or after
+  // Start (ptrace: after only). FailedPrecondition after Stop.
+  virtual absl::Status Attach(UniqueFd handover) = 0;
+  // How many attached processes (or groups of them) are still live; one
+  // whose processes are all gone is dropped shortly after.
+  virtual size_t AttachedCount() const = 0;
+  // The system calls the platform's serving threads make beyond the
+  // sentry's own allowlist (sentry_filter.cc), by name.
+  virtual std::vector<std::string> SentrySyscalls() const { return {}; }
   // Stops the threads, waiting for handlers already running, and closes
   // every listener: from then on the kernel answers the workload's trapped
   // calls, queued ones included, with ENOSYS (fail closed). Idempotent; also
@@ -163,10 +172,45 @@ absl::StatusOr<NotifyFeatures> DetectNotifyFeatures();
 absl::StatusOr<UniqueFd> LoadFilterWithListener(const std::vector<sock_filter>& program,
                                                 unsigned extra_flags);
 
-// The platform called `name`: "seccomp-notify" (checked against this kernel
-// with DetectNotifyFeatures); "ptrace" is InvalidArgument "--platform ptrace:
-// not implemented yet"; anything else InvalidArgument
-// "--platform \"x\": unknown platform (known: seccomp-notify, ptrace)".
+// The workload's half of a platform: how a container process puts itself
+// under the sentry. Its methods run in the process between fork and exec and
+// make system calls only. Stateless: one shared instance per platform.
+class WorkloadSide {
+ public:
+  virtual ~WorkloadSide();
+  // The seccomp return action the filter's trapped rows (emulate, broker,
+  // denials the sentry logs) compile to.
+  virtual uint32_t TrapAction() const = 0;
+  // Loads `program` on the calling thread (no_new_privs or CAP_SYS_ADMIN
+  // needed, as the kernel does) and sends the sentry, on `channel`, one
+  // "attach" request with its fd (SendAttach). Does not wait: the sentry may
+  // not run yet (the init's filter can load before runsc create starts it).
+  virtual absl::Status LoadAndHandOver(const std::vector<sock_filter>& program, int channel) const = 0;
+  // Blocks until the sentry serves this process's trapped calls (its reply
+  // on `channel`). Call once the sentry runs, before the first trapped call
+  // that must reach it. seccomp-notify: returns at once (the kernel queues
+  // trapped calls for the listener); ptrace: waits until the sentry traces us.
+  virtual absl::Status AwaitSentry(int channel) const = 0;
+};
+
+// The request a WorkloadSide sends: {"op":"attach"} then `fd` (SCM_RIGHTS).
+absl::Status SendAttach(int channel, int fd);
+// The op of that request, for the sentry's control server.
+inline constexpr std::string_view kAttachOp = "attach";
+
+// The platforms, by name ("seccomp-notify, ptrace").
+std::string KnownPlatforms();
+
+// OK when platform `name` exists and this kernel supports it; else
+// InvalidArgument "--platform \"x\": unknown platform (known: ...)" or
+// FailedPrecondition naming what is missing, prefixed "--platform <name>".
+absl::Status CheckPlatform(std::string_view name);
+
+// The workload side of platform `name` (errors as CheckPlatform's, without
+// the kernel check: the sentry made it).
+absl::StatusOr<const WorkloadSide*> WorkloadSideOf(std::string_view name);
+
+// The platform called `name`, checked with CheckPlatform.
 // `handler_threads`: how many threads run the handler; 0 runs it on the
 // thread that receives the calls, except calls for which the handler's
 // MayBlock is true, which go to worker threads started when first needed.

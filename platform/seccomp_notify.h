@@ -67,11 +67,16 @@ class SeccompNotifyPlatform final : public Platform {
 
   std::string Name() const override { return "seccomp-notify"; }
   absl::Status Start(CallHandler* handler) override;
-  // Also sets SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP on `listener` where the
-  // kernel has it (tried on the first listener; EINVAL means it has not).
-  // Once started, serves `listener` on a thread of its own at once.
-  absl::Status AddListener(UniqueFd listener) override;
-  size_t ListenerCount() const override;
+  // Attach: `handover` is the process's listener (AddListener).
+  absl::Status Attach(UniqueFd handover) override { return AddListener(std::move(handover)); }
+  size_t AttachedCount() const override { return ListenerCount(); }
+  // Adds one seccomp listener. Also sets SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+  // on it where the kernel has it (tried on the first listener; EINVAL means
+  // it has not). Once started, serves it on a thread of its own at once.
+  absl::Status AddListener(UniqueFd listener);
+  // The number of live listeners; a listener whose processes are all gone is
+  // dropped shortly after the kernel reports it (POLLHUP).
+  size_t ListenerCount() const;
   // Wakes and joins every thread; closes the listeners. Idempotent.
   void Stop() override;
 

@@ -569,7 +569,7 @@ TEST(CreatePlatformTest, KnowsSeccompNotifyAndNamesTheOthers) {
   absl::StatusOr<std::unique_ptr<Platform>> platform = CreatePlatform("seccomp-notify");
   ASSERT_THAT(platform, IsOk());
   EXPECT_EQ((*platform)->Name(), "seccomp-notify");
-  EXPECT_EQ((*platform)->ListenerCount(), 0u);
+  EXPECT_EQ((*platform)->AttachedCount(), 0u);
   EXPECT_THAT(CreatePlatform("ptrace"), StatusIs(absl::StatusCode::kInvalidArgument,
                                                  "--platform ptrace: not implemented yet"));
   EXPECT_THAT(CreatePlatform("x"),

@@ -358,7 +358,11 @@ absl::Status PrepareProcess(const Spec& spec, const InitConfig& config, const In
   ASSIGN_OR_RETURN(prepared.sandbox,
                    PendingSandboxFilter::Prepare(config.sandbox, !prepared.seccomp.takes_listener(), fds.sentry));
   // Without no_new_privs a filter needs CAP_SYS_ADMIN: load it before the caps drop (runc).
-  if (!spec.process.no_new_privileges) RETURN_IF_ERROR(InstallFilters(prepared));
+  if (!spec.process.no_new_privileges) {
+    RETURN_IF_ERROR(InstallFilters(prepared));
+    // An exec's sentry runs already; the init's starts once we are set up.
+    if (config.exec) RETURN_IF_ERROR(prepared.sandbox.AwaitSentry());
+  }
   ASSIGN_OR_RETURN(prepared.warnings, ApplyProcessAttributes(spec.process));
   return absl::OkStatus();
 }
@@ -470,6 +474,8 @@ int RunContainerInit(const InitFds& fds) {
   UniqueFd started_fifo;
   if (!config->exec) {
     ExitOnTerminatingSignals();
+    // The sentry runs now; a filter loaded during set-up traps the fifo's open.
+    if (absl::Status served = prepared->sandbox.AwaitSentry(); !served.ok()) return FailAfterStart(-1, served);
     absl::StatusOr<UniqueFd> started = WaitForStart(prepared->host_proc.release(), fds.fifo);
     if (!started.ok()) return FailAfterStart(-1, started.status());
     started_fifo = *std::move(started);
@@ -479,9 +485,9 @@ int RunContainerInit(const InitFds& fds) {
     // first. Only when the OCI profile has no listener of its own: then the
     // order of the two changes nothing (no USER_NOTIF to compete for).
     if (!prepared->seccomp.takes_listener() && !prepared->hooks.start_container.empty()) {
-      if (absl::Status sandbox = prepared->sandbox.Install(); !sandbox.ok()) {
-        return FailAfterStart(started_fifo.get(), sandbox);
-      }
+      absl::Status sandbox = prepared->sandbox.Install();
+      if (sandbox.ok()) sandbox = prepared->sandbox.AwaitSentry();
+      if (!sandbox.ok()) return FailAfterStart(started_fifo.get(), sandbox);
     }
     nlohmann::json state = config->hook_state;
     state["status"] = "created";
@@ -492,9 +498,9 @@ int RunContainerInit(const InitFds& fds) {
   std::vector<char*> argv = CStringArray(args);
   std::vector<char*> envp = CStringArray(prepared->env);
   // With no_new_privs the profile goes in last, so it cannot block our own setup.
-  if (absl::Status seccomp = InstallFilters(*prepared); !seccomp.ok()) {
-    return FailAfterStart(started_fifo.get(), seccomp);
-  }
+  absl::Status seccomp = InstallFilters(*prepared);
+  if (seccomp.ok()) seccomp = prepared->sandbox.AwaitSentry();
+  if (!seccomp.ok()) return FailAfterStart(started_fifo.get(), seccomp);
   execve(prepared->executable.c_str(), argv.data(), envp.data());
   return FailAfterStart(started_fifo.get(), platform::LastError(fmt::format("exec {}", prepared->executable)), 127);
 }

@@ -1,7 +1,8 @@
 // The sandbox's own seccomp filter in a container process (the init or an
-// exec'd process): compiled from the syscall table, loaded with a listener
-// last before execve (or before the capability drop without no_new_privs,
-// as the OCI profile is), its listener handed to the sentry.
+// exec'd process): compiled from the syscall table, its trapped rows
+// returning the platform's trap action, loaded last before execve (or before
+// the capability drop without no_new_privs, as the OCI profile is), and the
+// process handed over to the sentry by the platform's WorkloadSide.
 #ifndef RUNSC_RUNSC_SANDBOX_FILTER_H_
 #define RUNSC_RUNSC_SANDBOX_FILTER_H_
 
@@ -10,7 +11,7 @@
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 #include "platform/oci_seccomp.h"
-#include "platform/unique_fd.h"
+#include "platform/platform.h"
 
 namespace runsc {
 
@@ -19,21 +20,29 @@ class PendingSandboxFilter {
   PendingSandboxFilter() = default;
 
   // Compiles the workload filter from the table and the policy of `sandbox`
-  // (sentry::SandboxConfig::ToJson()). `sentry_channel` is a socket to the sentry
-  // (the channel runsc create made, or a connection to its control socket).
-  // Without a listener (an OCI profile with SCMP_ACT_NOTIFY took the task's
-  // only one) emulated calls run natively and denials stay in the kernel.
-  static absl::StatusOr<PendingSandboxFilter> Prepare(const nlohmann::json& sandbox, bool with_listener,
+  // (sentry::SandboxConfig::ToJson()), for its platform. `sentry_channel` is
+  // a socket to the sentry (the channel runsc create made, or a connection
+  // to its control socket). Without `trapping` (an OCI profile with
+  // SCMP_ACT_NOTIFY took the task's only listener) emulated calls run
+  // natively, denials stay in the kernel and the sentry is not involved.
+  static absl::StatusOr<PendingSandboxFilter> Prepare(const nlohmann::json& sandbox, bool trapping,
                                                       int sentry_channel);
 
-  // Loads the filter (once) and sends its listener to the sentry, without
-  // waiting: the sentry may not run yet (runsc create starts it after the
-  // init is set up); trapped calls queue in the kernel until it serves them.
+  // Loads the filter (once) and hands the process over to the sentry,
+  // without waiting: the sentry may not run yet (runsc create starts it
+  // after the init is set up).
   absl::Status Install();
+
+  // Once the sentry runs: waits until it serves this process's trapped
+  // calls (WorkloadSide::AwaitSentry), then closes the channel. Does nothing
+  // before Install or after the first call.
+  absl::Status AwaitSentry();
 
  private:
   std::optional<platform::CompiledSeccomp> compiled_;
+  const platform::WorkloadSide* side_ = nullptr;  // null: no trapped rows
   int channel_ = -1;
+  bool handed_over_ = false;
 };
 
 }  // namespace runsc

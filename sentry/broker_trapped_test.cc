@@ -39,7 +39,7 @@ using testing::FakeGofer;
 // then runs `body`; its report comes back on `report`.
 pid_t ForkUnderFilter(const Policy& policy, const std::function<std::string()>& body, platform::UniqueFd& listener,
                       platform::UniqueFd& report) {
-  absl::StatusOr<platform::CompiledSeccomp> compiled = CompileWorkloadFilter(policy);
+  absl::StatusOr<platform::CompiledSeccomp> compiled = CompileWorkloadFilter(policy, SECCOMP_RET_USER_NOTIF);
   EXPECT_THAT(compiled, IsOk());
   int sockets[2], pipe_fds[2];
   if (!compiled.ok() || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0 ||
@@ -52,7 +52,7 @@ pid_t ForkUnderFilter(const Policy& policy, const std::function<std::string()>& 
     close(pipe_fds[0]);
     std::string result = "setup failed";
     prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-    absl::StatusOr<platform::UniqueFd> ours = platform::LoadSeccompProgram(*compiled);
+    absl::StatusOr<platform::UniqueFd> ours = platform::LoadFilterWithListener(compiled->program, 0);
     if (ours.ok() && platform::SendFd(sockets[1], ours->get(), "listener").ok()) {
       ours->reset();
       result = body();

@@ -11,19 +11,14 @@
 namespace sentry {
 
 absl::Status SandboxConfig::Validate() const {
-  if (platform != "seccomp-notify" && platform != "ptrace") {
-    return absl::InvalidArgumentError(
-        fmt::format("--platform \"{}\": unknown platform (known: seccomp-notify, ptrace)", platform));
-  }
-  if (platform == "ptrace") return absl::UnimplementedError("--platform ptrace: not implemented yet");
+  RETURN_IF_ERROR(platform::CheckPlatform(platform));
   if (overlay != "none" && overlay != "memory") {
     return absl::InvalidArgumentError(fmt::format("--overlay \"{}\": unknown (known: none, memory)", overlay));
   }
   if (!audit_log.empty() && audit_log[0] != '/') {
     return absl::InvalidArgumentError(fmt::format("--audit-log \"{}\": must be an absolute path", audit_log));
   }
-  RETURN_IF_ERROR(BuildPolicy().status());
-  return platform::Annotate(platform::DetectNotifyFeatures().status(), "--platform seccomp-notify");
+  return BuildPolicy().status();
 }
 
 namespace {

@@ -9,6 +9,7 @@
 
 #include "fmt/format.h"
 #include "platform/errors.h"
+#include "platform/platform.h"
 #include "platform/status_macros.h"
 #include "platform/sync_channel.h"
 #include "platform/unix_socket.h"
@@ -85,25 +86,16 @@ void ControlServer::ServeConnection(int connection, bool bounded) {
   if (!request.ok()) return;
   const std::string op = request->value("op", "");
   nlohmann::json reply = {{"ok", true}};
-  if (op == "add_listener") {
-    absl::StatusOr<UniqueFd> listener = platform::ReceiveFd(connection);
-    absl::Status added = listener.ok() ? handlers_.add_listener(std::move(*listener)) : listener.status();
-    if (!added.ok()) reply = {{"error", std::string(added.message())}};
+  if (op == platform::kAttachOp) {
+    absl::StatusOr<UniqueFd> handover = platform::ReceiveFd(connection);
+    absl::Status attached = handover.ok() ? handlers_.attach(std::move(*handover)) : handover.status();
+    if (!attached.ok()) reply = {{"error", std::string(attached.message())}};
   } else if (op == "stats") {
     reply["stats"] = handlers_.stats();
   } else {
     reply = {{"error", fmt::format("unknown request \"{}\"", op)}};
   }
   (void)platform::SendMessage(connection, reply);
-}
-
-absl::Status SendListener(int connection, int listener) {
-  RETURN_IF_ERROR(platform::SendMessage(connection, {{"op", "add_listener"}}));
-  RETURN_IF_ERROR(platform::SendFd(connection, listener, "listener"));
-  ASSIGN_OR_RETURN(nlohmann::json reply, platform::ReceiveMessage(connection));
-  if (reply.contains("error")) return absl::InternalError(fmt::format("the sentry refused the listener: {}",
-                                                                      reply["error"].get<std::string>()));
-  return absl::OkStatus();
 }
 
 absl::StatusOr<nlohmann::json> QueryStats(const std::string& path) {

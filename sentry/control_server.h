@@ -1,7 +1,9 @@
-// The sentry's control socket (<state dir>/sentry.sock): how `runsc exec`
-// hands over the seccomp listener of a new process and how `runsc events`
-// reads the call counters. Framed JSON (platform/sync_channel.h), one
-// request per connection, a listener fd following its request (SCM_RIGHTS).
+// The sentry's control socket (<state dir>/sentry.sock): how a process
+// `runsc exec` starts is attached to the sentry's platform and how `runsc
+// events` reads the call counters. Framed JSON (platform/sync_channel.h), one
+// request per connection; an "attach" request (platform::SendAttach) is
+// followed by its fd (SCM_RIGHTS) and answered once the platform serves the
+// process.
 #ifndef RUNSC_SENTRY_CONTROL_SERVER_H_
 #define RUNSC_SENTRY_CONTROL_SERVER_H_
 
@@ -18,7 +20,8 @@ namespace sentry {
 
 // What the server does for each request.
 struct ControlHandlers {
-  std::function<absl::Status(platform::UniqueFd listener)> add_listener;
+  // platform::Platform::Attach of the fd a WorkloadSide handed over.
+  std::function<absl::Status(platform::UniqueFd handover)> attach;
   std::function<nlohmann::json()> stats;
 };
 
@@ -31,7 +34,7 @@ class ControlServer {
 
   // Serves one request of an already-connected peer on the calling thread.
   // `bounded`: give up on a peer silent for 2 s (not for the init, which
-  // sends its listener only when `start` comes).
+  // attaches only when `start` comes).
   void ServeConnection(int connection, bool bounded);
 
   void Start();
@@ -46,10 +49,6 @@ class ControlServer {
   platform::UniqueFd stop_;  // eventfd
   std::thread thread_;
 };
-
-// Client side: sends `listener` to the sentry at `path`; returns once the
-// sentry has taken it.
-absl::Status SendListener(int connection, int listener);
 
 // Client side: the sentry's call counters.
 absl::StatusOr<nlohmann::json> QueryStats(const std::string& path);

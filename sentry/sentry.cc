@@ -132,11 +132,12 @@ absl::Status Build(const SentryOptions& options, const nlohmann::json& message, 
   platform::Platform* serving = sentry.platform.get();
   CallLog* log = sentry.log.get();
   Broker* broker = sentry.broker.get();
-  // The init's listener comes just before it execs: its root is the
-  // container root then, which the broker compares callers' roots with.
+  // The init attaches just before it execs (or, when its filter loads
+  // during set-up, before it opens the exec fifo): its root is the container
+  // root then, which the broker compares callers' roots with.
   ControlHandlers handlers{[serving, broker](platform::UniqueFd fd) {
                              broker->CaptureContainerRoot();
-                             return serving->AddListener(std::move(fd));
+                             return serving->Attach(std::move(fd));
                            },
                            [log] { return log->Stats(); }};
   ASSIGN_OR_RETURN(sentry.control, ControlServer::Listen(sentry.view.control_path, handlers));
@@ -146,11 +147,11 @@ absl::Status Build(const SentryOptions& options, const nlohmann::json& message, 
 // Serving threads start only after ConfineSentry, so that they inherit its
 // capability drop, no_new_privs and filter.
 absl::Status StartServing(Sentry& sentry, int init_channel_fd) {
-  RETURN_IF_ERROR(ConfineSentry());
+  RETURN_IF_ERROR(ConfineSentry(sentry.platform->SentrySyscalls()));
   if (sentry.gofer != nullptr) sentry.gofer->Start();
   RETURN_IF_ERROR(sentry.platform->Start(sentry.dispatcher.get()));
   sentry.control->Start();
-  // The init's listener arrives over its own channel whenever `start` comes.
+  // The init attaches over its own channel whenever `start` comes.
   ControlServer* control = sentry.control.get();
   std::thread([control, init_channel_fd] {
     control->ServeConnection(init_channel_fd, /*bounded=*/false);
@@ -160,18 +161,18 @@ absl::Status StartServing(Sentry& sentry, int init_channel_fd) {
 }
 
 // After the init: exec'd processes outside a pid namespace may still be
-// trapped; serve them until the last listener hangs up (still watching the
-// watchdog).
-void ServeUntilNoListeners(const platform::Platform& platform, int watchdog_fd,
-                           const Dispatcher::FatalHandler& fatal) {
-  while (platform.ListenerCount() > 0) WatchWatchdog(watchdog_fd, -1, 50, fatal);
+// trapped; serve them until the last attached one is gone (still watching
+// the watchdog).
+void ServeUntilNoneAttached(const platform::Platform& platform, int watchdog_fd,
+                            const Dispatcher::FatalHandler& fatal) {
+  while (platform.AttachedCount() > 0) WatchWatchdog(watchdog_fd, -1, 50, fatal);
 }
 
 }  // namespace
 
 int RunSentry(const SentryOptions& options) {
   prctl(PR_SET_NAME, "runsc-sentry");
-  // A peer that hangs up (the init, once its listener is sent) must cost an
+  // A peer that hangs up (the init, once it is attached) must cost an
   // EPIPE, not the sentry.
   signal(SIGPIPE, SIG_IGN);
   absl::StatusOr<nlohmann::json> message = platform::ReceiveMessage(options.ready_fd);
@@ -189,7 +190,7 @@ int RunSentry(const SentryOptions& options) {
   }
   spdlog::debug("sentry for container {} serving on {}", options.container_id, sentry.platform->Name());
   WaitForInitExit(options.init_pidfd, options.watchdog_fd, sentry.fatal);
-  ServeUntilNoListeners(*sentry.platform, options.watchdog_fd, sentry.fatal);
+  ServeUntilNoneAttached(*sentry.platform, options.watchdog_fd, sentry.fatal);
   spdlog::debug("sentry for container {}: the init exited; stopping", options.container_id);
   return 0;
 }

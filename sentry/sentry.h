@@ -1,9 +1,9 @@
 // The sentry: the container's supervisor daemon (`runsc boot`).
 //
-// It holds every seccomp listener of the container and answers the calls
-// the workload's filter traps (dispatcher.h), serves the control socket
-// (control_server.h), and exits once the container's init is gone and no
-// listener is left.
+// It attaches every process of the container to its platform (seccomp-notify:
+// holds their listeners) and answers the calls the workload's filter traps
+// (dispatcher.h), serves the control socket (control_server.h), and exits
+// once the container's init is gone and no attached process is left.
 #ifndef RUNSC_SENTRY_SENTRY_H_
 #define RUNSC_SENTRY_SENTRY_H_
 
@@ -16,7 +16,7 @@ struct SentryOptions {
   std::string container_id;
   int init_pidfd = -1;        // pidfd of the container init
   int ready_fd = -1;          // socket to runsc create: config in, {"ok":true} out once serving
-  int init_channel_fd = -1;   // socket the init sends its listener on, just before it execs
+  int init_channel_fd = -1;   // socket the init attaches over (platform::SendAttach)
   // The sentry's end of the gofer's SEQPACKET socketpair (PROTOCOL.md); -1:
   // no gofer, and broker rows, if the policy traps them, get EIO.
   int gofer_fd = -1;

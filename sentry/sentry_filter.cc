@@ -39,10 +39,12 @@ struct Release {
   void operator()(void* ctx) const { seccomp_release(ctx); }
 };
 
-absl::Status LoadAllowlist() {
+absl::Status LoadAllowlist(const std::vector<std::string>& platform_syscalls) {
   std::unique_ptr<void, Release> ctx(seccomp_init(SCMP_ACT_KILL_PROCESS));
   if (!ctx) return absl::InternalError("seccomp_init");
-  for (const char* name : kAllowed) {
+  std::vector<const char*> names(std::begin(kAllowed), std::end(kAllowed));
+  for (const std::string& name : platform_syscalls) names.push_back(name.c_str());
+  for (const char* name : names) {
     int number = seccomp_syscall_resolve_name(name);
     if (number == __NR_SCMP_ERROR) return absl::InternalError(fmt::format("unknown syscall {}", name));
     int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, number, 0);
@@ -55,7 +57,7 @@ absl::Status LoadAllowlist() {
 
 }  // namespace
 
-absl::Status ConfineSentry() {
+absl::Status ConfineSentry(const std::vector<std::string>& platform_syscalls) {
   // CAP_SYS_PTRACE: /proc/<tid>/mem, cwd, root and fd/N of any workload
   // thread, and pidfd_getfd. CAP_DAC_OVERRIDE: the file permission check
   // before that: /proc/<tid>/mem is 0600 and /proc/<tid>/fd 0500, owned by
@@ -65,7 +67,7 @@ absl::Status ConfineSentry() {
   RETURN_IF_ERROR_CTX(platform::LimitBoundingSet(keep), "sentry capabilities");
   RETURN_IF_ERROR_CTX(platform::ApplyCapabilities({keep, keep, {}, keep, {}}).status(), "sentry capabilities");
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return platform::LastError("no_new_privs");
-  return LoadAllowlist();
+  return LoadAllowlist(platform_syscalls);
 }
 
 }  // namespace sentry

@@ -2,6 +2,9 @@
 #ifndef RUNSC_SENTRY_SENTRY_FILTER_H_
 #define RUNSC_SENTRY_SENTRY_FILTER_H_
 
+#include <string>
+#include <vector>
+
 #include "absl/status/status.h"
 
 namespace sentry {
@@ -12,8 +15,9 @@ namespace sentry {
 // credentials differ from its own), sets no_new_privs, and
 // loads an allowlist of the syscalls it serves with; anything else kills it
 // (SIGSYS), and the watchdog then stops the container: fail closed.
+// `platform_syscalls` (Platform::SentrySyscalls) are allowed too.
 // Call once everything privileged is done and before any thread starts.
-absl::Status ConfineSentry();
+absl::Status ConfineSentry(const std::vector<std::string>& platform_syscalls = {});
 
 }  // namespace sentry
 

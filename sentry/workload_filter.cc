@@ -40,11 +40,11 @@ std::vector<scmp_arg_cmp> Conditions(const ArgRule& rule) {
 
 // Adds the rules of one row: one unconditional rule when every argument
 // value gets the same action, else one rule per ArgRule.
-absl::Status AddEntry(scmp_filter_ctx ctx, const SyscallEntry& entry, const Policy& policy) {
-  const uint32_t headline = SeccompAction(entry.disposition, entry.errno_value, policy);
+absl::Status AddEntry(scmp_filter_ctx ctx, const SyscallEntry& entry, const Policy& policy, uint32_t trap_action) {
+  const uint32_t headline = SeccompAction(entry.disposition, entry.errno_value, policy, trap_action);
   if (entry.rules.empty()) return AddRule(ctx, entry, headline, {});
   std::vector<uint32_t> actions;
-  for (const ArgRule& rule : entry.rules) actions.push_back(SeccompAction(rule.disposition, rule.errno_value, policy));
+  for (const ArgRule& rule : entry.rules) actions.push_back(SeccompAction(rule.disposition, rule.errno_value, policy, trap_action));
   if (std::all_of(actions.begin(), actions.end(), [&](uint32_t a) { return a == actions.front(); })) {
     return AddRule(ctx, entry, actions.front(), {});
   }
@@ -54,7 +54,7 @@ absl::Status AddEntry(scmp_filter_ctx ctx, const SyscallEntry& entry, const Poli
   return absl::OkStatus();
 }
 
-absl::StatusOr<Filter> BuildFilter(const Policy& policy) {
+absl::StatusOr<Filter> BuildFilter(const Policy& policy, uint32_t trap_action) {
   Filter ctx(seccomp_init(kWorkloadDefaultAction));
   if (ctx == nullptr) return absl::InternalError("seccomp: cannot create a filter");
   // We load the program ourselves (platform); libseccomp must not set NNP.
@@ -67,45 +67,44 @@ absl::StatusOr<Filter> BuildFilter(const Policy& policy) {
   seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
   for (const SyscallEntry& entry : policy.entries()) {
     if (entry.number < 0) continue;  // not a syscall of this architecture
-    RETURN_IF_ERROR(AddEntry(ctx.get(), entry, policy));
+    RETURN_IF_ERROR(AddEntry(ctx.get(), entry, policy, trap_action));
   }
   return ctx;
 }
 
 }  // namespace
 
-uint32_t SeccompAction(Disposition disposition, int errno_value, bool broker_to_gofer) {
+uint32_t SeccompAction(Disposition disposition, int errno_value, bool broker_to_gofer, uint32_t trap_action) {
   switch (disposition) {
     case Disposition::kPassthrough:
       return SCMP_ACT_ALLOW;
     case Disposition::kBroker:
-      return broker_to_gofer ? SCMP_ACT_NOTIFY : SCMP_ACT_ALLOW;
+      return broker_to_gofer ? trap_action : SCMP_ACT_ALLOW;
     case Disposition::kEmulate:
-      return SCMP_ACT_NOTIFY;
+      return trap_action;
     case Disposition::kDeny:
       return SCMP_ACT_ERRNO(static_cast<uint32_t>(errno_value));
   }
   return kWorkloadDefaultAction;
 }
 
-uint32_t SeccompAction(Disposition disposition, int errno_value, const Policy& policy) {
+uint32_t SeccompAction(Disposition disposition, int errno_value, const Policy& policy, uint32_t trap_action) {
   if (!policy.listener()) {
     return disposition == Disposition::kDeny ? SCMP_ACT_ERRNO(static_cast<uint32_t>(errno_value)) : SCMP_ACT_ALLOW;
   }
-  if (disposition == Disposition::kDeny && policy.notify_denials() && errno_value != ENOSYS) return SCMP_ACT_NOTIFY;
-  return SeccompAction(disposition, errno_value, policy.broker_to_gofer());
+  if (disposition == Disposition::kDeny && policy.notify_denials() && errno_value != ENOSYS) return trap_action;
+  return SeccompAction(disposition, errno_value, policy.broker_to_gofer(), trap_action);
 }
 
-absl::StatusOr<platform::CompiledSeccomp> CompileWorkloadFilter(const Policy& policy) {
-  ASSIGN_OR_RETURN(Filter ctx, BuildFilter(policy));
+absl::StatusOr<platform::CompiledSeccomp> CompileWorkloadFilter(const Policy& policy, uint32_t trap_action) {
+  ASSIGN_OR_RETURN(Filter ctx, BuildFilter(policy, trap_action));
   platform::CompiledSeccomp compiled;
   ASSIGN_OR_RETURN(compiled.program, platform::ExportSeccompBpf(ctx.get()));
-  compiled.flags = policy.listener() ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
   return compiled;
 }
 
-absl::StatusOr<std::string> ExportWorkloadFilterPfc(const Policy& policy) {
-  ASSIGN_OR_RETURN(Filter ctx, BuildFilter(policy));
+absl::StatusOr<std::string> ExportWorkloadFilterPfc(const Policy& policy, uint32_t trap_action) {
+  ASSIGN_OR_RETURN(Filter ctx, BuildFilter(policy, trap_action));
   return platform::ExportSeccompPfc(ctx.get());
 }
 

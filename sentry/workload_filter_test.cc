@@ -34,6 +34,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/child_test_util.h"
+#include "platform/platform.h"
 #include "platform/status_matchers.h"
 #include "platform/unix_socket.h"
 #include "sentry/syscall_rules_test_util.h"
@@ -52,6 +53,9 @@ constexpr uint32_t kNativeAuditArch = AUDIT_ARCH_X86_64;
 #elif defined(__aarch64__)
 constexpr uint32_t kNativeAuditArch = AUDIT_ARCH_AARCH64;
 #endif
+
+// These tests serve the filter's listener themselves (seccomp-notify).
+constexpr uint32_t kTrap = SECCOMP_RET_USER_NOTIF;
 
 // ---- a classic-BPF interpreter for seccomp programs ----
 
@@ -129,17 +133,17 @@ seccomp_data Call(int number, const testing::Args& args = {}, uint32_t arch = kN
 
 // ---- the compiled program, checked instruction by instruction ----
 
-TEST(WorkloadFilterTest, CompilesWithTheListenerFlag) {
-  absl::StatusOr<platform::CompiledSeccomp> compiled = CompileWorkloadFilter(Policy());
+TEST(WorkloadFilterTest, CompilesWithoutFlagsForThePlatformToLoad) {
+  absl::StatusOr<platform::CompiledSeccomp> compiled = CompileWorkloadFilter(Policy(), kTrap);
   ASSERT_THAT(compiled, IsOk());
-  EXPECT_EQ(compiled->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER, unsigned{SECCOMP_FILTER_FLAG_NEW_LISTENER});
+  EXPECT_EQ(compiled->flags, 0u);
   EXPECT_GT(compiled->program.size(), 100u);
   EXPECT_LE(compiled->program.size(), size_t{BPF_MAXINSNS});
   std::cerr << "workload filter: " << compiled->program.size() << " BPF instructions\n";
 }
 
 TEST(WorkloadFilterTest, PfcShowsDefaultAndBadArchActions) {
-  absl::StatusOr<std::string> pfc = ExportWorkloadFilterPfc(Policy());
+  absl::StatusOr<std::string> pfc = ExportWorkloadFilterPfc(Policy(), kTrap);
   ASSERT_THAT(pfc, IsOk());
   EXPECT_THAT(*pfc, HasSubstr("action ERRNO(38);"));
   EXPECT_THAT(*pfc, HasSubstr("# invalid architecture action\naction KILL_PROCESS;"));
@@ -151,12 +155,12 @@ TEST(WorkloadFilterTest, EveryRowGetsItsAction) {
   for (bool broker : {false, true}) {
     Policy policy;
     policy.set_broker_to_gofer(broker);
-    absl::StatusOr<platform::CompiledSeccomp> compiled = CompileWorkloadFilter(policy);
+    absl::StatusOr<platform::CompiledSeccomp> compiled = CompileWorkloadFilter(policy, kTrap);
     ASSERT_THAT(compiled, IsOk());
     for (const SyscallEntry& entry : policy.entries()) {
       if (entry.number < 0) continue;
       if (entry.rules.empty()) {
-        EXPECT_EQ(RunBpf(compiled->program, Call(entry.number)), SeccompAction(entry.disposition, entry.errno_value, broker))
+        EXPECT_EQ(RunBpf(compiled->program, Call(entry.number)), SeccompAction(entry.disposition, entry.errno_value, broker, kTrap))
             << entry.name;
         continue;
       }
@@ -164,7 +168,7 @@ TEST(WorkloadFilterTest, EveryRowGetsItsAction) {
         std::vector<const ArgRule*> rules = testing::MatchingRules(entry, args);
         ASSERT_FALSE(rules.empty()) << entry.name;
         ASSERT_EQ(RunBpf(compiled->program, Call(entry.number, args)),
-                  SeccompAction(rules[0]->disposition, rules[0]->errno_value, broker))
+                  SeccompAction(rules[0]->disposition, rules[0]->errno_value, broker, kTrap))
             << entry.name << "(" << std::hex << args[0] << ", " << args[1] << ", " << args[2] << ")";
       }
     }
@@ -172,7 +176,7 @@ TEST(WorkloadFilterTest, EveryRowGetsItsAction) {
 }
 
 TEST(WorkloadFilterTest, UnknownNumbersGetEnosysAndOtherAbisAreKilled) {
-  absl::StatusOr<platform::CompiledSeccomp> compiled = CompileWorkloadFilter(Policy());
+  absl::StatusOr<platform::CompiledSeccomp> compiled = CompileWorkloadFilter(Policy(), kTrap);
   ASSERT_THAT(compiled, IsOk());
   for (int number : {600, 1000, 100000}) {
     ASSERT_EQ(FindSyscall(number), nullptr);
@@ -190,7 +194,7 @@ TEST(WorkloadFilterTest, OverriddenRowsCompileToTheirNewAction) {
   ASSERT_THAT(policy.Override("getpid", Disposition::kDeny, EACCES), IsOk());
   ASSERT_THAT(policy.Override("openat", Disposition::kBroker), IsOk());  // every open now, not only writes
   ASSERT_THAT(policy.Override("ioctl", Disposition::kPassthrough), IsOk());
-  absl::StatusOr<platform::CompiledSeccomp> compiled = CompileWorkloadFilter(policy);
+  absl::StatusOr<platform::CompiledSeccomp> compiled = CompileWorkloadFilter(policy, kTrap);
   ASSERT_THAT(compiled, IsOk());
   EXPECT_EQ(RunBpf(compiled->program, Call(SYS_getpid)), uint32_t{SECCOMP_RET_ERRNO | EACCES});
   EXPECT_EQ(RunBpf(compiled->program, Call(SYS_openat, {0, 0, O_RDONLY})), uint32_t{SECCOMP_RET_USER_NOTIF});
@@ -233,7 +237,7 @@ void ServeListener(int listener, std::chrono::steady_clock::time_point deadline,
 // us), runs `body` and reports its result; we serve the listener meanwhile.
 ChildOutcome RunUnderFilter(const Policy& policy, const std::function<std::string()>& body) {
   ChildOutcome outcome;
-  absl::StatusOr<platform::CompiledSeccomp> compiled = CompileWorkloadFilter(policy);
+  absl::StatusOr<platform::CompiledSeccomp> compiled = CompileWorkloadFilter(policy, kTrap);
   if (!compiled.ok()) return {std::string(compiled.status().message()), 0, {}};
   int sockets[2], pipe_fds[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0 || pipe2(pipe_fds, O_CLOEXEC) != 0) {
@@ -248,7 +252,7 @@ ChildOutcome RunUnderFilter(const Policy& policy, const std::function<std::strin
     setrlimit(RLIMIT_CORE, &no_core);  // SIGSYS would dump core
     std::string result;
     prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-    absl::StatusOr<platform::UniqueFd> listener = platform::LoadSeccompProgram(*compiled);
+    absl::StatusOr<platform::UniqueFd> listener = platform::LoadFilterWithListener(compiled->program, 0);
     if (!listener.ok()) {
       result = std::string(listener.status().message());
     } else if (absl::Status sent = platform::SendFd(sockets[1], listener->get(), "listener"); !sent.ok()) {
@@ -517,7 +521,8 @@ TEST(WorkloadFilterChildTest, BrokerRowsTrapWhenTheGoferIsOn) {
     CHILD_EXPECT_ERRNO(syscall(SYS_open, existing.c_str(), O_RDONLY | O_TRUNC), kNotifiedErrno);
     int fd = static_cast<int>(syscall(SYS_openat, AT_FDCWD, existing.c_str(), O_RDONLY | O_CLOEXEC));
     CHILD_EXPECT(fd >= 0);  // read-only: native
-    CHILD_EXPECT(syscall(SYS_utimensat, fd, nullptr, nullptr, 0) == 0);  // fd form: native
+    // The fd form traps too: the sentry continues it unless the fd is on a read-only mount.
+    CHILD_EXPECT_ERRNO(syscall(SYS_utimensat, fd, nullptr, nullptr, 0), kNotifiedErrno);
     CHILD_EXPECT_ERRNO(syscall(SYS_utimensat, AT_FDCWD, existing.c_str(), nullptr, 0), kNotifiedErrno);
     close(fd);
     CHILD_EXPECT_ERRNO(mkdir(file.c_str(), 0700), kNotifiedErrno);
