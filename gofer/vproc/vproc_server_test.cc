@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/mount.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <memory>
 #include <thread>
 
 #include "fmt/format.h"
@@ -153,6 +155,46 @@ TEST(VprocServerTest, WholeFilesAndDirectory) {
     CHILD_EXPECT(std::find(names.begin(), names.end(), "loadavg") != names.end());
     struct statfs fs;
     CHILD_EXPECT(statfs(dir.c_str(), &fs) == 0);
+    return "";
+  });
+}
+
+// The gofer serves every mount from one poll loop (gofer/virtual_proc.cc):
+// two O_NONBLOCK connections on one thread under the gofer's filter, each
+// answering its own mount, until both are unmounted.
+TEST(VprocServerTest, ConnectionsShareOnePollLoop) {
+  ExpectInChild([]() -> std::string {
+    alarm(60);
+    std::vector<std::string> dirs;
+    std::vector<struct pollfd> fds;
+    std::vector<std::unique_ptr<Connection>> connections;
+    for (int i = 0; i < 2; ++i) {
+      char tmpl[] = "/tmp/vproc_mnt_XXXXXX";
+      CHILD_EXPECT(mkdtemp(tmpl) != nullptr);
+      int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+      CHILD_EXPECT(fd >= 0);
+      CHILD_EXPECT(mount("vproc", tmpl, "fuse", MS_NOSUID | MS_NODEV | MS_NOEXEC, MountData(fd, 0, 0).c_str()) == 0);
+      dirs.push_back(tmpl);
+      fds.push_back({fd, POLLIN, 0});
+      connections.push_back(std::make_unique<Connection>(fd, TestOptions()));
+    }
+    std::atomic<int> ended{0};
+    std::thread loop([&] {
+      if (!InstallGoferFilter().ok()) return;
+      while (ended < 2 && poll(fds.data(), fds.size(), -1) >= 0) {
+        for (size_t i = 0; i < fds.size(); ++i) {
+          if (fds[i].revents == 0) continue;
+          absl::StatusOr<bool> open = connections[i]->ServeReady();
+          if (!open.ok() || !*open) fds[i].fd = -1, ++ended;
+        }
+      }
+    });
+    CHILD_EXPECT(ReadPath(dirs[0] + "/meminfo") == "meminfo text\n");
+    CHILD_EXPECT(ReadPath(dirs[1] + "/cpu_online") == "cpu_online text\n");
+    CHILD_EXPECT(ReadPath(dirs[0] + "/stat") == BigText());
+    for (const std::string& dir : dirs) CHILD_EXPECT(umount2(dir.c_str(), 0) == 0);
+    loop.join();
+    CHILD_EXPECT(ended == 2);
     return "";
   });
 }
