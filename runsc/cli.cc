@@ -71,6 +71,7 @@ struct Parsed {
   std::string id, signal = "SIGTERM", format = "table", bundle;
   std::vector<std::string> extra;
   std::string policy_file;
+  bool diff = false;
   bool all = false, force = false, quiet = false, rootless = false, internal = false;
 };
 
@@ -212,7 +213,11 @@ void AddQueryCommands(CLI::App& app, Parsed& p, Action& action) {
 
   auto* syscalls = app.add_subcommand("syscalls", "print the syscall table (the compatibility list)");
   syscalls->add_option("--format,-f", p.format, "table, csv, json or markdown");
-  syscalls->callback([&] { action = [&] { return SyscallsCommand(p.format); }; });
+  syscalls->add_option("--policy", p.policy_file, "show the table under this policy file");
+  syscalls->add_flag("--diff", p.diff, "show only what --policy removes, adds and changes (table or json)");
+  syscalls->callback([&] {
+    action = [&] { return SyscallsCommand(p.format, p.global.sandbox, p.diff, p.policy_file); };
+  });
 }
 
 void AddInstallCommands(CLI::App& app, Parsed& p, Action& action) {
@@ -293,6 +298,9 @@ void AddGlobalFlags(CLI::App& app, Parsed& p) {
                  "size /proc/meminfo, cpuinfo, stat, uptime, loadavg and the online CPUs to the container's cgroup "
                  "(default true; annotation dev.runsc.virtual-proc overrides it per container)");
   app.add_option("--policy", p.policy_file, "JSON moving syscalls between dispositions: {\"syscalls\": {\"name\": \"deny:EPERM\"}}");
+  app.add_option("--policy-learn", p.global.sandbox.policy_learn,
+                 "learn mode: record the syscalls the container uses and write the least --policy for it to FILE "
+                 "(%ID%: the container id; a directory: <id>.json in it)");
   // As runc's: a global flag given twice takes its last value (Docker's runtimeArgs come before
   // the shim's own --log/--root).
   for (CLI::Option* option : app.get_options()) option->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -370,6 +378,11 @@ int RunCli(int argc, char** argv) {
       ReportError(loaded, !p.global.log.path.empty());
       return 1;
     }
+  }
+  const std::string learning_id = app.got_subcommand("run") ? p.run.create.id : p.create.id;
+  if (absl::Status learn = PreparePolicyLearn(p.global.sandbox, learning_id); !learn.ok()) {
+    ReportError(learn, !p.global.log.path.empty());
+    return 1;
   }
   // A global flag, as runc's: it chooses the cgroup driver of create and run.
   p.create.systemd_cgroup = p.run.create.systemd_cgroup = p.global.systemd_cgroup;

@@ -72,8 +72,16 @@ absl::StatusOr<int> EventsCommand(const GlobalOptions& global, const std::string
 
 absl::StatusOr<int> SpecCommand(const std::string& bundle, bool rootless);
 absl::StatusOr<int> FeaturesCommand();
-// Prints the syscall table (`format`: table, csv, json or markdown).
-absl::StatusOr<int> SyscallsCommand(const std::string& format);
+// Prints the syscall table (`format`: table, csv, json or markdown) under
+// `sandbox`'s --policy (read from `policy_file`, named in the output); with
+// `diff`, only what that policy changes against the default (table or json).
+absl::StatusOr<int> SyscallsCommand(const std::string& format, const sentry::SandboxConfig& sandbox, bool diff,
+                                    const std::string& policy_file);
+
+// --policy-learn FILE for create and run of container `id`: makes FILE
+// absolute (from the current directory) and checks, before anything exists,
+// that the learned policy can be written there (sentry/policy_learn.h).
+absl::Status PreparePolicyLearn(sentry::SandboxConfig& sandbox, const std::string& id);
 
 // `runsc install` / `runsc uninstall`: Docker's daemon.json (see install.h).
 struct InstallOptions {

@@ -18,6 +18,10 @@ absl::Status SandboxConfig::Validate() const {
   if (!audit_log.empty() && audit_log[0] != '/') {
     return absl::InvalidArgumentError(fmt::format("--audit-log \"{}\": must be an absolute path", audit_log));
   }
+  if (!policy_learn.empty() && !policy.empty()) {
+    return absl::InvalidArgumentError(
+        "--policy-learn with --policy: learn mode starts from the default table; give one of them");
+  }
   return BuildPolicy().status();
 }
 
@@ -52,6 +56,7 @@ absl::Status ApplyOverride(Policy& policy, const std::string& name, const std::s
 
 absl::StatusOr<Policy> SandboxConfig::BuildPolicy() const {
   Policy built;
+  built.set_learn(!policy_learn.empty());
   if (policy.empty()) return built;
   if (!policy.is_object() || !policy.contains("syscalls") || !policy["syscalls"].is_object()) {
     return absl::InvalidArgumentError("policy: expected {\"syscalls\": {\"<name>\": \"<disposition>\"}}");
@@ -76,7 +81,7 @@ absl::Status SandboxConfig::LoadPolicyFile(const std::string& path) {
 nlohmann::json SandboxConfig::ToJson() const {
   return {{"platform", platform}, {"strace", strace}, {"audit_log", audit_log}, {"kernel_release", kernel_release},
           {"policy", policy}, {"overlay", overlay}, {"allow_suid", allow_suid},
-          {"overlay_lower", overlay_lower}, {"virtual_proc", virtual_proc}};
+          {"overlay_lower", overlay_lower}, {"virtual_proc", virtual_proc}, {"policy_learn", policy_learn}};
 }
 
 absl::StatusOr<SandboxConfig> SandboxConfig::FromJson(const nlohmann::json& json) {
@@ -91,6 +96,7 @@ absl::StatusOr<SandboxConfig> SandboxConfig::FromJson(const nlohmann::json& json
     config.allow_suid = json.value("allow_suid", false);
     config.overlay_lower = json.value("overlay_lower", "");
     config.virtual_proc = json.value("virtual_proc", true);
+    config.policy_learn = json.value("policy_learn", "");
     return config;
   } catch (const nlohmann::json::exception& error) {
     return absl::DataLossError(fmt::format("sandbox config: {}", error.what()));

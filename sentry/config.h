@@ -23,6 +23,10 @@ struct SandboxConfig {
   // --policy FILE's content: {"syscalls": {"<name>": "passthrough" | "emulate"
   // | "broker" | "deny" | "deny:<ERRNO name>"}}, moving rows of the table.
   nlohmann::json policy = nlohmann::json::object();
+  // --policy-learn FILE (policy_learn.h): learn mode, and where the learned
+  // policy goes ("%ID%": the container id; a directory: <id>.json in it).
+  // "" = off. Refused together with --policy.
+  std::string policy_learn;
   // --overlay: "none" (rootfs writes go to the host rootfs, through the
   // gofer) or "memory" (they land in a tmpfs upper layer owned by the
   // sandbox; the host rootfs is never modified).

@@ -24,6 +24,7 @@
 #include "sentry/dispatcher.h"
 #include "sentry/emulation.h"
 #include "sentry/gofer_client.h"
+#include "sentry/policy_learn.h"
 #include "sentry/sentry_filter.h"
 #include "spdlog/spdlog.h"
 
@@ -65,6 +66,8 @@ struct Sentry {
   std::unique_ptr<GoferClient> gofer;  // null without --gofer-fd
   std::unique_ptr<Broker> broker;
   std::unique_ptr<Dispatcher> dispatcher;
+  std::unique_ptr<PolicyLearner> learner;          // --policy-learn only
+  std::unique_ptr<LearningHandler> learning;       // in front of the dispatcher then
   std::unique_ptr<platform::Platform> platform;
   std::unique_ptr<ControlServer> control;
   Dispatcher::FatalHandler fatal;  // kills the container and exits
@@ -92,6 +95,15 @@ absl::Status ConnectGofer(const SentryOptions& options, const Dispatcher::FatalH
                  sentry.view.id);
   }
   sentry.broker = std::make_unique<Broker>(sentry.gofer.get(), BrokerOptions{sentry.view.init_pid, options.init_pidfd, sentry.view.host_storage_under_dev});
+  return absl::OkStatus();
+}
+
+// Learn mode (policy_learn.h): the learned policy's file is opened now,
+// before the sentry confines itself, and the learner answers first.
+absl::Status StartLearning(Sentry& sentry) {
+  if (!sentry.policy.learn()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(sentry.learner, PolicyLearner::Create(sentry.config.policy_learn, sentry.view.id, sentry.policy));
+  sentry.learning = std::make_unique<LearningHandler>(sentry.policy, *sentry.learner, *sentry.dispatcher);
   return absl::OkStatus();
 }
 
@@ -128,6 +140,7 @@ absl::Status Build(const SentryOptions& options, const nlohmann::json& message, 
   // round trip per call; brokered calls, which wait for the gofer, go to
   // worker threads the platform starts when the first one comes
   // (Dispatcher::MayBlock).
+  RETURN_IF_ERROR(StartLearning(sentry));
   ASSIGN_OR_RETURN(sentry.platform, platform::CreatePlatform(sentry.config.platform, /*handler_threads=*/0));
   platform::Platform* serving = sentry.platform.get();
   CallLog* log = sentry.log.get();
@@ -149,7 +162,9 @@ absl::Status Build(const SentryOptions& options, const nlohmann::json& message, 
 absl::Status StartServing(Sentry& sentry, int init_channel_fd) {
   RETURN_IF_ERROR(ConfineSentry(sentry.platform->SentrySyscalls()));
   if (sentry.gofer != nullptr) sentry.gofer->Start();
-  RETURN_IF_ERROR(sentry.platform->Start(sentry.dispatcher.get()));
+  platform::CallHandler* handler = sentry.learning ? static_cast<platform::CallHandler*>(sentry.learning.get())
+                                                   : sentry.dispatcher.get();
+  RETURN_IF_ERROR(sentry.platform->Start(handler));
   sentry.control->Start();
   // The init attaches over its own channel whenever `start` comes.
   ControlServer* control = sentry.control.get();

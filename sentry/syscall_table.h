@@ -159,11 +159,18 @@ class Policy {
   bool listener() const { return listener_; }
   void set_listener(bool on) { listener_ = on; }
 
+  // Learn mode (--policy-learn, policy_learn.h): what the filter would
+  // ALLOW traps to the sentry, which records it and lets it run. Only with a
+  // listener.
+  bool learn() const { return learn_ && listener_; }
+  void set_learn(bool on) { learn_ = on; }
+
  private:
   std::vector<SyscallEntry> entries_;
   bool broker_to_gofer_ = kBrokerToGofer;
   bool notify_denials_ = false;
   bool listener_ = true;
+  bool learn_ = false;
 };
 
 }  // namespace sentry

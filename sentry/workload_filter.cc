@@ -9,6 +9,7 @@
 #include "fmt/format.h"
 #include "platform/errors.h"
 #include "platform/status_macros.h"
+#include "sentry/policy_learn.h"
 
 namespace sentry {
 namespace {
@@ -41,10 +42,14 @@ std::vector<scmp_arg_cmp> Conditions(const ArgRule& rule) {
 // Adds the rules of one row: one unconditional rule when every argument
 // value gets the same action, else one rule per ArgRule.
 absl::Status AddEntry(scmp_filter_ctx ctx, const SyscallEntry& entry, const Policy& policy, uint32_t trap_action) {
-  const uint32_t headline = SeccompAction(entry.disposition, entry.errno_value, policy, trap_action);
+  auto action = [&](Disposition disposition, int err) {
+    const uint32_t chosen = SeccompAction(disposition, err, policy, trap_action);
+    return policy.learn() ? LearnModeAction(entry, chosen, trap_action) : chosen;  // policy_learn.h
+  };
+  const uint32_t headline = action(entry.disposition, entry.errno_value);
   if (entry.rules.empty()) return AddRule(ctx, entry, headline, {});
   std::vector<uint32_t> actions;
-  for (const ArgRule& rule : entry.rules) actions.push_back(SeccompAction(rule.disposition, rule.errno_value, policy, trap_action));
+  for (const ArgRule& rule : entry.rules) actions.push_back(action(rule.disposition, rule.errno_value));
   if (std::all_of(actions.begin(), actions.end(), [&](uint32_t a) { return a == actions.front(); })) {
     return AddRule(ctx, entry, actions.front(), {});
   }
