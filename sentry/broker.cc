@@ -5,11 +5,13 @@
 #include <poll.h>
 #include <sys/stat.h>
 
+#include <set>
 #include <utility>
 
 #include "fmt/format.h"
 #include "platform/status_macros.h"
 #include "sentry/broker_paths.h"
+#include "sentry/broker_view.h"
 #include "spdlog/spdlog.h"
 
 namespace sentry {
@@ -63,6 +65,15 @@ absl::Status CheckInjectable(int fd) {
   return absl::OkStatus();
 }
 
+// Whether call `name` may follow a symlink named by its last component
+// (open, chmod, truncate ...); the calls below act on the link itself.
+bool FollowsLastSymlink(const std::string& name) {
+  static const auto* const on_the_link = new std::set<std::string>{
+      "unlink", "unlinkat", "rmdir",   "rename",    "renameat", "renameat2",
+      "mkdir",  "mkdirat",  "mknod",   "mknodat",   "symlink",  "symlinkat"};
+  return on_the_link->count(name) == 0;
+}
+
 bool PidfdAlive(int pidfd) {
   if (pidfd < 0) return true;
   pollfd poller{pidfd, POLLIN, 0};
@@ -103,9 +114,15 @@ std::optional<DirIdentity> Broker::ContainerRoot() {
   std::lock_guard<std::mutex> lock(root_mutex_);
   if (root_.has_value()) return root_;
   absl::StatusOr<DirIdentity> root = RootIdentity(options_.init_pid);
-  // The pidfd check after the read: init_pid was the init's, not a reuse.
-  if (root.ok() && PidfdAlive(options_.init_pidfd)) {
+  platform::UniqueFd fd(open(fmt::format("/proc/{}/root", options_.init_pid).c_str(),
+                             O_PATH | O_DIRECTORY | O_CLOEXEC));
+  struct stat st;
+  const bool same = fd.valid() && fstat(fd.get(), &st) == 0 && root.ok() &&
+                    DirIdentity{st.st_dev, st.st_ino} == *root;
+  // The pidfd check after the reads: init_pid was the init's, not a reuse.
+  if (same && PidfdAlive(options_.init_pidfd)) {
     root_ = *root;
+    root_fd_ = std::move(fd);
   } else {
     spdlog::error("broker: cannot find the container root from the init (pid {})", options_.init_pid);
   }
@@ -139,7 +156,7 @@ CallResult Broker::Send(const std::string& name, const platform::TrappedCall& ca
   for (int attempt = 0;; ++attempt) {
     absl::StatusOr<Prepared> prepared = Prepare(call, brokered, *caller, memory);
     if (!prepared.ok()) return Failed(name, call.tid, prepared.status());
-    if (prepared->continue_natively) return CallResult::Continue();
+    if (prepared->continue_natively || OffHostStorage(name, *prepared)) return CallResult::Continue();
     protocol::Request request{0, brokered.make(caller->creds, prepared->operands)};
     if (auto* access = std::get_if<protocol::Faccessat>(&request.body)) {
       access->uid = caller->uid;  // the real-id check's credentials (PROTOCOL.md)
@@ -196,6 +213,28 @@ absl::StatusOr<Broker::Prepared> Broker::Prepare(const platform::TrappedCall& ca
   // the caller's and not a process's that reused its tid.
   RETURN_IF_ERROR(memory.CheckLive());
   return prepared;
+}
+
+// Invariant (broker_view.h): a target on a mount the workload may write in
+// its own view is not host storage, so the kernel may do the call; whatever
+// the workload changes between this look and the kernel's own resolution
+// can only lead the kernel to a read-only mount of that view (EROFS).
+bool Broker::OffHostStorage(const std::string& name, const Prepared& prepared) {
+  if (!options_.writable_view_in_kernel) return false;
+  int root_fd;
+  {
+    std::lock_guard<std::mutex> lock(root_mutex_);
+    root_fd = root_fd_.get();
+  }
+  if (root_fd < 0) return false;
+  for (const ResolvedOperand& operand : prepared.operands) {
+    if (operand.empty_path_added || operand.path.empty()) return false;
+    // A directory's container path holds no symlink and no "..", so the
+    // kernel's walk from that directory and ours from the root meet.
+    const std::string path = operand.fd.valid() ? operand.dir.path + "/" + operand.path : operand.path;
+    if (!OnWritableMountInView(root_fd, path, FollowsLastSymlink(name))) return false;
+  }
+  return !prepared.operands.empty();
 }
 
 absl::StatusOr<std::optional<ResolvedOperand>> Broker::Resolve(pid_t tid, const PathOperand& operand,

@@ -52,6 +52,10 @@ struct BrokerOptions {
   int init_pidfd = -1;  // its pidfd (checks init_pid still names it); -1: not checked
   // /dev paths run natively, except at or beneath these (ContainerView).
   std::vector<std::string> host_storage_under_dev;
+  // A call whose targets are on mounts the workload may write in its own
+  // view runs in the kernel (broker_view.h). Off: every call goes to the
+  // gofer (unit tests, whose "container" is the writable host).
+  bool writable_view_in_kernel = true;
 };
 
 // Thread-safe: handlers call it from several threads at once; each call
@@ -91,11 +95,15 @@ class Broker {
   // EPERM for a caller whose root is not the container root.
   absl::Status CheckCallerRoot(pid_t tid);
   std::optional<DirIdentity> ContainerRoot();
+  // True when every operand lies off host storage (broker_view.h): the
+  // kernel may run the call.
+  bool OffHostStorage(const std::string& name, const Prepared& prepared);
 
   GoferClient* const gofer_;
   const BrokerOptions options_;
-  std::mutex root_mutex_;  // guards root_
+  std::mutex root_mutex_;  // guards root_ and root_fd_ (set once)
   std::optional<DirIdentity> root_;
+  platform::UniqueFd root_fd_;  // O_PATH of the container root, once root_ is set
 };
 
 // The answer for a gofer Result: the value, the errno, or the fd injected.

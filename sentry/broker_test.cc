@@ -114,7 +114,8 @@ class BrokerTest : public ::testing::Test {
     ASSERT_THAT(client, IsOk());
     client_ = std::move(*client);
     client_->Start();
-    broker_ = std::make_unique<Broker>(client_.get(), BrokerOptions{getpid(), -1, {}});
+    // The test's "container" is the writable host: every call goes to the fake gofer.
+    broker_ = std::make_unique<Broker>(client_.get(), BrokerOptions{getpid(), -1, {}, false});
   }
 
   // The next answers of the fake gofer, in order (then Result{0}).

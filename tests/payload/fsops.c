@@ -5,6 +5,7 @@
 //   payload fsops DIR      every step, as whoever runs it
 //   payload fsperm DIR     the permission steps for a non-root user (DIR/rootdir is root's, 0755)
 //   payload fsrace SECS GOOD EVIL  the path-flipping attack (see FsRace)
+//   payload fsswap SECS LINK TMPDIR HOSTDIR  the symlink-swapping attack (see FsSwap)
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -253,5 +254,69 @@ int FsRace(const char* secs, const char* good, const char* evil) {
   pthread_join(flipper, NULL);
   printf("calls %ld created %ld refused %ld evil %s\n", calls, created, refused,
          access(evil, F_OK) == 0 ? "present" : "absent");
+  return 0;
+}
+
+// The race on the broker's "not host storage, let the kernel do it" check
+// (issue 17, item 3): one thread swaps the symlink LINK (on a tmpfs) between
+// TMPDIR (on a tmpfs) and HOSTDIR (host storage) by rename, while this one
+// creates LINK/f<n> (open O_CREAT|O_EXCL) and makes LINK/d<n> (mkdir) in
+// turn for SECS seconds. Prints "swap calls N ok A erofs B other C" and the
+// first other errno; then "swap.tmpdir T", the entries left in TMPDIR. A
+// create on host storage must be the gofer's or EROFS: the test compares A
+// with the entries in both directories and, under runsc, with the audit log.
+static const char* swap_targets[2];
+static const char* swap_link;
+static atomic_int swap_stop;
+
+static void* Swapper(void* unused) {
+  (void)unused;
+  char tmp[300];
+  snprintf(tmp, sizeof(tmp), "%s.new", swap_link);
+  for (unsigned long i = 0; !atomic_load(&swap_stop); i++) {
+    unlink(tmp);
+    if (symlink(swap_targets[i & 1], tmp) == 0) rename(tmp, swap_link);
+  }
+  return NULL;
+}
+
+static long CountEntries(const char* dir) {
+  char command[400];
+  snprintf(command, sizeof(command), "ls -A %s | wc -l", dir);
+  FILE* pipe = popen(command, "r");
+  long count = -1;
+  if (pipe == NULL || fscanf(pipe, "%ld", &count) != 1) count = -1;
+  if (pipe != NULL) pclose(pipe);
+  return count;
+}
+
+int FsSwap(const char* secs, const char* link, const char* tmpdir, const char* hostdir) {
+  swap_link = link;
+  swap_targets[0] = tmpdir;
+  swap_targets[1] = hostdir;
+  if (symlink(tmpdir, link) != 0) return Report("swap.link", -1), 1;
+  pthread_t swapper;
+  pthread_create(&swapper, NULL, Swapper, NULL);
+  time_t end = time(NULL) + atoi(secs);
+  long calls = 0, ok = 0, erofs = 0, other = 0;
+  int first_other = 0;
+  char path[300];
+  while (time(NULL) < end) {
+    snprintf(path, sizeof(path), "%s/%c%ld", link, calls & 1 ? 'd' : 'f', calls);
+    int rc = calls & 1 ? mkdir(path, 0755) : Close(open(path, O_CREAT | O_EXCL | O_WRONLY, 0644));
+    calls++;
+    if (rc == 0) {
+      ok++;
+    } else if (errno == EROFS) {
+      erofs++;
+    } else if (other++ == 0) {
+      first_other = errno;
+    }
+  }
+  atomic_store(&swap_stop, 1);
+  pthread_join(swapper, NULL);
+  const char* name = first_other ? strerrorname_np(first_other) : "none";
+  printf("swap calls %ld ok %ld erofs %ld other %ld first %s\n", calls, ok, erofs, other, name ? name : "?");
+  printf("swap.tmpdir %ld\n", CountEntries(tmpdir));
   return 0;
 }

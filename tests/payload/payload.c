@@ -29,6 +29,7 @@
 int FsOps(const char* dir);
 int FsPerm(const char* dir);
 int FsRace(const char* secs, const char* good, const char* evil);
+int FsSwap(const char* secs, const char* link, const char* tmpdir, const char* hostdir);
 
 // Prints the errno name of `err` and returns exit status 1.
 static int Fail(int err) {
@@ -569,6 +570,7 @@ int main(int argc, char** argv) {
   if (!strcmp(cmd, "fsops")) return FsOps(arg);
   if (!strcmp(cmd, "fsperm")) return FsPerm(arg);
   if (!strcmp(cmd, "fsrace") && argc > 4) return FsRace(arg, argv[3], argv[4]);
+  if (!strcmp(cmd, "fsswap") && argc > 5) return FsSwap(arg, argv[3], argv[4], argv[5]);
   if (!strcmp(cmd, "access") && argc > 3) return PrintAccess(arg, argv[3], argc > 4 ? argv[4] : NULL);
   if (!strcmp(cmd, "statfs")) return PrintStatfsFlags(arg);
   if (!strcmp(cmd, "seekend")) return SeekEnd(arg);
