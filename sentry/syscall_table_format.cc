@@ -109,6 +109,15 @@ happens when they do.
 - **support**: full (as on Linux), partial (some arguments refused, or answers reflect the
   container), none (always fails).
 
+**Policies.** `runsc --policy FILE` (`{"syscalls": {"<name>": "passthrough" | "broker" | "emulate" |
+"deny" | "deny:<ERRNO>"}}`) moves whole rows, dropping their conditions; a row moves to broker or
+emulate only if the sentry has that handler. `runsc --policy-learn FILE run ...` (learn mode)
+records every call the workload makes, with the argument values the row's conditions look at, and
+keeps FILE holding the least policy that runs it: every row it did not use becomes `deny` (EPERM,
+trapped and logged), rows denied here stay as they are, and the calls runsc's init makes under
+the filter are always kept. `runsc syscalls --policy FILE` prints this table under a policy;
+`--diff` prints only the rows it removes, adds and changes.
+
 Numbers are those of x86_64.
 )";
 

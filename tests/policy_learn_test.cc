@@ -127,6 +127,22 @@ TEST_P(PolicyLearnTest, TheDiffNamesWhatTheLearnedPolicyRemoves) {
   EXPECT_THAT(json.out, HasSubstr(R"("name": "getcpu")")) << json;
 }
 
+TEST_P(PolicyLearnTest, AnExecdProcessIsLearnedToo) {
+  std::filesystem::create_directories(tmp() + "/learned");
+  BundleBuilder bundle = Workload({"/bin/payload", "sleep", "30"});
+  const std::string id = NewId();
+  ASSERT_EQ(rt().Run({"--policy-learn", tmp() + "/learned/%ID%.json", "create", "--bundle", bundle.dir(), id}).exit_code,
+            0);
+  ASSERT_EQ(rt().Run({"start", id}).exit_code, 0);
+  RunResult exec = rt().Run({"exec", id, "/bin/payload", "syscall", std::to_string(SYS_getcpu)});
+  EXPECT_EQ(exec.exit_code, 0) << exec;
+  const nlohmann::json policy = nlohmann::json::parse(ReadFile(tmp() + "/learned/" + id + ".json"), nullptr, false);
+  ASSERT_TRUE(policy.is_object());
+  EXPECT_TRUE(policy["learned"]["used"].contains("getcpu")) << policy.dump(2);
+  EXPECT_FALSE(policy["syscalls"].contains("getcpu")) << policy.dump(2);
+  rt().Run({"delete", "--force", id});
+}
+
 TEST_P(PolicyLearnTest, ADirectoryGetsOneFilePerContainer) {
   std::filesystem::create_directories(tmp() + "/dir");
   BundleBuilder bundle = Workload({"/bin/payload", "echo", "x"});
