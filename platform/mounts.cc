@@ -16,6 +16,7 @@
 #include "fmt/format.h"
 #include "platform/copy_tree.h"
 #include "platform/errors.h"
+#include "platform/mount_attrs.h"
 #include "platform/mount_table.h"
 #include "platform/rootfs.h"
 #include "platform/rootfs_internal.h"
@@ -222,16 +223,25 @@ absl::Status MountCgroup(int root_fd, const std::string& destination,
   return MountFilesystem(root_fd, destination, cgroup2);
 }
 
+// The mount at `destination` as MountRequest says, before its recursive attributes.
+absl::Status MountOne(int root_fd, const std::string& destination, const MountRequest& request) {
+  if (request.type == "cgroup") return MountCgroup(root_fd, destination, request);
+  if (request.flags & MS_BIND || request.type == "bind") return MountBind(root_fd, destination, request);
+  return MountFilesystem(root_fd, destination, request);
+}
+
 }  // namespace
 
 absl::Status MountInRoot(int root_fd, std::string_view destination, const MountRequest& request) {
   std::string dest(destination);
   std::string context = fmt::format("mounting {} on {}", request.type, dest);
-  if (request.type == "cgroup") return Annotate(MountCgroup(root_fd, dest, request), context);
-  if (request.flags & MS_BIND || request.type == "bind") {
-    return Annotate(MountBind(root_fd, dest, request), context);
-  }
-  return Annotate(MountFilesystem(root_fd, dest, request), context);
+  RETURN_IF_ERROR(Annotate(MountOne(root_fd, dest, request), context));
+  if (request.recursive_set == 0 && request.recursive_clear == 0) return absl::OkStatus();
+  // runc's rro, rnosuid, ...: the spec's own attributes for this mount and every mount beneath
+  // it, applied before the read-only view is made (which then leaves an rro mount read-only for
+  // the gofer too).
+  return Annotate(ChangeMountAttrs(root_fd, {{dest, true}}, {request.recursive_set, request.recursive_clear}),
+                  context);
 }
 
 }  // namespace platform

@@ -48,6 +48,8 @@ struct MountRequest {
   unsigned long propagation = 0;  // MS_PRIVATE/MS_SLAVE/MS_SHARED/MS_UNBINDABLE [| MS_REC]
   std::string data;             // fs data ("mode=755,size=65536k")
   bool copy_up = false;         // tmpcopyup: a tmpfs starts with what was at the target
+  uint64_t recursive_set = 0;   // MOUNT_ATTR_* set on the mount and every mount beneath it (rro, ...)
+  uint64_t recursive_clear = 0;  // MOUNT_ATTR_* cleared likewise (rrw, ...)
 };
 
 // Mounts `request` at `destination` inside the rootfs: creates the target

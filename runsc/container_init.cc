@@ -117,7 +117,8 @@ absl::Status CheckJoinedUserNamespaceMappings(const Spec& spec) {
 }
 
 platform::MountRequest ToMountRequest(const Mount& mount) {
-  return {mount.source, mount.type, mount.flags, mount.propagation, mount.data, mount.copy_up};
+  return {mount.source, mount.type,    mount.flags,           mount.propagation,
+          mount.data,   mount.copy_up, mount.recursive_set, mount.recursive_clear};
 }
 
 // True when the spec bind-mounts a host /dev: then runc makes no devices.

@@ -454,13 +454,44 @@ constexpr std::pair<std::string_view, unsigned long> kPropagationOptions[] = {
     {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
 };
 
-// Options runc knows that runsc does not implement yet.
-constexpr std::string_view kUnsupportedMountOptions[] = {
-    "rro",       "rrw",    "rnosuid",      "rsuid",          "rnodev",       "rdev",
-    "rnoexec",   "rexec",  "rnodiratime",  "rdiratime",      "rrelatime",    "rnorelatime",
-    "rnoatime",  "ratime", "rstrictatime", "rnostrictatime", "rnosymfollow", "rsymfollow",
-    "idmap",     "ridmap",
+// runc's recursive attributes, applied with mount_setattr(AT_RECURSIVE) to the
+// mount and every mount beneath it once mounted; `clear` options remove one.
+struct RecursiveAttrOption {
+  std::string_view name;
+  bool clear;
+  uint64_t attr;
 };
+
+// clang-format off
+constexpr RecursiveAttrOption kRecursiveAttrOptions[] = {
+    {"rro", false, MOUNT_ATTR_RDONLY},               {"rrw", true, MOUNT_ATTR_RDONLY},
+    {"rnosuid", false, MOUNT_ATTR_NOSUID},           {"rsuid", true, MOUNT_ATTR_NOSUID},
+    {"rnodev", false, MOUNT_ATTR_NODEV},             {"rdev", true, MOUNT_ATTR_NODEV},
+    {"rnoexec", false, MOUNT_ATTR_NOEXEC},           {"rexec", true, MOUNT_ATTR_NOEXEC},
+    {"rnodiratime", false, MOUNT_ATTR_NODIRATIME},   {"rdiratime", true, MOUNT_ATTR_NODIRATIME},
+    {"rrelatime", false, MOUNT_ATTR_RELATIME},       {"rnorelatime", true, MOUNT_ATTR_RELATIME},
+    {"rnoatime", false, MOUNT_ATTR_NOATIME},         {"ratime", true, MOUNT_ATTR_NOATIME},
+    {"rstrictatime", false, MOUNT_ATTR_STRICTATIME}, {"rnostrictatime", true, MOUNT_ATTR_STRICTATIME},
+    {"rnosymfollow", false, MOUNT_ATTR_NOSYMFOLLOW}, {"rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW},
+};
+// clang-format on
+
+// Applies a recursive attribute option as runc's parseMountOptions does: an
+// atime value (relatime is 0) is set with the whole __ATIME field cleared.
+void ApplyRecursiveAttr(const RecursiveAttrOption& option, Mount& mount) {
+  if (option.clear) {
+    mount.recursive_set &= ~option.attr;
+    mount.recursive_clear |= option.attr;
+    return;
+  }
+  mount.recursive_set |= option.attr;
+  mount.recursive_clear &= ~option.attr;
+  if ((option.attr & MOUNT_ATTR__ATIME) == option.attr) mount.recursive_clear |= MOUNT_ATTR__ATIME;
+}
+
+// Options runc knows that runsc does not implement: idmapped mounts (see
+// docs/oci-support.md).
+constexpr std::string_view kUnsupportedMountOptions[] = {"idmap", "ridmap"};
 
 // Applies one option to `mount`'s flags, propagation or data.
 absl::Status ApplyMountOption(const Node& node, const std::string& option, Mount& mount) {
@@ -478,6 +509,11 @@ absl::Status ApplyMountOption(const Node& node, const std::string& option, Mount
   for (const auto& [name, propagation] : kPropagationOptions) {
     if (name != option) continue;
     mount.propagation = propagation;
+    return absl::OkStatus();
+  }
+  for (const RecursiveAttrOption& known : kRecursiveAttrOptions) {
+    if (known.name != option) continue;
+    ApplyRecursiveAttr(known, mount);
     return absl::OkStatus();
   }
   if (option == "tmpcopyup") {  // crun's: checked to be a tmpfs in ParseMount
@@ -986,6 +1022,7 @@ std::vector<std::string> SupportedMountOptions() {
   std::vector<std::string> names;
   for (const MountFlagOption& option : kMountFlagOptions) names.emplace_back(option.name);
   for (const auto& [name, flags] : kPropagationOptions) names.emplace_back(name);
+  for (const RecursiveAttrOption& option : kRecursiveAttrOptions) names.emplace_back(option.name);
   std::sort(names.begin(), names.end());
   return names;
 }

@@ -68,6 +68,8 @@ struct Mount {
   unsigned long propagation = 0;     // MS_PRIVATE/MS_SLAVE/MS_SHARED/MS_UNBINDABLE [|MS_REC]
   std::string data;                  // remaining options joined by ',' (mode=755,size=...)
   bool copy_up = false;              // tmpcopyup (crun's): the tmpfs starts with the image's content
+  uint64_t recursive_set = 0;        // MOUNT_ATTR_* of rro, rnosuid, ...: the mount and all beneath it
+  uint64_t recursive_clear = 0;      // MOUNT_ATTR_* of rrw, rsuid, ... (and __ATIME for an atime one)
   // True for type "bind" or MS_BIND in flags.
   bool is_bind() const;
 };

@@ -243,8 +243,27 @@ TEST(FeaturesTest, HasTheOciShape) {
   const std::vector<std::string> options = doc["mountOptions"];
   EXPECT_THAT(options, ::testing::IsSupersetOf({"ro", "rw", "nosuid", "rbind", "rprivate",
                                                 "relatime", "strictatime", "remount"}));
-  EXPECT_THAT(options, ::testing::Not(::testing::Contains("rro")));
+  EXPECT_THAT(options, ::testing::IsSupersetOf({"rro", "rrw", "rnosuid", "rnoexec"}));
+  EXPECT_THAT(options, ::testing::Not(::testing::Contains("idmap")));
   EXPECT_TRUE(std::is_sorted(options.begin(), options.end()));
+}
+
+TEST(MountTest, RecursiveAttributesAreRuncs) {
+  absl::StatusOr<Mount> mount = ParseOneMount({{"destination", "/m"},
+                                               {"type", "bind"},
+                                               {"source", "/x"},
+                                               {"options", {"rbind", "rro", "rnosuid", "rrelatime", "rsuid"}}});
+  ASSERT_THAT(mount, IsOk());
+  EXPECT_EQ(mount->recursive_set, uint64_t{MOUNT_ATTR_RDONLY | MOUNT_ATTR_RELATIME});
+  // relatime is the value 0 of the atime field: set with the whole field cleared, as runc.
+  EXPECT_EQ(mount->recursive_clear, uint64_t{MOUNT_ATTR_NOSUID | MOUNT_ATTR__ATIME});
+  EXPECT_EQ(mount->flags & MS_RDONLY, 0u);
+  EXPECT_EQ(mount->data, "");
+  absl::StatusOr<Mount> cleared = ParseOneMount(
+      {{"destination", "/m"}, {"type", "bind"}, {"source", "/x"}, {"options", {"rbind", "rro", "rrw"}}});
+  ASSERT_THAT(cleared, IsOk());
+  EXPECT_EQ(cleared->recursive_set, 0u);
+  EXPECT_EQ(cleared->recursive_clear, uint64_t{MOUNT_ATTR_RDONLY});
 }
 
 TEST(FeaturesTest, ListsEveryCapabilityInNumberOrder) {
@@ -426,7 +445,7 @@ INSTANTIATE_TEST_SUITE_P(
         UnsupportedCase{"/process/scheduler", {{"policy", "SCHED_FIFO"}}, "process.scheduler"},
         UnsupportedCase{"/linux/namespaces/1", {{"type", "time"}}, "linux.namespaces[1].type"},
         UnsupportedCase{"/mounts",
-                        {{{"destination", "/m"}, {"type", "tmpfs"}, {"options", {"nodev", "rro"}}}},
+                        {{{"destination", "/m"}, {"type", "bind"}, {"source", "/x"}, {"options", {"rbind", "idmap"}}}},
                         "mounts[0].options[1]"},
         UnsupportedCase{"/mounts",
                         {{{"destination", "/m"},

@@ -231,5 +231,47 @@ TEST_P(MountsTest, MaskedPathSymlinkToAHostFileMasksTheRootfsFile) {
   EXPECT_EQ(ReadFile(host_file), "host secret");
 }
 
+TEST_P(MountsTest, RroMakesEveryMountBeneathABindReadOnly) {
+  // runc's recursive attributes (mount_setattr with AT_RECURSIVE), which Docker 25+ and
+  // containerd 2 send for read-only binds once `features` lists "rro": a host mount beneath
+  // the bind's source is read-only too. Plain "ro" leaves it writable, as under runc.
+  std::string source = tmp() + "/source";
+  SharedHostMount nested(source + "/nested");
+  ASSERT_TRUE(nested.ok());
+  BundleBuilder bundle = NewBundle();
+  bundle.AddMount("/rec", "bind", source, {"rbind", "rro", "rnoexec"})
+      .AddMount("/flat", "bind", source, {"rbind", "ro"})
+      .Args({"sh", "-c",
+             "/bin/payload write /rec/f; /bin/payload write /rec/nested/f; "
+             "/bin/payload write /flat/f; /bin/payload write /flat/nested/g; "
+             "/bin/payload mountopts /rec/nested"});
+  RunResult run = RunInBundle(bundle);
+  EXPECT_EQ(run.exit_code, 0) << run;
+  std::vector<std::string> lines = Lines(run.out);
+  ASSERT_EQ(lines.size(), 5u) << run;
+  EXPECT_EQ(lines[0], "EROFS") << run;
+  EXPECT_EQ(lines[1], "EROFS") << run;
+  EXPECT_EQ(lines[2], "EROFS") << run;
+  EXPECT_EQ(lines[3], "ok") << run;
+  EXPECT_THAT(lines[4], HasSubstr("noexec")) << run;
+  EXPECT_TRUE(std::filesystem::exists(source + "/nested/g"));
+  EXPECT_FALSE(std::filesystem::exists(source + "/nested/f"));
+}
+
+TEST_P(MountsTest, RrwMakesTheBindAndTheMountsBeneathItWritable) {
+  // "rrw" clears MOUNT_ATTR_RDONLY on the bind and every mount beneath it, after "ro", as
+  // runc's mount_setattr; under runsc the workload's writes there still go through the gofer.
+  std::string source = tmp() + "/source";
+  SharedHostMount nested(source + "/nested");
+  ASSERT_TRUE(nested.ok());
+  BundleBuilder bundle = NewBundle();
+  bundle.AddMount("/rw", "bind", source, {"rbind", "ro", "rrw"})
+      .Args({"sh", "-c", "/bin/payload write /rw/f; /bin/payload write /rw/nested/f"});
+  RunResult run = RunInBundle(bundle);
+  EXPECT_EQ(run.exit_code, 0) << run;
+  EXPECT_EQ(run.out, "ok\nok\n") << run;
+  EXPECT_TRUE(std::filesystem::exists(source + "/nested/f"));
+}
+
 }  // namespace
 }  // namespace runsc::testing
