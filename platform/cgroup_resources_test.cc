@@ -213,6 +213,15 @@ TEST_F(FakeTree, V1StatsShape) {
   EXPECT_EQ(stats["pids"], nlohmann::ordered_json({{"current", 1}, {"limit", 10}}));
 }
 
+// sysinfo's process count is the workload's: on v1 the freezer's tasks,
+// which leave out the sandbox's threads that pids.current counts.
+TEST_F(FakeTree, V1ProcessCountIsTheFreezersTasks) {
+  Put("pids.current", "11\n");
+  Put("tasks", "7\n9\n12\n");
+  EXPECT_EQ(V1MemoryAndPids("", dir_, dir_).pids, 3u);
+  EXPECT_EQ(V1MemoryAndPids("", dir_, dir_ + "/missing").pids, 11u);
+}
+
 TEST_F(FakeTree, MemoryAndPidsMatchTheStats) {
   Put("memory.limit_in_bytes", "1048576\n");
   Put("memory.usage_in_bytes", "4096\n");

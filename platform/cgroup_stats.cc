@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -295,13 +296,18 @@ absl::StatusOr<nlohmann::ordered_json> ReadCgroupStats(const Cgroup& cgroup) {
                  cgroup.ControllerDir("blkio"), cgroup.ControllerDir("hugetlb"), cgroup.ControllerDir("cpuset"));
 }
 
-MemoryAndPids V1MemoryAndPids(const std::string& memory, const std::string& pids) {
+MemoryAndPids V1MemoryAndPids(const std::string& memory, const std::string& pids, const std::string& freezer) {
   MemoryAndPids out;
   if (!memory.empty()) {
     out.memory_limit = Number(memory + "/memory.limit_in_bytes");
     out.memory_usage = Number(memory + "/memory.usage_in_bytes");
   }
-  if (!pids.empty()) out.pids = Number(pids + "/pids.current");
+  std::string tasks = freezer.empty() ? "" : Read(freezer + "/tasks");
+  if (!tasks.empty()) {
+    out.pids = static_cast<uint64_t>(std::count(tasks.begin(), tasks.end(), '\n')) + 1;  // Read trims the last
+  } else if (!pids.empty()) {
+    out.pids = Number(pids + "/pids.current");
+  }
   return out;
 }
 
@@ -311,7 +317,7 @@ MemoryAndPids V2MemoryAndPids(const std::string& dir) {
 
 MemoryAndPids ReadMemoryAndPids(const Cgroup& cgroup) {
   if (cgroup.pure_v2()) return V2MemoryAndPids(cgroup.ControllerDir(""));
-  return V1MemoryAndPids(cgroup.ControllerDir("memory"), cgroup.ControllerDir("pids"));
+  return V1MemoryAndPids(cgroup.ControllerDir("memory"), cgroup.ControllerDir("pids"), cgroup.ControllerDir("freezer"));
 }
 
 }  // namespace platform

@@ -35,8 +35,12 @@ struct MemoryAndPids {
 // ~40 files on v1: 0.5 ms per emulated sysinfo).
 MemoryAndPids ReadMemoryAndPids(const Cgroup& cgroup);
 // The same from v1 memory and pids controller dirs, or one v2 dir (exposed for
-// tests on a fake tree).
-MemoryAndPids V1MemoryAndPids(const std::string& memory, const std::string& pids);
+// tests on a fake tree). With a v1 `freezer` dir, the process count is the
+// lines of its tasks file: the workload's tasks, since the sandbox, whose
+// threads pids.current counts too (docs/design.md, "Cgroups"), never joins
+// the v1 freezer. On pure v2 pids.current counts them.
+MemoryAndPids V1MemoryAndPids(const std::string& memory, const std::string& pids,
+                              const std::string& freezer = "");
 MemoryAndPids V2MemoryAndPids(const std::string& dir);
 
 // "0-2,4" -> [0,1,2,4] (cpuset lists).

@@ -33,6 +33,10 @@ namespace {
 // installed without SA_RESTART, so the ioctl fails with EINTR).
 constexpr int kWakeSignal = SIGURG;
 
+// A blocking worker idle this long ends (docs/design.md, "Cgroups"): its
+// task goes back to the container's pids.max, which counts it.
+constexpr std::chrono::seconds kBlockingWorkerIdleLifetime(5);
+
 long Seccomp(unsigned op, unsigned flags, void* arg) { return syscall(SYS_seccomp, op, flags, arg); }
 
 void InstallWakeHandler() {
@@ -374,8 +378,26 @@ void SeccompNotifyPlatform::Enqueue(Work work) {
     }
   }
   // No thread will ever take it: the caller gets what clone(2) got.
-  if (refused) return Reply(*refused, CallResult::Error(EAGAIN));
-  queue_cv_.notify_one();
+  if (refused) Reply(*refused, CallResult::Error(EAGAIN));
+  if (!refused) queue_cv_.notify_one();
+  JoinRetiredWorkers();
+}
+
+void SeccompNotifyPlatform::RetireBlockingWorker() {
+  auto self = std::find_if(blocking_workers_.begin(), blocking_workers_.end(),
+                           [](const std::thread& worker) { return worker.get_id() == std::this_thread::get_id(); });
+  if (self == blocking_workers_.end()) return;
+  retired_workers_.push_back(std::move(*self));
+  blocking_workers_.erase(self);
+}
+
+void SeccompNotifyPlatform::JoinRetiredWorkers() {
+  std::vector<std::thread> retired;
+  {
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    retired.swap(retired_workers_);
+  }
+  for (std::thread& worker : retired) worker.join();
 }
 
 bool SeccompNotifyPlatform::StartBlockingWorker() {
@@ -398,9 +420,16 @@ void SeccompNotifyPlatform::WorkerLoop() {
     {
       std::unique_lock<std::mutex> lock(queue_mutex_);
       ++idle_workers_;
-      queue_cv_.wait(lock, [this] { return queue_closed_ || !queue_.empty(); });
+      auto ready = [this] { return queue_closed_ || !queue_.empty(); };
+      bool woken = true;
+      if (worker_count_ > 0) {
+        queue_cv_.wait(lock, ready);
+      } else {
+        woken = queue_cv_.wait_for(lock, kBlockingWorkerIdleLifetime, ready);
+      }
       --idle_workers_;
       if (queue_closed_) return;
+      if (!woken) return RetireBlockingWorker();
       work.emplace(std::move(queue_.front()));
       queue_.pop_front();
     }
@@ -510,6 +539,7 @@ void SeccompNotifyPlatform::Stop() {
   // The receiving threads, the only ones to start these, are gone.
   for (std::thread& worker : blocking_workers_) worker.join();
   blocking_workers_.clear();
+  JoinRetiredWorkers();
   std::lock_guard<std::mutex> lock(listeners_mutex_);
   // Closing the listeners makes the kernel answer ENOSYS to the queued
   // calls and every later one (fail closed).

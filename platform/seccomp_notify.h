@@ -49,7 +49,7 @@ struct SeccompNotifyOptions {
   // block, started when a blocking call finds none idle. A call beyond them
   // waits in the queue (only behind other blocking calls); one that finds
   // no worker at all and cannot start one (the container's pids.max counts
-  // our threads) is answered EAGAIN.
+  // our threads) is answered EAGAIN. A worker idle for 5 s ends.
   int blocking_workers = 8;
   // How a receiving thread waits: blocked in SECCOMP_IOCTL_NOTIF_RECV (true)
   // or in poll(2) then RECV (false). Unset: blocked in RECV where the kernel
@@ -121,6 +121,12 @@ class SeccompNotifyPlatform final : public Platform {
   // Starts one more blocking worker; false if the thread cannot start.
   // Requires queue_mutex_.
   bool StartBlockingWorker();
+  // On a blocking worker that was idle for long: hands its thread to
+  // retired_workers_ (it returns next). Requires queue_mutex_.
+  void RetireBlockingWorker();
+  // Joins the retired workers (they have returned or are about to). Takes
+  // queue_mutex_.
+  void JoinRetiredWorkers();
   // A worker thread.
   void WorkerLoop();
   // Runs the handler on `work` and answers the kernel.
@@ -168,6 +174,8 @@ class SeccompNotifyPlatform final : public Platform {
   // Started on demand by the receiving threads (workers_ == 0 only); joined
   // by Stop after them.
   std::vector<std::thread> blocking_workers_;
+  // Blocking workers that ended idle; joined by the next Enqueue or Stop.
+  std::vector<std::thread> retired_workers_;
 };
 
 }  // namespace platform
