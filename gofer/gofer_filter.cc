@@ -21,7 +21,7 @@ constexpr const char* kAllowed[] = {
     "recvmsg", "sendmsg", "shutdown", "getsockopt", "bind", "openat", "openat2", "close", "fcntl",
     "fstat", "newfstatat", "statx", "mkdirat", "mknodat", "unlinkat", "renameat", "renameat2", "linkat",
     "symlinkat", "fchmodat", "fchownat", "utimensat", "ftruncate", "setxattr", "lsetxattr",
-    "removexattr", "lremovexattr", "fchdir", "umask", "faccessat2",
+    "removexattr", "lremovexattr", "fsetxattr", "fremovexattr", "fchdir", "umask", "faccessat2",
     // per-request credentials (raw, per thread)
     "setfsuid", "setfsgid", "setgroups", "capget", "capset",
     // threads, memory, time, logging, exit

@@ -10,6 +10,7 @@
 
 #include "fmt/format.h"
 #include "platform/status_macros.h"
+#include "sentry/broker_fd.h"
 #include "sentry/broker_paths.h"
 #include "sentry/broker_view.h"
 #include "spdlog/spdlog.h"
@@ -163,6 +164,7 @@ CallResult Broker::Send(const std::string& name, const platform::TrappedCall& ca
       access->gid = caller->gid;
       access->cap_permitted = caller->cap_permitted;
     }
+    if (auto* truncate = std::get_if<protocol::Truncate>(&request.body)) truncate->fsize_limit = prepared->fsize_limit;
     std::vector<int> fds;
     for (const ResolvedOperand& operand : prepared->operands) {
       if (operand.fd.valid()) fds.push_back(operand.fd.get());
@@ -185,6 +187,7 @@ CallResult Broker::Send(const std::string& name, const platform::TrappedCall& ca
       if (attempt == 0) continue;
       return CallResult::Continue();
     }
+    if (IsFileSizeLimitError(request, result.value)) RaiseFileSizeSignal(caller->tgid, call.tid);
     const bool is_open = std::holds_alternative<protocol::Openat>(request.body);
     // A FIFO or device node (PROTOCOL.md): the caller's own open, checked
     // by its own device cgroup and read-only view, is runc's exactly.
@@ -207,6 +210,9 @@ absl::StatusOr<Broker::Prepared> Broker::Prepare(const platform::TrappedCall& ca
   RETURN_IF_ERROR(CheckCallerRoot(call.tid));
   if (brokered.socket_fd != -1) {
     ASSIGN_OR_RETURN(prepared.socket, TakeCallerSocket(call.tid, brokered.socket_fd));
+  }
+  if (brokered.needs_fsize_limit) {
+    ASSIGN_OR_RETURN(prepared.fsize_limit, ReadFileSizeLimit(call.tid));
   }
   // Invariant: everything read about the caller above (its /proc files, its
   // directories, its socket) was read while the call was live, so it was
@@ -241,9 +247,10 @@ absl::StatusOr<std::optional<ResolvedOperand>> Broker::Resolve(pid_t tid, const 
                                                                const CallerInfo& caller) {
   if (operand.path.empty()) {
     if (!operand.empty_path) return WorkloadError(ENOENT, "empty path");
+    if (operand.fd_form) return ResolveCallerFd(tid, operand, options_.host_storage_under_dev);
     absl::StatusOr<std::optional<ResolvedOperand>> dir = ResolveInDir(tid, RefOf(operand.dirfd), "");
-    // The fd form on a file: the kernel acts on the fd's own file.
-    if (IsNotDirectory(dir.status())) return std::nullopt;
+    // The fd form on a file: that file itself (broker_fd.h).
+    if (IsNotDirectory(dir.status())) return ResolveCallerFd(tid, operand, options_.host_storage_under_dev);
     return dir;
   }
   if (operand.path[0] != '/') {
@@ -257,6 +264,12 @@ absl::StatusOr<std::optional<ResolvedOperand>> Broker::Resolve(pid_t tid, const 
     // kernel acts on what the link names, in the workload's view.
     if (!operand.has_empty_path_form) return std::nullopt;
     absl::StatusOr<std::optional<ResolvedOperand>> dir = ResolveInDir(tid, RefOf(*link), "");
+    if (IsNotDirectory(dir.status()) && link->kind == MagicLink::Kind::kFd) {
+      PathOperand fd{link->fd, "", true, false};
+      absl::StatusOr<std::optional<ResolvedOperand>> file = ResolveCallerFd(tid, fd, options_.host_storage_under_dev);
+      if (file.ok() && file->has_value()) (*file)->empty_path_added = true;
+      return file;
+    }
     if (IsNotDirectory(dir.status())) return std::nullopt;
     if (dir.ok() && dir->has_value()) (*dir)->empty_path_added = true;
     return dir;

@@ -82,6 +82,7 @@ class Broker {
     bool continue_natively = false;
     std::vector<ResolvedOperand> operands;
     platform::UniqueFd socket;  // BindUnix
+    uint64_t fsize_limit = UINT64_MAX;  // Truncate: the caller's RLIMIT_FSIZE
   };
 
   platform::CallResult Send(const std::string& name, const platform::TrappedCall& call, const BrokeredCall& brokered,

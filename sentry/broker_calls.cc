@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <sys/xattr.h>
 
+#include <cstdio>
 #include <cstring>
 #include <unordered_map>
 #include <utility>
@@ -45,6 +46,18 @@ ParsedCall Open(int dirfd, std::string path, uint64_t flags, uint32_t mode, uint
   return parsed;
 }
 
+// build_open_flags's checks of the flags, made before the path is read:
+// O_CREAT with O_DIRECTORY, and O_TMPFILE without O_DIRECTORY, with O_CREAT
+// or without write access, are EINVAL.
+int OpenFlagsError(uint64_t flags) {
+  if ((flags & O_DIRECTORY) && (flags & O_CREAT)) return EINVAL;
+  if (flags & (O_TMPFILE & ~O_DIRECTORY)) {
+    if ((flags & (O_TMPFILE | O_CREAT)) != O_TMPFILE) return EINVAL;
+    if ((flags & O_ACCMODE) == O_RDONLY) return EINVAL;
+  }
+  return 0;
+}
+
 // open/openat/creat flags as Linux builds them (build_open_how): unknown
 // bits dropped, the mode kept only when creating. O_PATH beats everything:
 // such an open cannot write, whatever else is set, so the kernel may run it.
@@ -52,6 +65,7 @@ absl::StatusOr<ParsedCall> LegacyOpen(int dirfd, uint64_t path_addr, uint64_t fl
                                       platform::RemoteMemory& memory) {
   flags &= kValidOpenFlags;
   if (flags & O_PATH) return Answer(CallResult::Continue());
+  if (int err = OpenFlagsError(flags); err != 0) return Answer(CallResult::Error(err));
   ASSIGN_OR_RETURN(std::string path, ReadPath(memory, path_addr));
   return Open(dirfd, std::move(path), flags, (flags & kCreateFlags) ? U32(mode) & 07777 : 0, 0);
 }
@@ -77,13 +91,12 @@ int Openat2HowError(uint64_t flags, uint64_t mode, uint64_t resolve) {
   constexpr uint64_t kValidResolve = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS |
                                      RESOLVE_BENEATH | RESOLVE_IN_ROOT | RESOLVE_CACHED;
   if ((flags & ~kValidOpenFlags) || (resolve & ~kValidResolve)) return EINVAL;
-  if ((flags & O_DIRECTORY) && (flags & O_CREAT)) return EINVAL;
   if (flags & kCreateFlags) {
     if (mode & ~static_cast<uint64_t>(07777)) return EINVAL;
   } else if (mode != 0) {
     return EINVAL;
   }
-  if ((flags & O_TMPFILE) == O_TMPFILE && !(flags & (O_WRONLY | O_RDWR))) return EINVAL;
+  if (int err = OpenFlagsError(flags); err != 0) return err;
   if ((resolve & RESOLVE_BENEATH) && (resolve & RESOLVE_IN_ROOT)) return EINVAL;
   if ((resolve & RESOLVE_CACHED) && (flags & (O_TRUNC | kCreateFlags))) return EAGAIN;
   return 0;
@@ -128,6 +141,7 @@ absl::StatusOr<ParsedCall> ParseMknodat(const Args& a, platform::RemoteMemory& m
 }
 
 absl::StatusOr<ParsedCall> Unlink(int dirfd, uint64_t path_addr, uint32_t flags, platform::RemoteMemory& m) {
+  if (flags & ~static_cast<uint32_t>(AT_REMOVEDIR)) return Answer(CallResult::Error(EINVAL));
   ASSIGN_OR_RETURN(std::string path, ReadPath(m, path_addr));
   return OnePath({dirfd, std::move(path)}, [=](const protocol::Creds& creds, const ResolvedOperand& op) {
     return protocol::Unlinkat{creds, op.dir, op.path, flags};
@@ -143,10 +157,12 @@ absl::StatusOr<ParsedCall> ParseUnlinkat(const Args& a, platform::RemoteMemory& 
 
 // ---- rename, link, symlink ----
 
-// A call on two paths (old, new).
+// A call on two paths (old, new). An empty old path (without AT_EMPTY_PATH)
+// is ENOENT before the new one is read, as Linux looks the old one up first.
 template <typename Make>
 absl::StatusOr<ParsedCall> TwoPaths(PathOperand old_operand, uint64_t new_addr, int new_dirfd, Make make,
                                     platform::RemoteMemory& m) {
+  if (old_operand.path.empty() && !old_operand.empty_path) return Answer(CallResult::Error(ENOENT));
   ASSIGN_OR_RETURN(std::string new_path, ReadPath(m, new_addr));
   BrokeredCall call;
   call.operands = {std::move(old_operand), PathOperand{new_dirfd, std::move(new_path)}};
@@ -156,8 +172,15 @@ absl::StatusOr<ParsedCall> TwoPaths(PathOperand old_operand, uint64_t new_addr, 
   return ParsedCall(std::move(call));
 }
 
+// do_renameat2 checks the flags before either name.
 absl::StatusOr<ParsedCall> Rename(int old_dirfd, uint64_t old_addr, int new_dirfd, uint64_t new_addr, uint32_t flags,
                                   platform::RemoteMemory& m) {
+  if (flags & ~static_cast<uint32_t>(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) {
+    return Answer(CallResult::Error(EINVAL));
+  }
+  if ((flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)) && (flags & RENAME_EXCHANGE)) {
+    return Answer(CallResult::Error(EINVAL));
+  }
   ASSIGN_OR_RETURN(std::string old_path, ReadPath(m, old_addr));
   auto make = [flags](const protocol::Creds& creds, const ResolvedOperand& from, const ResolvedOperand& to) {
     return protocol::Renameat2{creds, from.dir, from.path, to.dir, to.path, flags};
@@ -174,8 +197,10 @@ absl::StatusOr<ParsedCall> ParseRenameat2(const Args& a, platform::RemoteMemory&
   return Rename(Int(a[0]), a[1], Int(a[2]), a[3], U32(a[4]), m);
 }
 
+// do_linkat checks the flags before either name.
 absl::StatusOr<ParsedCall> Link(int old_dirfd, uint64_t old_addr, int new_dirfd, uint64_t new_addr, uint32_t flags,
                                 platform::RemoteMemory& m) {
+  if (flags & ~static_cast<uint32_t>(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) return Answer(CallResult::Error(EINVAL));
   ASSIGN_OR_RETURN(std::string old_path, ReadPath(m, old_addr));
   PathOperand from{old_dirfd, std::move(old_path), (flags & AT_EMPTY_PATH) != 0, false};
   auto make = [flags](const protocol::Creds& creds, const ResolvedOperand& from, const ResolvedOperand& to) {
@@ -192,8 +217,8 @@ absl::StatusOr<ParsedCall> ParseLinkat(const Args& a, platform::RemoteMemory& m)
 
 absl::StatusOr<ParsedCall> Symlink(uint64_t target_addr, int dirfd, uint64_t path_addr, platform::RemoteMemory& m) {
   ASSIGN_OR_RETURN(std::string target, ReadPath(m, target_addr));
+  if (target.empty()) return Answer(CallResult::Error(ENOENT));  // before the new name, as Linux
   ASSIGN_OR_RETURN(std::string path, ReadPath(m, path_addr));
-  if (target.empty()) return Answer(CallResult::Error(ENOENT));
   return OnePath({dirfd, std::move(path)}, [target](const protocol::Creds& creds, const ResolvedOperand& op) {
     return protocol::Symlinkat{creds, target, op.dir, op.path};
   });

@@ -29,6 +29,13 @@ struct PathOperand {
   // caller's magic links with nothing after it (/proc/self/fd/3) can be
   // sent as that directory with "" and AT_EMPTY_PATH.
   bool has_empty_path_form = false;
+  // The call takes the fd itself (fchmod, fsetxattr, futimens...), not a
+  // path: an O_PATH fd is EBADF (broker_fd.h).
+  bool fd_form = false;
+  // An fd operand's error that Linux finds only after the fd (fsetxattr's
+  // bad name): answered once the fd is known to be brokered, else the
+  // kernel's own.
+  int deferred_errno = 0;
 };
 
 // A path operand resolved for the gofer: where it starts and what follows.
@@ -48,6 +55,8 @@ struct BrokeredCall {
       make;
   bool cloexec = false;  // Openat: the injected fd gets O_CLOEXEC
   int socket_fd = -1;    // BindUnix: the caller's socket, sent after the dir
+  // Truncate: the broker reads the caller's RLIMIT_FSIZE (broker_fd.h).
+  bool needs_fsize_limit = false;
 };
 
 // A call to broker, or an answer found without the gofer (an errno, or

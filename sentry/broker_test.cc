@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <grp.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -404,6 +405,47 @@ TEST_F(BrokerTest, TruncateCarriesTheLength) {
   EXPECT_EQ(Handle("truncate", {P(kPath), 1 << 20}).kind(), CallResult::Kind::kValue);
   EXPECT_EQ(Only<protocol::Truncate>().length, 1 << 20);
   EXPECT_TRUE(IsError(Handle("truncate", {P(kPath), static_cast<uint64_t>(-1)}), EINVAL));
+}
+
+// Linux checks flags before it reads any path or pointer (issue 16): with
+// unmapped paths (1) the answer is still EINVAL, and nothing is sent.
+TEST_F(BrokerTest, InvalidFlagsAreEinvalBeforeAnyPointerIsRead) {
+  const uint64_t cwd = static_cast<uint64_t>(AT_FDCWD);
+  struct {
+    const char* name;
+    std::array<uint64_t, 6> args;
+  } calls[] = {
+      {"linkat", {cwd, 1, cwd, 1, 0x80000000}},
+      {"unlinkat", {cwd, 1, 0x1}},
+      {"renameat2", {cwd, 1, cwd, 1, 0x80}},
+      {"renameat2", {cwd, 1, cwd, 1, RENAME_EXCHANGE | RENAME_NOREPLACE}},
+      {"fchownat", {cwd, 1, 0, 0, 0x1}},
+      {"fchmodat2", {cwd, 1, 0600, 0x1}},
+      {"utimensat", {cwd, 1, 0, 0x1}},
+      {"setxattr", {1, 1, 1, 1, 0x80}},
+      {"removexattrat", {cwd, 1, 0x1, 1}},
+      {"truncate", {1, static_cast<uint64_t>(-1)}},
+      {"open", {1, O_CREAT | O_DIRECTORY | O_WRONLY, 0600}},
+      {"openat", {cwd, 1, O_TMPFILE | O_RDONLY, 0600}},
+      {"openat", {cwd, 1, (O_TMPFILE & ~O_DIRECTORY) | O_WRONLY, 0600}},
+  };
+  for (const auto& call : calls) {
+    EXPECT_TRUE(IsError(Handle(call.name, call.args), EINVAL)) << call.name;
+  }
+  static const char kEmpty[] = "";
+  EXPECT_TRUE(IsError(Handle("symlink", {P(kEmpty), 1}), ENOENT));
+  EXPECT_TRUE(IsError(Handle("rename", {P(kEmpty), 1}), ENOENT));
+  EXPECT_TRUE(IsError(Handle("link", {P(kEmpty), 1}), ENOENT));
+  EXPECT_TRUE(gofer_.requests().empty());
+}
+
+TEST_F(BrokerTest, TruncateCarriesTheCallersFileSizeLimit) {
+  static const char kPath[] = "/data/big";
+  EXPECT_EQ(Handle("truncate", {P(kPath), 1 << 20}).kind(), CallResult::Kind::kValue);
+  rlimit limit = {};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &limit), 0);
+  const uint64_t expected = limit.rlim_cur == RLIM_INFINITY ? UINT64_MAX : limit.rlim_cur;
+  EXPECT_EQ(Only<protocol::Truncate>().fsize_limit, expected);  // the caller is this process
 }
 
 TEST_F(BrokerTest, SetxattrCarriesABinaryValueAndNamesAreChecked) {

@@ -181,16 +181,17 @@ SyscallEntry OpenFlagsRow(std::string name, unsigned flags_index) {
 SyscallEntry OpenRow() { return OpenFlagsRow("open", 1); }
 SyscallEntry OpenatRow() { return OpenFlagsRow("openat", 2); }
 
-// utimensat/futimesat with a NULL path act on the dirfd (the fd form).
-SyscallEntry TimesAtRow(std::string name) {
-  std::vector<ArgRule> rules = {Rule({Masked(1, ~uint64_t{0}, 0)}, Disposition::kPassthrough),
-                                Rule({ArgMatch{1, ~uint64_t{0}, 0, true}}, Disposition::kBroker)};
-  return WithRules(Broker(std::move(name), "a NULL path (a register) is the fd form and runs natively"), std::move(rules),
-                   "path != NULL: broker; path == NULL (fd form): passthrough");
-}
+// fchmod, fchown, fsetxattr, fremovexattr, and utimensat/futimesat with a
+// NULL path: calls on the workload's own fd, which the kernel would refuse
+// with EROFS on the read-only view (DESIGN.md: the read-only view is
+// invisible). Every call traps; the sentry continues those whose fd is not
+// on a read-only mount, so only host storage reaches the gofer.
+constexpr char kFdForm[] =
+    "on an fd: brokered only when the fd is on a read-only mount of the view (the gofer changes that very inode, "
+    "broker_fd.h); any other fd is continued";
 
-SyscallEntry FutimesatRow() { return TimesAtRow("futimesat"); }
-SyscallEntry UtimensatRow() { return TimesAtRow("utimensat"); }
+SyscallEntry FutimesatRow() { return Broker("futimesat", std::string("a NULL path is the fd form, ") + kFdForm); }
+SyscallEntry UtimensatRow() { return Broker("utimensat", std::string("a NULL path is the fd form, ") + kFdForm); }
 
 // access with W_OK: the read-only view would answer EROFS; the gofer answers
 // as the writable mount does (DESIGN.md: the read-only view is invisible).
@@ -406,7 +407,7 @@ std::vector<SyscallEntry> SyscallRows() {
       Pass("flock"),  // 73
       Pass("fsync"),  // 74
       Pass("fdatasync"),  // 75
-      Broker("truncate", ""),  // 76
+      Broker("truncate", "the caller's RLIMIT_FSIZE applies: beyond it EFBIG and SIGXFSZ, as natively"),  // 76
       Pass("ftruncate", "on an fd: a writable fd of host storage comes from the gofer"),  // 77
       Pass("getdents"),  // 78
       Pass("getcwd"),  // 79
@@ -421,9 +422,9 @@ std::vector<SyscallEntry> SyscallRows() {
       Broker("symlink", ""),  // 88
       Pass("readlink"),  // 89
       Broker("chmod", ""),  // 90
-      Pass("fchmod", "on an fd: a writable fd of host storage comes from the gofer"),  // 91
+      Broker("fchmod", kFdForm),  // 91
       Broker("chown", ""),  // 92
-      Pass("fchown", "on an fd: a writable fd of host storage comes from the gofer"),  // 93
+      Broker("fchown", kFdForm),  // 93
       Broker("lchown", ""),  // 94
       Pass("umask"),  // 95
       Pass("gettimeofday"),  // 96
@@ -520,7 +521,7 @@ std::vector<SyscallEntry> SyscallRows() {
       Pass("readahead"),  // 187
       Broker("setxattr", ""),  // 188
       Broker("lsetxattr", ""),  // 189
-      Pass("fsetxattr", "on an fd: a writable fd of host storage comes from the gofer"),  // 190
+      Broker("fsetxattr", kFdForm),  // 190
       Pass("getxattr"),  // 191
       Pass("lgetxattr"),  // 192
       Pass("fgetxattr"),  // 193
@@ -529,7 +530,7 @@ std::vector<SyscallEntry> SyscallRows() {
       Pass("flistxattr"),  // 196
       Broker("removexattr", ""),  // 197
       Broker("lremovexattr", ""),  // 198
-      Pass("fremovexattr", "on an fd: a writable fd of host storage comes from the gofer"),  // 199
+      Broker("fremovexattr", kFdForm),  // 199
       Pass("tkill", "the pid namespace confines the targets"),  // 200
       Pass("time"),  // 201
       Pass("futex"),  // 202
@@ -596,7 +597,7 @@ std::vector<SyscallEntry> SyscallRows() {
       Pass("newfstatat"),  // 262
       Broker("unlinkat", ""),  // 263
       Broker("renameat", ""),  // 264
-      Broker("linkat", "AT_EMPTY_PATH on a file fd runs natively (an O_TMPFILE fd of the gofer gets EXDEV: protocol v1 has no fd operand)"),  // 265
+      Broker("linkat", "AT_EMPTY_PATH on a file fd of a read-only mount of the view: that very inode (broker_fd.h); on any other fd natively (an O_TMPFILE fd of the gofer gets EXDEV)"),  // 265
       Broker("symlinkat", ""),  // 266
       Pass("readlinkat"),  // 267
       Broker("fchmodat", ""),  // 268

@@ -33,7 +33,7 @@ inline std::vector<Request> SampleRequests() {
       {9, Fchmodat{c, RootDir(), "/etc/motd", 0600, 0x100}},
       {10, Fchownat{c, FdDir("/"), "file", 0xffffffff, 1000, 0x100}},
       {11, Utimensat{c, RootDir(), "/f", 1700000000, (1 << 30) - 1, -5, 999999999, 0}},
-      {12, Truncate{c, FdDir("/data"), "big", 1 << 20}},
+      {12, Truncate{c, FdDir("/data"), "big", 1 << 20, 1 << 19}},
       {13, Setxattr{c, RootDir(), "/f", "user.mime", value, 1, 0}},
       {14, Removexattr{c, FdDir("/d"), "f", "security.selinux", 0x100}},
       {15, BindUnix{c, FdDir("/run"), "app.sock"}},

@@ -173,7 +173,8 @@ absl::Status Fields(Io& io, M& m) {
 template <typename Io, Is<Truncate> M>
 absl::Status Fields(Io& io, M& m) {
   RETURN_IF_ERROR(DirAndPath(io, m));
-  return io.I64("length", m.length);
+  RETURN_IF_ERROR(io.I64("length", m.length));
+  return io.U64("fsize_limit", m.fsize_limit);
 }
 
 template <typename Io, Is<Setxattr> M>

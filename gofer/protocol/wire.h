@@ -186,6 +186,9 @@ struct Truncate {
   Dir dir;
   std::string path;
   int64_t length = 0;
+  // The caller's soft RLIMIT_FSIZE (UINT64_MAX: none): a longer length is
+  // EFBIG, and the sentry raises SIGXFSZ, as the kernel does.
+  uint64_t fsize_limit = UINT64_MAX;
   bool operator==(const Truncate&) const = default;
 };
 struct Setxattr {

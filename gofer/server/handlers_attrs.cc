@@ -5,6 +5,7 @@
 // for them: fsetxattr refuses O_PATH fds).
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
@@ -68,6 +69,32 @@ Answer InParent(Call& call, const std::string& path, uint32_t at_flags, Function
   return FromReturn(function(parent.last.c_str(), (at_flags & AT_SYMLINK_NOFOLLOW) != 0));
 }
 
+// The xattr call's own file is the start, and not a directory: the fd form
+// on a file the workload holds (PROTOCOL.md, "Fd forms").
+bool OnTheStartFile(Call& call, const std::string& path, uint32_t at_flags) {
+  struct stat st = {};
+  return path.empty() && (at_flags & AT_EMPTY_PATH) && fstat(call.starts[0].get(), &st) == 0 &&
+         !S_ISDIR(st.st_mode);
+}
+
+// Runs an fd xattr call on the start file. fsetxattr refuses O_PATH fds, so
+// the file is reopened O_RDONLY|O_NONBLOCK|O_NOFOLLOW by the walk OpenStart
+// made (dir.path beneath the root, no magic links, the caller's
+// credentials). Invariant: the call acts only on the start's own inode (the
+// client fd's, checked by OpenStart): a reopen that reaches another is
+// ESTALE. Devices cannot be opened on the gofer's nodev copy (EACCES).
+template <typename Function>
+Answer OnReopenedStartFile(Call& call, const protocol::Dir& dir, uint32_t at_flags, Function function) {
+  if (at_flags & ~static_cast<uint32_t>(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return Errno(EINVAL);
+  if (dir.kind != protocol::Dir::Kind::kFd) return Errno(EBADF);
+  Opened file = OpenBeneath(call.root_fd, dir.path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY, 0, RESOLVE_IN_ROOT);
+  if (file.error != 0) return Errno(file.error);
+  struct stat start = {}, reopened = {};
+  if (fstat(call.starts[0].get(), &start) != 0 || fstat(file.fd.get(), &reopened) != 0) return Errno(errno);
+  if (start.st_dev != reopened.st_dev || start.st_ino != reopened.st_ino) return Errno(ESTALE);
+  return FromReturn(function(file.fd.get()));
+}
+
 }  // namespace
 
 Answer HandleFchmodat(Call& call, const protocol::Fchmodat& request) {
@@ -95,6 +122,12 @@ Answer HandleUtimensat(Call& call, const protocol::Utimensat& request) {
 }
 
 Answer HandleSetxattr(Call& call, const protocol::Setxattr& request) {
+  if (OnTheStartFile(call, request.path, request.at_flags)) {
+    return OnReopenedStartFile(call, request.dir, request.at_flags, [&request](int fd) {
+      return fsetxattr(fd, request.name.c_str(), request.value.data(), request.value.size(),
+                       static_cast<int>(request.flags));
+    });
+  }
   return InParent(call, request.path, request.at_flags, [&request](const char* last, bool nofollow) {
     auto set = nofollow ? lsetxattr : setxattr;
     return set(last, request.name.c_str(), request.value.data(), request.value.size(),
@@ -103,6 +136,10 @@ Answer HandleSetxattr(Call& call, const protocol::Setxattr& request) {
 }
 
 Answer HandleRemovexattr(Call& call, const protocol::Removexattr& request) {
+  if (OnTheStartFile(call, request.path, request.at_flags)) {
+    return OnReopenedStartFile(call, request.dir, request.at_flags,
+                               [&request](int fd) { return fremovexattr(fd, request.name.c_str()); });
+  }
   return InParent(call, request.path, request.at_flags, [&request](const char* last, bool nofollow) {
     return nofollow ? lremovexattr(last, request.name.c_str()) : removexattr(last, request.name.c_str());
   });

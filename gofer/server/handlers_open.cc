@@ -53,6 +53,15 @@ Answer OpenNonBlocking(int start, const std::string& path, uint64_t flags, uint6
   return Answer{0, std::move(opened.fd)};
 }
 
+// ftruncate(fd, length) with the caller's RLIMIT_FSIZE, `limit`, checked
+// where the kernel checks it (inode_newsize_ok): after the writable open
+// (which refused an append-only or immutable file with EPERM), before the
+// size changes. The sentry raises SIGXFSZ.
+Answer TruncateWithinLimit(int fd, int64_t length, uint64_t limit) {
+  if (static_cast<uint64_t>(length) > limit) return Errno(EFBIG);
+  return FromReturn(ftruncate(fd, length));
+}
+
 }  // namespace
 
 // Invariant (PROTOCOL.md, "Requests in detail"): the gofer never opens a
@@ -99,7 +108,7 @@ Answer HandleTruncate(Call& call, const protocol::Truncate& request) {
   struct stat again = {};
   if (fstat(writable.fd.get(), &again) != 0) return Errno(errno);
   if (again.st_dev != st.st_dev || again.st_ino != st.st_ino) return Errno(EINVAL);
-  return FromReturn(ftruncate(writable.fd.get(), request.length));
+  return TruncateWithinLimit(writable.fd.get(), request.length, request.fsize_limit);
 }
 
 }  // namespace gofer

@@ -260,6 +260,46 @@ TEST_F(HandlersTest, Truncate) {
   EXPECT_EQ(server_.Do(protocol::Truncate{RootCreds(), Root(), "/pub/fifo", 0}).value, -EINVAL);
 }
 
+// The caller's RLIMIT_FSIZE (fsize_limit): beyond it EFBIG and the size is
+// unchanged; the checks before it (the walk, the permission) come first.
+TEST_F(HandlersTest, TruncateKeepsTheCallersFileSizeLimit) {
+  EXPECT_EQ(server_.Do(protocol::Truncate{RootCreds(), Root(), "/priv/file", 8192, 4096}).value, -EFBIG);
+  EXPECT_EQ(Lstat(root_.Host("/priv/file")).st_size, 5);  // "hello"
+  EXPECT_EQ(server_.Do(protocol::Truncate{RootCreds(), Root(), "/priv/file", 4096, 4096}).value, 0);
+  EXPECT_EQ(Lstat(root_.Host("/priv/file")).st_size, 4096);
+  EXPECT_EQ(server_.Do(protocol::Truncate{RootCreds(), Root(), "/priv/missing", 8192, 4096}).value, -ENOENT);
+  EXPECT_EQ(server_.Do(protocol::Truncate{UserCreds(), Root(), "/priv/file", 8192, 4096}).value, -EACCES);
+}
+
+// The fd forms (fchmod, fsetxattr... on a file the workload holds): the
+// client's fd with its own path and "" + AT_EMPTY_PATH. The gofer acts on
+// that very inode, and answers ESTALE when its walk reaches another one.
+TEST_F(HandlersTest, FdFormsActOnTheClientsFileItself) {
+  platform::UniqueFd file(open(root_.Host("/priv/file").c_str(), O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(file.valid());
+  auto fd_form = [&](protocol::RequestBody body) { return server_.Do(std::move(body), {file.get()}).value; };
+  EXPECT_EQ(fd_form(protocol::Fchmodat{RootCreds(), At("/priv/file"), "", 0640, AT_EMPTY_PATH}), 0);
+  EXPECT_EQ(Lstat(root_.Host("/priv/file")).st_mode & 07777, 0640u);
+  EXPECT_EQ(fd_form(protocol::Fchownat{RootCreds(), At("/priv/file"), "", 1000, 1000, AT_EMPTY_PATH}), 0);
+  EXPECT_EQ(Lstat(root_.Host("/priv/file")).st_uid, 1000u);
+  EXPECT_EQ(fd_form(protocol::Setxattr{RootCreds(), At("/priv/file"), "", "user.fd", "v", 0, AT_EMPTY_PATH}), 0);
+  char value[8] = {};
+  EXPECT_EQ(getxattr(root_.Host("/priv/file").c_str(), "user.fd", value, sizeof(value)), 1);
+  EXPECT_EQ(fd_form(protocol::Removexattr{RootCreds(), At("/priv/file"), "", "user.fd", AT_EMPTY_PATH}), 0);
+  EXPECT_EQ(fd_form(protocol::Removexattr{RootCreds(), At("/priv/file"), "", "user.fd", AT_EMPTY_PATH}), -ENODATA);
+  // Attack: the client names another file than the fd's: nothing is changed.
+  WriteFile(root_.Host("/pub/other"), "x", 0644);
+  EXPECT_EQ(fd_form(protocol::Fchmodat{RootCreds(), At("/pub/other"), "", 0600, AT_EMPTY_PATH}), -ESTALE);
+  EXPECT_EQ(fd_form(protocol::Setxattr{RootCreds(), At("/pub/other"), "", "user.fd", "v", 0, AT_EMPTY_PATH}),
+            -ESTALE);
+  EXPECT_EQ(Lstat(root_.Host("/pub/other")).st_mode & 07777, 0644u);
+  // ...nor through a file outside the gofer's root (an fd from the host).
+  platform::UniqueFd outside(open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
+  EXPECT_EQ(server_.Do(protocol::Fchmodat{RootCreds(), At("/priv/file"), "", 0600, AT_EMPTY_PATH}, {outside.get()})
+                .value,
+            -ESTALE);
+}
+
 TEST_F(HandlersTest, Xattrs) {
   std::string value("\x00\xff", 2);
   EXPECT_EQ(server_.Do(protocol::Setxattr{RootCreds(), Root(), "/priv/file", "user.test", value, XATTR_CREATE, 0})

@@ -27,6 +27,10 @@
 #include <linux/keyctl.h>
 
 int FsOps(const char* dir);
+int FdAttrs(const char* dir);
+int FdPerm(const char* file);
+int FsizeLimit(const char* dir);
+int BadFlags(const char* dir);
 int FsPerm(const char* dir);
 int FsRace(const char* secs, const char* good, const char* evil);
 int FsSwap(const char* secs, const char* link, const char* tmpdir, const char* hostdir);
@@ -568,6 +572,10 @@ int main(int argc, char** argv) {
     return printf("ok\n") < 0;
   }
   if (!strcmp(cmd, "fsops")) return FsOps(arg);
+  if (!strcmp(cmd, "fdattrs")) return FdAttrs(arg);
+  if (!strcmp(cmd, "fdperm")) return FdPerm(arg);
+  if (!strcmp(cmd, "fsize")) return FsizeLimit(arg);
+  if (!strcmp(cmd, "badflags")) return BadFlags(arg);
   if (!strcmp(cmd, "fsperm")) return FsPerm(arg);
   if (!strcmp(cmd, "fsrace") && argc > 4) return FsRace(arg, argv[3], argv[4]);
   if (!strcmp(cmd, "fsswap") && argc > 5) return FsSwap(arg, argv[3], argv[4], argv[5]);
