@@ -6,7 +6,8 @@
 
 namespace runsc {
 
-absl::Status PreparePolicyLearn(sentry::SandboxConfig& sandbox, const std::string& id) {
+absl::Status PreparePolicyLearn(sentry::SandboxConfig& sandbox,
+                                const std::string& id) {
   if (sandbox.policy_learn.empty()) return absl::OkStatus();
   if (!sandbox.policy_learn.starts_with('/')) {
     std::error_code error;

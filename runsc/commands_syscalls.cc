@@ -11,9 +11,11 @@
 
 namespace runsc {
 
-absl::StatusOr<int> SyscallsCommand(const std::string& format, const sentry::SandboxConfig& sandbox, bool diff,
-                                    const std::string& policy_file) {
-  ASSIGN_OR_RETURN(sentry::TableFormat parsed, sentry::ParseTableFormat(format));
+absl::StatusOr<int> SyscallsCommand(const std::string& format,
+                                    const sentry::SandboxConfig& sandbox,
+                                    bool diff, const std::string& policy_file) {
+  ASSIGN_OR_RETURN(sentry::TableFormat parsed,
+                   sentry::ParseTableFormat(format));
   ASSIGN_OR_RETURN(sentry::Policy policy, sandbox.BuildPolicy());
   if (!diff) {
     std::cout << sentry::FormatSyscallTable(policy, parsed) << std::flush;
@@ -23,10 +25,13 @@ absl::StatusOr<int> SyscallsCommand(const std::string& format, const sentry::San
   if (parsed == sentry::TableFormat::kJson) {
     std::cout << sentry::PolicyDiffJson(changes).dump(2) << std::endl;
   } else if (parsed == sentry::TableFormat::kTable) {
-    const std::string name = policy_file.empty() ? "the default table" : fmt::format("policy {}", policy_file);
+    const std::string name = policy_file.empty()
+                                 ? "the default table"
+                                 : fmt::format("policy {}", policy_file);
     std::cout << sentry::FormatPolicyDiff(changes, name) << std::flush;
   } else {
-    return absl::InvalidArgumentError(fmt::format("syscalls --diff: --format {}: only table or json", format));
+    return absl::InvalidArgumentError(fmt::format(
+        "syscalls --diff: --format {}: only table or json", format));
   }
   return 0;
 }

@@ -53,12 +53,14 @@ const std::set<std::string>& RuntimeCalls();
 
 // The filter action of `entry` in learn mode: ALLOW becomes the platform's
 // `trap_action` (except for RuntimeCalls); every other action stays.
-uint32_t LearnModeAction(const SyscallEntry& entry, uint32_t action, uint32_t trap_action);
+uint32_t LearnModeAction(const SyscallEntry& entry, uint32_t action,
+                         uint32_t trap_action);
 
 // The argument class of a call as the row's rules see it: for each argument
 // the rules look at, its value masked by every mask they use on it
 // ("arg0=0x2 arg1&0xf=0x1 arg2=0x0"); "" for a row without rules.
-std::string ArgClass(const SyscallEntry& entry, const std::array<uint64_t, 6>& args);
+std::string ArgClass(const SyscallEntry& entry,
+                     const std::array<uint64_t, 6>& args);
 
 // FILE as given to --policy-learn for container `id`: "%ID%" becomes the id;
 // a path ending in '/' or naming a directory gets "<id>.json" in it.
@@ -68,7 +70,8 @@ std::string LearnedPolicyPath(const std::string& file, const std::string& id);
 // for `id` can be written: its directory exists and is writable, and the file,
 // if it exists, is a writable regular file. Errors name --policy-learn and
 // the path. Creates nothing.
-absl::Status CheckLearnedPolicyPath(const std::string& file, const std::string& id);
+absl::Status CheckLearnedPolicyPath(const std::string& file,
+                                    const std::string& id);
 
 // What the workload used, and the least policy that follows.
 class PolicyLearner {
@@ -76,16 +79,16 @@ class PolicyLearner {
   // Opens (creating, truncating, 0644) the file for container `id`; the
   // sentry calls it before it confines itself. `policy` is the table the
   // container runs under (the default: learn mode refuses --policy).
-  static absl::StatusOr<std::unique_ptr<PolicyLearner>> Create(const std::string& file, const std::string& id,
-                                                               const Policy& policy);
+  static absl::StatusOr<std::unique_ptr<PolicyLearner>> Create(
+      const std::string& file, const std::string& id, const Policy& policy);
   // For tests: records only; Save() writes nothing.
   explicit PolicyLearner(const Policy& policy, std::string id = "");
 
   // Records `call` of `entry`, answered as `decision` (disposition and, for
   // kDeny, errno). Rewrites the file when the (syscall, class) pair is new,
   // so the file is complete whenever the call returns to the workload.
-  void Record(const SyscallEntry& entry, const std::array<uint64_t, 6>& args, Disposition disposition,
-              int errno_value);
+  void Record(const SyscallEntry& entry, const std::array<uint64_t, 6>& args,
+              Disposition disposition, int errno_value);
 
   // {"syscalls": {"<unused row>": "deny", ...}, "learned": {...}}: the
   // policy file (config.h's format) plus what was seen, for people.
@@ -99,7 +102,8 @@ class PolicyLearner {
   const std::string id_;
   platform::UniqueFd file_;
   mutable std::mutex mu_;  // guards used_ and the file's content
-  // syscall name -> argument class -> "passthrough" | "broker" | "emulate" | "deny:EPERM"
+  // syscall name -> argument class -> "passthrough" | "broker" | "emulate" |
+  // "deny:EPERM"
   std::map<std::string, std::map<std::string, std::string>> used_;
 };
 
@@ -108,9 +112,11 @@ class PolicyLearner {
 class LearningHandler : public platform::CallHandler {
  public:
   // All must outlive the handler.
-  LearningHandler(const Policy& policy, PolicyLearner& learner, platform::CallHandler& next);
+  LearningHandler(const Policy& policy, PolicyLearner& learner,
+                  platform::CallHandler& next);
 
-  platform::CallResult Handle(const platform::TrappedCall& call, platform::RemoteMemory& memory) override;
+  platform::CallResult Handle(const platform::TrappedCall& call,
+                              platform::RemoteMemory& memory) override;
   bool MayBlock(const platform::TrappedCall& call) const override;
 
  private:

@@ -14,8 +14,9 @@ namespace sentry {
 // One row whose treatment differs between the default table and a policy.
 struct RowChange {
   std::string name;
-  std::string from;  // the default: "passthrough", "deny EPERM", "passthrough (rules: ...)"
-  std::string to;    // under the policy, in the same words
+  // The default: "passthrough", "deny EPERM", "passthrough (<conditions>)".
+  std::string from;
+  std::string to;  // under the policy, in the same words
 };
 
 // The rows a policy moves, in table order:
@@ -31,7 +32,8 @@ struct PolicyDiff {
 PolicyDiff DiffAgainstDefault(const Policy& policy);
 
 // For people: a summary line, then one section per kind, one row a line.
-std::string FormatPolicyDiff(const PolicyDiff& diff, const std::string& policy_name);
+std::string FormatPolicyDiff(const PolicyDiff& diff,
+                             const std::string& policy_name);
 
 // {"removed": [{"name", "from", "to"}], "added": [...], "changed": [...]}.
 nlohmann::json PolicyDiffJson(const PolicyDiff& diff);
