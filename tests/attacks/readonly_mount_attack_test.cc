@@ -49,13 +49,18 @@ class ReadonlyMountAttackTest : public AttackTest {
     return dir;
   }
 
-  // Bind-mounts `source` on `target` on the host, read-only; unmounted in
-  // TearDown.
-  bool HostReadonlyBind(const std::string& source, const std::string& target) {
+  // Bind-mounts `source` on `target` on the host; unmounted in TearDown.
+  bool HostBind(const std::string& source, const std::string& target) {
     if (mount(source.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) != 0)
       return false;
     host_mounts_.push_back(target);
-    return mount(nullptr, target.c_str(), nullptr,
+    return true;
+  }
+
+  // HostBind, then read-only.
+  bool HostReadonlyBind(const std::string& source, const std::string& target) {
+    return HostBind(source, target) &&
+           mount(nullptr, target.c_str(), nullptr,
                  MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) == 0;
   }
 
@@ -132,5 +137,27 @@ TEST_P(ReadonlyMountAttackTest,
   ExpectUntouched(victim, result, "hostro");
 }
 
+// (c) "rro" (runc's recursive read-only, which Docker 25+ and containerd 2
+// send): the rbind source holds a writable host mount, read-only beneath the
+// bind in the container, also for the gofer.
+TEST_P(ReadonlyMountAttackTest, AWritableHostMountUnderAnRroBindStaysReadonly) {
+  std::string source = HostDir("source");
+  fs::create_directories(source + "/inner");
+  std::string victim = VictimDir("victim");
+  ASSERT_TRUE(HostBind(victim, source + "/inner"));
+  ASSERT_EQ(access((source + "/inner/file").c_str(), W_OK), 0)
+      << "precondition: the host mount is writable";
+  std::string scratch = HostDir("scratch");
+  BundleBuilder bundle = AttackBundle();
+  bundle.AddMount("/data", "bind", source, {"rbind", "rro"})
+      .AddMount("/scratch", "bind", scratch, {"rbind", "rw"});
+  RunResult result = RunScript(
+      bundle, "/bin/attack open precondition /scratch/written wronly,creat;" +
+                  TamperScript("rro", "/data/inner"));
+  EXPECT_EQ(Outcome(result.out, "precondition"), "ok")
+      << "the other bind is writable\n"
+      << result;
+  ExpectUntouched(victim, result, "rro");
+}
 }  // namespace
 }  // namespace runsc::testing
