@@ -181,6 +181,9 @@ class WorkloadSide {
   // The seccomp return action the filter's trapped rows (emulate, broker,
   // denials the sentry logs) compile to.
   virtual uint32_t TrapAction() const = 0;
+  // Whether it needs the task's one seccomp listener (the kernel allows one:
+  // an OCI profile with SCMP_ACT_NOTIFY may have taken it).
+  virtual bool NeedsListener() const = 0;
   // Loads `program` on the calling thread (no_new_privs or CAP_SYS_ADMIN
   // needed, as the kernel does) and sends the sentry, on `channel`, one
   // "attach" request with its fd (SendAttach). Does not wait: the sentry may

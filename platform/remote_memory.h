@@ -39,7 +39,7 @@ absl::Status CallGoneError(uint64_t id);
 // private mapping succeeds (copy-on-write, private to the workload) where the
 // native call would fail with EFAULT; shared read-only mappings still fail.
 // Not thread-safe: one handler thread uses it.
-class TrappedCallMemory final : public RemoteMemory {
+class TrappedCallMemory : public RemoteMemory {
  public:
   // How reads reach the target; kProcMem forces the /proc/<tid>/mem path
   // (tests; kernels without process_vm_readv).
@@ -53,6 +53,7 @@ class TrappedCallMemory final : public RemoteMemory {
   absl::StatusOr<std::string> ReadCString(uint64_t addr, size_t max_len) override;
   absl::Status Write(uint64_t addr, const void* data, size_t len) override;
   // ID_VALID; CallGoneError (and call_gone_) when the call is no longer live.
+  // The ptrace platform overrides it (ptrace_call.h).
   absl::Status CheckLive() override;
 
   // True once an ID_VALID check failed: the platform then sends no answer.

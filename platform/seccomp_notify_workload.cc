@@ -14,6 +14,7 @@ namespace {
 class NotifyWorkloadSide final : public WorkloadSide {
  public:
   uint32_t TrapAction() const override { return SECCOMP_RET_USER_NOTIF; }
+  bool NeedsListener() const override { return true; }
 
   // Invariant (rule 4): the listener is closed here once sent, so the
   // workload never holds it; the kernel queues trapped calls until the

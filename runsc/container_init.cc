@@ -357,7 +357,7 @@ absl::Status PrepareProcess(const Spec& spec, const InitConfig& config, const In
   ASSIGN_OR_RETURN(prepared.executable,
                    platform::LookPath(spec.process.args[0], EnvValue(prepared.env, "PATH")));
   ASSIGN_OR_RETURN(prepared.sandbox,
-                   PendingSandboxFilter::Prepare(config.sandbox, !prepared.seccomp.takes_listener(), fds.sentry));
+                   PendingSandboxFilter::Prepare(config.sandbox, prepared.seccomp.takes_listener(), fds.sentry));
   // Without no_new_privs a filter needs CAP_SYS_ADMIN: load it before the caps drop (runc).
   if (!spec.process.no_new_privileges) {
     RETURN_IF_ERROR(InstallFilters(prepared));
@@ -382,15 +382,17 @@ absl::Status RunCreateHooks(const Spec& spec, const InitConfig& config, int sync
 }
 
 // Host storage becomes read-only to the workload only when its writes can
-// reach the gofer: with the broker rows trapped, and a listener of our own
-// (an OCI profile with SCMP_ACT_NOTIFY takes the only one; the container then
-// writes host storage natively, as under runc, and we log it).
+// reach the gofer: with the broker rows trapped, and the filter trapping
+// (SandboxTraps: on seccomp-notify an OCI profile with SCMP_ACT_NOTIFY takes
+// the only listener; the container then writes host storage natively, as
+// under runc, and we log it).
 // Records in `prepared` the mounts made read-only (the gofer's writable ones).
 absl::Status ProtectHostStorageIfBrokered(const Spec& spec, const sentry::SandboxConfig& sandbox,
                                           Prepared& prepared) {
   ASSIGN_OR_RETURN(sentry::Policy policy, sandbox.BuildPolicy());
   if (!policy.broker_to_gofer()) return absl::OkStatus();
-  if (prepared.seccomp.takes_listener()) {
+  ASSIGN_OR_RETURN(const bool traps, SandboxTraps(sandbox, prepared.seccomp.takes_listener()));
+  if (!traps) {
     spdlog::warn("linux.seccomp uses SCMP_ACT_NOTIFY: host storage stays writable without the gofer");
     return absl::OkStatus();
   }
@@ -485,6 +487,7 @@ int RunContainerInit(const InitFds& fds) {
     // which is read-only to them without the broker: our filter goes in
     // first. Only when the OCI profile has no listener of its own: then the
     // order of the two changes nothing (no USER_NOTIF to compete for).
+    // (On ptrace, with such a profile, ours still goes in last.)
     if (!prepared->seccomp.takes_listener() && !prepared->hooks.start_container.empty()) {
       absl::Status sandbox = prepared->sandbox.Install();
       if (sandbox.ok()) sandbox = prepared->sandbox.AwaitSentry();

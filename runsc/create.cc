@@ -24,6 +24,7 @@
 #include "runsc/container_init.h"
 #include "runsc/device_rules.h"
 #include "runsc/host_mounts.h"
+#include "runsc/sandbox_filter.h"
 #include "runsc/sandbox_spawn.h"
 #include "runsc/spawn.h"
 #include "spdlog/spdlog.h"
@@ -331,7 +332,8 @@ absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const 
   RETURN_IF_ERROR(flags.Validate());
   ASSIGN_OR_RETURN(std::string bundle, AbsoluteBundle(options.bundle));
   ASSIGN_OR_RETURN(Spec spec, LoadSpec(bundle));
-  ASSIGN_OR_RETURN(const sentry::SandboxConfig sandbox, ApplyAnnotations(flags, spec));
+  ASSIGN_OR_RETURN(sentry::SandboxConfig annotated, ApplyAnnotations(flags, spec));
+  ASSIGN_OR_RETURN(const sentry::SandboxConfig sandbox, ChoosePlatformForProfile(std::move(annotated), spec.linux.seccomp));
   RETURN_IF_ERROR(CheckSupported(spec, options));
   ASSIGN_OR_RETURN(ContainerDir dir, store.CreateNew(options.id));
   Rollback rollback(dir);

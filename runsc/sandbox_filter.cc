@@ -9,17 +9,38 @@
 #include "sentry/config.h"
 #include "sentry/syscall_table.h"
 #include "sentry/workload_filter.h"
+#include "spdlog/spdlog.h"
 
 namespace runsc {
 
-absl::StatusOr<PendingSandboxFilter> PendingSandboxFilter::Prepare(const nlohmann::json& sandbox, bool trapping,
-                                                                   int sentry_channel) {
+absl::StatusOr<bool> SandboxTraps(const sentry::SandboxConfig& sandbox, bool oci_takes_listener) {
+  ASSIGN_OR_RETURN(const platform::WorkloadSide* side, platform::WorkloadSideOf(sandbox.platform));
+  return !oci_takes_listener || !side->NeedsListener();
+}
+
+absl::StatusOr<sentry::SandboxConfig> ChoosePlatformForProfile(sentry::SandboxConfig sandbox,
+                                                               const nlohmann::json& oci_seccomp) {
+  ASSIGN_OR_RETURN(std::optional<platform::OciSeccompProfile> profile,
+                   platform::ParseOciSeccomp(oci_seccomp, "linux.seccomp"));
+  if (!profile.has_value() || !profile->NeedsListener()) return sandbox;
+  ASSIGN_OR_RETURN(const bool traps, SandboxTraps(sandbox, /*oci_takes_listener=*/true));
+  if (traps || !platform::CheckPlatform("ptrace").ok()) return sandbox;
+  spdlog::info("linux.seccomp uses SCMP_ACT_NOTIFY, which takes the seccomp listener --platform {} needs: using "
+               "--platform ptrace",
+               sandbox.platform);
+  sandbox.platform = "ptrace";
+  return sandbox;
+}
+
+absl::StatusOr<PendingSandboxFilter> PendingSandboxFilter::Prepare(const nlohmann::json& sandbox,
+                                                                   bool oci_takes_listener, int sentry_channel) {
   sentry::SandboxConfig config;
   sentry::Policy policy;
   if (!sandbox.empty()) {
     ASSIGN_OR_RETURN(config, sentry::SandboxConfig::FromJson(sandbox));
     ASSIGN_OR_RETURN(policy, config.BuildPolicy());
   }
+  ASSIGN_OR_RETURN(const bool trapping, SandboxTraps(config, oci_takes_listener));
   policy.set_notify_denials(true);
   policy.set_listener(trapping);
   PendingSandboxFilter pending;

@@ -12,8 +12,22 @@
 #include "nlohmann/json.hpp"
 #include "platform/oci_seccomp.h"
 #include "platform/platform.h"
+#include "sentry/config.h"
 
 namespace runsc {
+
+// Whether the sandbox filter traps calls to the sentry for `sandbox`'s
+// platform, given whether the container's OCI profile takes the task's one
+// seccomp listener (SCMP_ACT_NOTIFY): always on ptrace; on seccomp-notify
+// only when the profile leaves the listener to us.
+absl::StatusOr<bool> SandboxTraps(const sentry::SandboxConfig& sandbox, bool oci_takes_listener);
+
+// The platform for a container whose OCI profile is `oci_seccomp`: on
+// seccomp-notify (the default), a profile with SCMP_ACT_NOTIFY would take
+// the task's one listener and leave the sandbox without its traps, so ptrace
+// is chosen instead (logged). Otherwise `sandbox` as it is.
+absl::StatusOr<sentry::SandboxConfig> ChoosePlatformForProfile(sentry::SandboxConfig sandbox,
+                                                               const nlohmann::json& oci_seccomp);
 
 class PendingSandboxFilter {
  public:
@@ -22,10 +36,11 @@ class PendingSandboxFilter {
   // Compiles the workload filter from the table and the policy of `sandbox`
   // (sentry::SandboxConfig::ToJson()), for its platform. `sentry_channel` is
   // a socket to the sentry (the channel runsc create made, or a connection
-  // to its control socket). Without `trapping` (an OCI profile with
-  // SCMP_ACT_NOTIFY took the task's only listener) emulated calls run
-  // natively, denials stay in the kernel and the sentry is not involved.
-  static absl::StatusOr<PendingSandboxFilter> Prepare(const nlohmann::json& sandbox, bool trapping,
+  // to its control socket). When the filter does not trap (SandboxTraps:
+  // an OCI profile with SCMP_ACT_NOTIFY took the listener seccomp-notify
+  // needs) emulated calls run natively, denials stay in the kernel and the
+  // sentry is not involved.
+  static absl::StatusOr<PendingSandboxFilter> Prepare(const nlohmann::json& sandbox, bool oci_takes_listener,
                                                       int sentry_channel);
 
   // Loads the filter (once) and hands the process over to the sentry,

@@ -77,9 +77,17 @@ std::string Trim(std::string text) {
   return text;
 }
 
+// $RUNSC_TEST_PLATFORM (e.g. "ptrace"): the built runsc runs under Docker as
+// runtime runsc-<platform>, registered with --platform <platform>.
+std::string TestPlatform() {
+  const char* platform = getenv("RUNSC_TEST_PLATFORM");
+  return platform && *platform ? platform : "";
+}
+
 std::string RuntimeName() {
   const char* name = getenv("RUNSC_DOCKER_RUNTIME");
-  return name && *name ? name : "runsc";
+  if (name && *name) return name;
+  return TestPlatform().empty() ? "runsc" : "runsc-" + TestPlatform();
 }
 
 
@@ -116,16 +124,18 @@ std::string PrepareDocker() {
       if (import.code != 0) return "docker import failed: " + import.err;
     }
     std::string name = RuntimeName();
-    if (name != "runsc") {
+    const bool built_runsc = name == "runsc" || (!TestPlatform().empty() && name == "runsc-" + TestPlatform());
+    if (!built_runsc) {
       return info.out.find("\"" + name + "\"") != std::string::npos || name == "runc"
                  ? ""
                  : "dockerd has no runtime " + name;
     }
     std::string binary = RUNSC_DOCKER_TEST_RUNSC;
-    std::string want = fmt::format("\"runsc\":{{\"path\":\"{}\"", binary);
+    std::string want = fmt::format("\"{}\":{{\"path\":\"{}\"", name, binary);
     if (info.out.find(want) != std::string::npos) return "";
-    Shell install = Sh(fmt::format("'{}' install --runtime runsc", binary));
-    if (install.code != 0) return "runsc install failed: " + install.err;
+    const std::string flags = TestPlatform().empty() ? "" : " -- --platform " + TestPlatform();
+    Shell install = Sh(fmt::format("'{}' install --runtime {}{}", binary, name, flags));
+    if (install.code != 0) return "runsc install failed: " + install.err;  // e.g. runsc-ptrace -- --platform ptrace
     // dockerd reloads "runtimes" on SIGHUP (systemctl reload docker sends exactly that).
     if (Sh("systemctl reload docker 2>/dev/null").code != 0) Sh("kill -HUP $(pidof dockerd)");
     for (int i = 0; i < 100; ++i) {

@@ -107,6 +107,7 @@ std::vector<RuntimeConfig> RuntimesUnderTest() {
     return {RuntimeConfig{name, binary, {}}};
   }
   const char* platforms = std::getenv("RUNSC_TEST_PLATFORMS");
+  if (platforms == nullptr || *platforms == '\0') platforms = std::getenv("RUNSC_TEST_PLATFORM");  // one, as docker_tests
   std::vector<std::string> names = SplitCommas(platforms ? platforms : "");
   if (names.empty()) return {RuntimeConfig{"runsc", RUNSC_TEST_DEFAULT_RUNTIME, {}}};
   std::vector<RuntimeConfig> configs;

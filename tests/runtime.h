@@ -19,7 +19,8 @@ struct RuntimeConfig {
 };
 
 // The runtimes under test: $RUNSC_TEST_RUNTIME if set, else the built runsc once per platform
-// in $RUNSC_TEST_PLATFORMS (comma-separated; empty = the runtime's default platform).
+// in $RUNSC_TEST_PLATFORMS (comma-separated), else $RUNSC_TEST_PLATFORM (one, as docker_tests
+// read it); neither = the runtime's default platform.
 std::vector<RuntimeConfig> RuntimesUnderTest();
 
 // Prints a RuntimeConfig in test names and failure messages.

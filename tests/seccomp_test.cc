@@ -293,6 +293,37 @@ TEST_P(SeccompTest, NotifyHandsTheListenerToTheAgent) {
   }
 }
 
+// A profile with SCMP_ACT_NOTIFY takes the task's one listener: runsc then
+// runs the sandbox on ptrace (issue 19), so its traps stay. Seen from inside:
+// sysinfo is the sentry's (the memory limit), not the host's.
+TEST_P(SeccompTest, ANotifyProfileKeepsTheSandboxsTrapsOnPtrace) {
+  if (!IsRunsc()) GTEST_SKIP() << "sysinfo shows the host under runc";
+  constexpr long long kLimit = 256LL << 20;
+  const std::string path = fmt::format("{}/agent-ptrace.sock", tmp());
+  int server = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  ASSERT_LT(path.size(), sizeof(addr.sun_path));
+  memcpy(addr.sun_path, path.c_str(), path.size());
+  ASSERT_EQ(bind(server, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(listen(server, 1), 0);
+  AgentResult agent;
+  std::thread thread([&] { agent = ServeOneNotification(server, 42); });
+  json profile = {{"defaultAction", "SCMP_ACT_ALLOW"},
+                  {"listenerPath", path},
+                  {"syscalls", {Rule({"getcpu"}, "SCMP_ACT_NOTIFY")}}};
+  BundleBuilder bundle = NewBundle();
+  bundle.Args({"sh", "-c", Sh(Syscall(SYS_getcpu)) + "; /bin/payload sysinfo"})
+      .MergePatch({{"linux", {{"seccomp", profile}, {"resources", {{"memory", {{"limit", kLimit}}}}}}}});
+  RunResult result = RunInBundle(bundle, NewId());
+  thread.join();
+  close(server);
+  EXPECT_EQ(agent.error, "");
+  EXPECT_EQ(result.exit_code, 0) << result;
+  EXPECT_THAT(result.out, ::testing::StartsWith("42\n")) << result;
+  EXPECT_THAT(result.out, HasSubstr(fmt::format("totalram={}", kLimit))) << result;
+}
+
 // Bad profiles fail `create` with a one-line error naming the field; nothing is left behind.
 TEST_P(SeccompTest, BadProfilesAreRejectedNamingTheField) {
   const json allow = {{"defaultAction", "SCMP_ACT_ALLOW"}};
