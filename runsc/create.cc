@@ -386,6 +386,7 @@ absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const 
   start.view.control_path = dir.path() + "/sentry.sock";
   UniqueFd cgroup_kill = OpenCgroupKill(cgroup);
   start.cgroup_kill_fd = cgroup_kill.get();
+  start.view.writable_mounts = made_readonly;
   start.made_readonly = std::move(made_readonly);
   start.view.host_storage_under_dev = HostStorageUnderDev(spec);
   std::optional<SpawnedChild> gofer;

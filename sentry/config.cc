@@ -105,7 +105,8 @@ absl::StatusOr<SandboxConfig> SandboxConfig::FromJson(const nlohmann::json& json
 
 nlohmann::json ContainerView::ToJson() const {
   return {{"id", id}, {"init_pid", init_pid}, {"cgroup", cgroup}, {"own_uts", own_uts},
-          {"control_path", control_path}, {"host_storage_under_dev", host_storage_under_dev}};
+          {"control_path", control_path}, {"host_storage_under_dev", host_storage_under_dev},
+          {"writable_mounts", writable_mounts}};
 }
 
 absl::StatusOr<ContainerView> ContainerView::FromJson(const nlohmann::json& json) {
@@ -117,6 +118,7 @@ absl::StatusOr<ContainerView> ContainerView::FromJson(const nlohmann::json& json
     view.own_uts = json.at("own_uts");
     view.control_path = json.at("control_path");
     view.host_storage_under_dev = json.value("host_storage_under_dev", std::vector<std::string>{});
+    view.writable_mounts = json.value("writable_mounts", std::vector<std::string>{});
     return view;
   } catch (const nlohmann::json::exception& error) {
     return absl::DataLossError(fmt::format("container view: {}", error.what()));

@@ -66,6 +66,10 @@ struct ContainerView {
   // Host-storage binds beneath /dev (runsc/host_mounts.h): the only /dev
   // paths that are brokered.
   std::vector<std::string> host_storage_under_dev;
+  // The mounts the container may write that the init made read-only in the
+  // workload's view (each one mount, by its mount point): statfs and the
+  // mount tables show them writable (sentry/mount_view.h).
+  std::vector<std::string> writable_mounts;
 
   nlohmann::json ToJson() const;
   static absl::StatusOr<ContainerView> FromJson(const nlohmann::json& json);

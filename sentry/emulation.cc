@@ -48,7 +48,10 @@ constexpr size_t kMaxCpuMaskBytes = 8192 / 8;
 }  // namespace
 
 Emulator::Emulator(const SandboxConfig& config, const ContainerView& view, std::optional<platform::Cgroup> cgroup)
-    : config_(config), view_(view), cgroup_(std::move(cgroup)) {
+    : config_(config),
+      view_(view),
+      cgroup_(std::move(cgroup)),
+      writable_(std::make_shared<WritableMounts>(view.writable_mounts)) {
   absl::StatusOr<platform::ProcessStat> stat = platform::ReadProcessStat(view.init_pid);
   if (stat.ok()) init_started_ = static_cast<double>(stat->start_time) / sysconf(_SC_CLK_TCK);
   host_cpus_ = HostCpus();
@@ -182,6 +185,8 @@ const EmulateHandler* FindEmulateHandler(std::string_view name) {
       {"sched_getaffinity", &Emulator::HandleSchedGetaffinity},
       {"sethostname", &Emulator::HandleSetName},
       {"setdomainname", &Emulator::HandleSetName},
+      {"statfs", &Emulator::HandleStatfs},
+      {"fstatfs", &Emulator::HandleFstatfs},
   };
   for (const EmulateHandler& handler : kHandlers) {
     if (handler.name == name) return &handler;

@@ -6,6 +6,7 @@
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,7 @@
 #include "platform/cgroups.h"
 #include "platform/platform.h"
 #include "sentry/config.h"
+#include "sentry/mount_view.h"
 
 namespace sentry {
 
@@ -60,6 +62,10 @@ class Emulator {
   platform::CallResult HandleSchedGetaffinity(const platform::TrappedCall& call, platform::RemoteMemory& memory) const;
   // sethostname and setdomainname.
   platform::CallResult HandleSetName(const platform::TrappedCall& call, platform::RemoteMemory& memory) const;
+  // statfs and fstatfs: the kernel's answer, without ST_RDONLY on a mount
+  // the container may write (emulation_statfs.cc).
+  platform::CallResult HandleStatfs(const platform::TrappedCall& call, platform::RemoteMemory& memory) const;
+  platform::CallResult HandleFstatfs(const platform::TrappedCall& call, platform::RemoteMemory& memory) const;
 
  private:
   platform::CallResult SchedGetaffinity(const platform::TrappedCall& call, platform::RemoteMemory& memory) const;
@@ -72,6 +78,8 @@ class Emulator {
   // The host's online CPUs, read once: not on every sysinfo/sched_getaffinity
   // (CPU hotplug while a container runs is not followed, as with the cpuset).
   std::vector<uint64_t> host_cpus_;
+  // The container's writable mounts of the workload's view (statfs).
+  std::shared_ptr<WritableMounts> writable_;
 };
 
 }  // namespace sentry

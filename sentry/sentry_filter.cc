@@ -22,7 +22,8 @@ namespace {
 // cgroup and /proc files sysinfo reads, logging, and exit. The broker adds:
 // the gofer socket (sendmsg/recvmsg, shutdown when it is closed), the
 // caller's /proc/<tid>/{status,cwd,root,fd/N} (openat, fstat, newfstatat,
-// readlinkat) and the socket of a bind (pidfd_open, pidfd_getfd).
+// readlinkat) and the socket of a bind (pidfd_open, pidfd_getfd). statfs and
+// fstatfs: the caller's file or path (pidfd_getfd, openat2, fstatfs).
 constexpr const char* kAllowed[] = {
     "access", "faccessat", "faccessat2", "read", "write", "readv", "writev", "pread64", "pwrite64", "close", "openat", "fstat", "newfstatat", "statx",
     "lseek", "fcntl", "dup", "mmap", "munmap", "mprotect", "madvise", "mremap", "brk", "futex", "set_robust_list",
@@ -32,7 +33,7 @@ constexpr const char* kAllowed[] = {
     "gettid", "getpid", "geteuid", "getuid", "tgkill", "rt_sigprocmask", "rt_sigaction", "rt_sigreturn",
     "sched_yield", "sched_getaffinity", "getrandom", "uname", "sysinfo", "getdents64", "readlinkat", "unlink",
     "unlinkat", "close_range", "waitid", "fsync", "fdatasync", "prctl", "gettimeofday", "restart_syscall", "pidfd_send_signal",
-    "shutdown", "pidfd_open", "pidfd_getfd",
+    "shutdown", "pidfd_open", "pidfd_getfd", "fstatfs", "openat2",
 };
 
 struct Release {

@@ -118,6 +118,30 @@ trapped and logged), rows denied here stay as they are, and the calls runsc's in
 the filter are always kept. `runsc syscalls --policy FILE` prints this table under a policy;
 `--diff` prints only the rows it removes, adds and changes.
 
+**The read-only view is invisible.** Host storage the container may write is read-only in the
+workload's own view; a call whose answer depends on that flag is answered as on a writable mount:
+`access` with `W_OK` by the gofer, `statfs`/`fstatfs` (and `statvfs`) by the sentry (the kernel's
+answer for the same file, `ST_RDONLY` cleared on such a mount only; every other flag as the kernel
+says), `statmount`/`listmount` are ENOSYS (a kernel before 6.8; programs read
+`/proc/self/mountinfo`). Not yet: `/proc/self/mountinfo` and `/proc/mounts` say `ro` for those
+mounts (README, "What can observe the read-only view").
+
+**What a workload can learn about the host, and how each is answered:**
+- kernel release (`uname`): the host's, deliberately: it is the kernel the workload runs on, whose
+  features and bugs programs probe by release; `--kernel-release` shows another.
+- `/proc/cmdline`: a fixed line, `BOOT_IMAGE=/vmlinuz quiet` (the virtual /proc; the host's names
+  its root device and boot options).
+- `/proc/sys/kernel/random/boot_id`: a random UUID per container, stable while it runs (journald
+  keys its records on it), as gVisor does (the virtual /proc).
+- memory and CPUs (`/proc/meminfo`, `cpuinfo`, `stat`, `sysinfo`, `sched_getaffinity`, the online
+  CPUs): the container's cgroup limits (the virtual /proc).
+- hostname: the container's (its uts namespace).
+- `/proc/self/mountinfo`: not yet hidden: the root field of the rootfs and of binds names their
+  host directory (as under runc and crun); gVisor shows `/`.
+- `/proc/self/cgroup`: the host cgroup path unless the spec asks for a cgroup namespace, as runc.
+- without `--virtual-proc` (or with the annotation `dev.runsc.virtual-proc=false`), /proc's
+  files are the host's.
+
 Numbers are those of x86_64.
 )";
 

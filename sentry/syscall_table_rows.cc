@@ -468,8 +468,8 @@ std::vector<SyscallEntry> SyscallRows() {
       Deny("uselib", ENOSYS, "obsolete a.out loader"),  // 134
       PersonalityRow(),  // 135
       Pass("ustat", "obsolete but implemented"),  // 136
-      Pass("statfs"),  // 137
-      Pass("fstatfs"),  // 138
+      Emulate("statfs", "the kernel's answer; ST_RDONLY cleared on a mount the container may write (read-only in the view)"),  // 137
+      Emulate("fstatfs", "the kernel's answer; ST_RDONLY cleared on a mount the container may write (read-only in the view)"),  // 138
       Pass("sysfs", "obsolete but implemented"),  // 139
       Pass("getpriority"),  // 140
       Pass("setpriority"),  // 141
@@ -701,8 +701,8 @@ std::vector<SyscallEntry> SyscallRows() {
       Pass("futex_wake"),  // 454
       Pass("futex_wait"),  // 455
       Pass("futex_requeue"),  // 456
-      Pass("statmount", "mount information of the caller's view, as /proc/self/mountinfo"),  // 457
-      Pass("listmount", "mount information of the caller's view, as /proc/self/mountinfo"),  // 458
+      Deny("statmount", ENOSYS, "would show the read-only view's flags and host paths as mount roots; ENOSYS (a kernel before 6.8) makes programs read /proc/self/mountinfo"),  // 457
+      Deny("listmount", ENOSYS, "goes with statmount (mount ids for it); ENOSYS as a kernel before 6.8"),  // 458
       Pass("lsm_get_self_attr"),  // 459
       Deny("lsm_set_self_attr", EPERM, "the LSM label is the runtime's to set"),  // 460
       Pass("lsm_list_modules"),  // 461

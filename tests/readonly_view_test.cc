@@ -11,6 +11,7 @@
 
 #include "fmt/format.h"
 #include "tests/integration_test_base.h"
+#include "tests/leftovers.h"
 
 namespace runsc::testing {
 namespace {
@@ -121,19 +122,47 @@ TEST_P(ReadonlyViewTest, WriteAccessOnVirtualFilesystemsIsTheKernels) {
 // ---- statfs, fstatfs (item 2) ----
 
 TEST_P(ReadonlyViewTest, StatfsReportsWritableHostStorageAsWritable) {
-  if (IsRunsc()) {
-    GTEST_SKIP() << "issue 16, item 2 not done: statfs/fstatfs report ST_RDONLY on writable host storage under "
-                    "runsc (README, 'What can observe the read-only view')";
-  }
   std::string host = HostDir("data", 0777);
   auto make = [&] {
     BundleBuilder bundle = DockerBundle();
     bundle.ReadonlyRoot(false).AddMount("/data", "bind", host, {"rbind", "rw"});
+    fs::create_directories(bundle.rootfs());
+    std::error_code exists;  // the rootfs is shared by the runs of one test
+    fs::create_directory_symlink("/data", bundle.rootfs() + "/to-data", exists);
     return bundle;
   };
   EXPECT_EQ(Output(make, {"/bin/payload", "statfs", "/"}), kWritable);
   EXPECT_EQ(Output(make, {"/bin/payload", "statfs", "/bin"}), kWritable);
   EXPECT_EQ(Output(make, {"/bin/payload", "statfs", "/data"}), kWritable);
+  // A relative path, from a cwd on the bind; a symlink into it.
+  EXPECT_EQ(Output(make, {"sh", "-c", "cd /data && /bin/payload statfs ."}), kWritable);
+  EXPECT_EQ(Output(make, {"/bin/payload", "statfs", "/to-data"}), kWritable);
+}
+
+// Attack on the sentry's resolution (emulation_statfs.cc): symlinks to a directory that exists on the
+// host but not in the container, absolute and climbing out with "..", resolve inside the container.
+TEST_P(ReadonlyViewTest, StatfsFollowsSymlinksOnlyInsideTheContainer) {
+  std::string host_only = HostDir("host-only", 0777);
+  BundleBuilder bundle = DockerBundle();
+  fs::create_directories(bundle.rootfs());
+  fs::create_directory_symlink(host_only, bundle.rootfs() + "/absolute");
+  fs::create_directory_symlink("../../../../../../.." + host_only, bundle.rootfs() + "/climbing");
+  bundle.Args({"sh", "-c", "/bin/payload statfs /absolute; /bin/payload statfs /climbing; cd /tmp && /bin/payload statfs ../climbing"});
+  RunResult result = RunInBundle(bundle);
+  EXPECT_EQ(result.out, "ENOENT\nENOENT\nENOENT\n") << result;
+}
+
+TEST_P(ReadonlyViewTest, StatfsKeepsAReadOnlyBindInsideAWritableOneReadOnly) {
+  std::string host = HostDir("data", 0777);
+  std::string inner = HostDir("inner", 0777);
+  auto make = [&] {
+    BundleBuilder bundle = DockerBundle();
+    bundle.AddMount("/data", "bind", host, {"rbind", "rw"})
+        .AddMount("/data/inner", "bind", inner, {"rbind", "ro"});
+    return bundle;
+  };
+  EXPECT_EQ(Output(make, {"/bin/payload", "statfs", "/data"}), kWritable);
+  EXPECT_EQ(Output(make, {"/bin/payload", "statfs", "/data/inner"}), kReadOnly);
 }
 
 TEST_P(ReadonlyViewTest, StatfsReportsReadOnlyMountsAsReadOnly) {
@@ -195,6 +224,24 @@ TEST_P(ReadonlyViewTest, ProcStatCountsTheReaderAsRunning) {
   size_t at = stat.find("procs_running ");
   ASSERT_NE(at, std::string::npos) << stat;
   EXPECT_GE(std::stol(stat.substr(at + 14)), 1) << stat;
+}
+
+// ---- what a workload learns about the host (issue 21, item 4; docs/syscalls.md) ----
+
+// runc shows the host's /proc/cmdline and boot_id on purpose (it has no virtual /proc): the leak is
+// closed under runsc only, so this runs under runsc.
+TEST_P(ReadonlyViewTest, CmdlineAndBootIdAreTheContainersOwn) {
+  if (!IsRunsc()) GTEST_SKIP() << "runc shows the host's /proc/cmdline and boot_id by design";
+  const std::string host_boot_id = ReadFile("/proc/sys/kernel/random/boot_id");
+  std::vector<std::string> lines = Lines(Output([&] { return NewBundle(); },
+                                                {"sh", "-c",
+                                                 "cat /proc/cmdline /proc/sys/kernel/random/boot_id && "
+                                                 "cat /proc/sys/kernel/random/boot_id"}));
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0], "BOOT_IMAGE=/vmlinuz quiet");
+  EXPECT_THAT(lines[1], ::testing::MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+  EXPECT_EQ(lines[1], lines[2]);  // stable for the container
+  EXPECT_NE(lines[1] + "\n", host_boot_id);
 }
 
 }  // namespace

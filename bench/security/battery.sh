@@ -30,6 +30,7 @@ sb_prepare() {
   SB_HOST_FACTS=(
     "host-release=$(uname -r)"
     "host-boot-id=$(cat /proc/sys/kernel/random/boot_id)"
+    "host-cmdline=$(cat /proc/cmdline)"
     "host-memtotal-kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)"
     "host-ncpu=$(grep -c '^processor' /proc/cpuinfo)"
     "host-hostname=$(hostname)"

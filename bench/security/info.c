@@ -1,7 +1,7 @@
 // info.c: the `info` class — what the workload can learn about the host. The
 // script passes the host's own values; a probe is REACHED when the container
 // sees the host's value.
-//   probe-info host-release=R host-cmdline-crc=... host-boot-id=ID
+//   probe-info host-release=R host-cmdline=LINE host-boot-id=ID
 //   host-memtotal-kb=N
 //              host-ncpu=N host-hostname=H host-path=P...
 #define _GNU_SOURCE
@@ -32,7 +32,7 @@ static void ProbeKernelRelease(const char* host) {
 }
 
 // A readable file whose content is the host's (`host` may be NULL: nonempty
-// content suffices).
+// content suffices). The script passes facts with spaces as '_'.
 static void ProbeHostFile(const char* name, const char* path,
                           const char* host) {
   long got = ReadSmallFile(path, g_buf, sizeof(g_buf));
@@ -41,6 +41,9 @@ static void ProbeHostFile(const char* name, const char* path,
     return;
   }
   Chomp(g_buf);
+  for (char* c = g_buf; *c; c++) {
+    if (*c == ' ') *c = '_';
+  }
   bool same = got > 0 && (host == NULL || strcmp(g_buf, host) == 0);
   Report(name, KLASS, same, "%s: %ld bytes, %s", path, got,
          same ? "the host's" : "not the host's");
@@ -126,7 +129,8 @@ static void ProbeHostname(const char* host) {
 
 int main(int argc, char** argv) {
   ProbeKernelRelease(Arg(argc, argv, "host-release", "?"));
-  ProbeHostFile("proc_cmdline", "/proc/cmdline", NULL);
+  ProbeHostFile("proc_cmdline", "/proc/cmdline",
+                Arg(argc, argv, "host-cmdline", "?"));
   ProbeHostFile("boot_id", "/proc/sys/kernel/random/boot_id",
                 Arg(argc, argv, "host-boot-id", "?"));
   ProbeMemTotal(atol(Arg(argc, argv, "host-memtotal-kb", "-2")));

@@ -139,6 +139,8 @@ const std::vector<VFileInfo>& AllFiles() {
       {VFile::kDiskstats, "diskstats", "/proc/diskstats"},
       {VFile::kSwaps, "swaps", "/proc/swaps"},
       {VFile::kCpuOnline, "cpu_online", "/sys/devices/system/cpu/online"},
+      {VFile::kCmdline, "cmdline", "/proc/cmdline"},
+      {VFile::kBootId, "boot_id", "/proc/sys/kernel/random/boot_id"},
   };
   return files;
 }
@@ -308,6 +310,10 @@ std::string CpuOnlineText(const MachineInputs& in) {
   return n == 1 ? "0\n" : fmt::format("0-{}\n", n - 1);
 }
 
+std::string CmdlineText(const MachineInputs&) { return "BOOT_IMAGE=/vmlinuz quiet\n"; }
+
+std::string BootIdText(const MachineInputs& in) { return in.boot_id + "\n"; }
+
 std::string Generate(VFile file, const MachineInputs& in) {
   switch (file) {
     case VFile::kMeminfo: return MeminfoText(in);
@@ -318,6 +324,8 @@ std::string Generate(VFile file, const MachineInputs& in) {
     case VFile::kDiskstats: return DiskstatsText(in);
     case VFile::kSwaps: return SwapsText(in);
     case VFile::kCpuOnline: return CpuOnlineText(in);
+    case VFile::kCmdline: return CmdlineText(in);
+    case VFile::kBootId: return BootIdText(in);
   }
   return "";
 }

@@ -27,6 +27,12 @@
 // - swaps: one "none virtual" line sized like meminfo's SwapTotal/used, or
 //   the header only when the container has no swap (no host device names).
 // - cpu_online (/sys/devices/system/cpu/online): "0-(N-1)".
+// - cmdline (/proc/cmdline): a fixed line, "BOOT_IMAGE=/vmlinuz quiet", as
+//   gVisor serves one of its own: the host's kernel command line names its
+//   root device, console, security and other boot options (issue 21).
+// - boot_id (/proc/sys/kernel/random/boot_id): a random UUID drawn once per
+//   container, as gVisor does: stable while the container runs (journald
+//   and others key their records on it), never the host's.
 #ifndef RUNSC_GOFER_VPROC_VPROC_FILES_H_
 #define RUNSC_GOFER_VPROC_VPROC_FILES_H_
 
@@ -63,11 +69,13 @@ struct MachineInputs {
   double uptime_seconds = 0;
   // Tasks in the container (for loadavg's running/total and stat's procs_*).
   uint32_t tasks_running = 0, tasks_total = 0, tasks_blocked = 0;
+  // The container's boot id ("8-4-4-4-12" hex digits, no newline).
+  std::string boot_id;
   HostFiles host;
 };
 
 // The files served, in inode order (inode = index + 2; 1 is the root).
-enum class VFile { kMeminfo, kCpuinfo, kStat, kUptime, kLoadavg, kDiskstats, kSwaps, kCpuOnline };
+enum class VFile { kMeminfo, kCpuinfo, kStat, kUptime, kLoadavg, kDiskstats, kSwaps, kCpuOnline, kCmdline, kBootId };
 
 struct VFileInfo {
   VFile file;
@@ -92,6 +100,8 @@ std::string LoadavgText(const MachineInputs& in);
 std::string DiskstatsText(const MachineInputs& in);
 std::string SwapsText(const MachineInputs& in);
 std::string CpuOnlineText(const MachineInputs& in);
+std::string CmdlineText(const MachineInputs& in);
+std::string BootIdText(const MachineInputs& in);
 // Dispatches to the generator of `file`.
 std::string Generate(VFile file, const MachineInputs& in);
 

@@ -200,9 +200,17 @@ TEST(VprocFilesTest, EmptyHostFilesDoNotCrash) {
 }
 
 TEST(VprocFilesTest, FileTableNamesAndTargets) {
-  ASSERT_EQ(AllFiles().size(), 8u);
+  ASSERT_EQ(AllFiles().size(), 10u);
   EXPECT_STREQ(AllFiles()[0].name, "meminfo");
-  EXPECT_STREQ(AllFiles().back().target, "/sys/devices/system/cpu/online");
+  EXPECT_STREQ(AllFiles()[7].target, "/sys/devices/system/cpu/online");
+  EXPECT_STREQ(AllFiles().back().target, "/proc/sys/kernel/random/boot_id");
+}
+
+TEST(VprocFilesTest, CmdlineAndBootIdNameNothingOfTheHost) {
+  MachineInputs in;
+  in.boot_id = "0f3e1a2b-1c2d-4e5f-8a9b-0c1d2e3f4a5b";
+  EXPECT_EQ(Generate(VFile::kCmdline, in), "BOOT_IMAGE=/vmlinuz quiet\n");
+  EXPECT_EQ(Generate(VFile::kBootId, in), "0f3e1a2b-1c2d-4e5f-8a9b-0c1d2e3f4a5b\n");
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include "gofer/vproc/vproc_source.h"
 
 #include <fcntl.h>
+#include <sys/random.h>
 #include <linux/openat2.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -16,6 +17,7 @@
 #include "platform/cgroup_stats.h"
 #include "platform/cpu_view.h"
 #include "platform/errors.h"
+#include "platform/status_macros.h"
 
 namespace gofer::vproc {
 namespace {
@@ -92,6 +94,20 @@ CgroupDirs DirsOf(const platform::Cgroup& cgroup) {
           cgroup.ControllerDir("cpuset"), cgroup.ControllerDir("pids")};
 }
 
+namespace {
+
+// A random version-4 UUID, as the kernel writes boot_id.
+absl::StatusOr<std::string> RandomBootId() {
+  uint8_t b[16];
+  if (getrandom(b, sizeof(b), 0) != static_cast<ssize_t>(sizeof(b))) return platform::LastError("getrandom");
+  b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);
+  b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);
+  return fmt::format("{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+                     b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<MachineSource>> MachineSource::Open(const SourceOptions& options) {
   std::unique_ptr<MachineSource> source(new MachineSource());
   source->proc_ = OpenDir(options.host_proc);
@@ -102,6 +118,7 @@ absl::StatusOr<std::unique_ptr<MachineSource>> MachineSource::Open(const SourceO
   source->cpuset_ = OpenDir(options.cgroup.cpuset);
   source->pids_ = OpenDir(options.cgroup.pids);
   source->init_start_seconds_ = options.init_start_seconds;
+  ASSIGN_OR_RETURN(source->boot_id_, RandomBootId());
   return source;
 }
 
@@ -197,6 +214,10 @@ absl::StatusOr<MachineInputs> MachineSource::Read(VFile file) const {
       break;
     case VFile::kDiskstats:
       in.host.diskstats = ReadBelow(proc_.get(), "diskstats").value_or("");
+      break;
+    case VFile::kCmdline:
+    case VFile::kBootId:
+      in.boot_id = boot_id_;
       break;
   }
   if (in.host.stat.empty()) return absl::UnavailableError("reading the host's /proc/stat");

@@ -58,6 +58,7 @@ class MachineSource {
 
   platform::UniqueFd proc_, memory_, cpu_, cpuacct_, cpuset_, pids_;
   double init_start_seconds_ = 0;
+  std::string boot_id_;  // drawn once in Open (vproc_files.h: boot_id)
 };
 
 // Reads a small file below `dir_fd` (see the invariant above); nullopt if

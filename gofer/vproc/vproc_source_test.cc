@@ -78,6 +78,19 @@ TEST_F(VprocSourceTest, ReadsV2) {
   EXPECT_EQ(LoadavgText(*cpu), "2.00 2.00 2.00 1/2 0\n");
 }
 
+TEST_F(VprocSourceTest, TheBootIdIsRandomPerSourceAndStable) {
+  const std::string cg = root_ + "/cg";
+  auto first = Open({cg, cg, "", cg, cg});
+  auto second = Open({cg, cg, "", cg, cg});
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  auto a = first->Read(VFile::kBootId), again = first->Read(VFile::kBootId), b = second->Read(VFile::kBootId);
+  ASSERT_TRUE(a.ok() && again.ok() && b.ok());
+  EXPECT_THAT(a->boot_id, ::testing::MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+  EXPECT_EQ(a->boot_id, again->boot_id);
+  EXPECT_NE(a->boot_id, b->boot_id);
+}
+
 TEST_F(VprocSourceTest, ReadsV1) {
   Write("memory/memory.limit_in_bytes", "268435456\n");
   Write("memory/memory.usage_in_bytes", "2097152\n");
