@@ -152,6 +152,8 @@ CallResult Broker::Handle(const std::string& name, const platform::TrappedCall& 
 
 CallResult Broker::Send(const std::string& name, const platform::TrappedCall& call, const BrokeredCall& brokered,
                         platform::RemoteMemory& memory) {
+  // CONTINUE needs no liveness check: a call that is gone is dropped.
+  if (TargetsOffHostStorage(name, brokered, call.tid)) return CallResult::Continue();
   absl::StatusOr<CallerInfo> caller = ReadCallerInfo(call.tid);
   if (!caller.ok()) return Failed(name, call.tid, caller.status());
   for (int attempt = 0;; ++attempt) {
@@ -225,13 +227,14 @@ absl::StatusOr<Broker::Prepared> Broker::Prepare(const platform::TrappedCall& ca
 // its own view is not host storage, so the kernel may do the call; whatever
 // the workload changes between this look and the kernel's own resolution
 // can only lead the kernel to a read-only mount of that view (EROFS).
+int Broker::RootFd() {
+  std::lock_guard<std::mutex> lock(root_mutex_);
+  return root_fd_.get();  // set once, never closed while the broker lives
+}
+
 bool Broker::OffHostStorage(const std::string& name, const Prepared& prepared) {
   if (!options_.writable_view_in_kernel) return false;
-  int root_fd;
-  {
-    std::lock_guard<std::mutex> lock(root_mutex_);
-    root_fd = root_fd_.get();
-  }
+  const int root_fd = RootFd();
   if (root_fd < 0) return false;
   for (const ResolvedOperand& operand : prepared.operands) {
     if (operand.empty_path_added || operand.path.empty()) return false;
@@ -241,6 +244,33 @@ bool Broker::OffHostStorage(const std::string& name, const Prepared& prepared) {
     if (!OnWritableMountInView(root_fd, path, FollowsLastSymlink(name))) return false;
   }
   return !prepared.operands.empty();
+}
+
+// The same invariant as OffHostStorage. A name without a slash in the
+// caller's cwd or dirfd is looked up in that very directory (opened through
+// the caller's magic link, O_PATH), so no walk can differ from the kernel's.
+// A tid reused by another process meanwhile only CONTINUEs a call that is
+// gone (the kernel drops it).
+bool Broker::TargetsOffHostStorage(const std::string& name, const BrokeredCall& brokered, pid_t tid) {
+  if (!options_.writable_view_in_kernel || brokered.operands.empty()) return false;
+  const int root_fd = RootFd();
+  if (root_fd < 0) return false;
+  const bool follows = FollowsLastSymlink(name);
+  for (const PathOperand& operand : brokered.operands) {
+    const std::string& path = operand.path;
+    if (path.empty() || operand.empty_path) return false;
+    if (path[0] == '/') {
+      if (path.starts_with("/proc")) return false;  // the caller's magic links: the full path
+      if (!OnWritableMountInView(root_fd, path, follows)) return false;
+      continue;
+    }
+    if (path.find('/') != std::string::npos || (operand.dirfd < 0 && operand.dirfd != AT_FDCWD)) return false;
+    const std::string dir = operand.dirfd == AT_FDCWD ? fmt::format("/proc/{}/cwd", tid)
+                                                      : fmt::format("/proc/{}/fd/{}", tid, operand.dirfd);
+    platform::UniqueFd fd(open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!fd.valid() || !OnWritableMountInView(fd.get(), path, follows)) return false;
+  }
+  return true;
 }
 
 absl::StatusOr<std::optional<ResolvedOperand>> Broker::Resolve(pid_t tid, const PathOperand& operand,

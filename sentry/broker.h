@@ -99,6 +99,12 @@ class Broker {
   // True when every operand lies off host storage (broker_view.h): the
   // kernel may run the call.
   bool OffHostStorage(const std::string& name, const Prepared& prepared);
+  // The same look before any /proc read, for targets that need no caller
+  // state: an absolute path outside /proc, or one name in the caller's cwd
+  // or dirfd. False sends the call down the full path.
+  bool TargetsOffHostStorage(const std::string& name, const BrokeredCall& brokered, pid_t tid);
+  // The container root's O_PATH fd, or -1 before it is known.
+  int RootFd();
 
   GoferClient* const gofer_;
   const BrokerOptions options_;
