@@ -28,7 +28,8 @@ namespace sentry {
 // (`follows_last` false: unlink, rename, mkdir ...). False in every other
 // case (a symlink the call may follow anywhere; "." or ".." last; an error),
 // which leaves the call to the broker.
-bool OnWritableMountInView(int root_fd, const std::string& path, bool follows_last);
+bool OnWritableMountInView(int root_fd, const std::string& path,
+                           bool follows_last);
 
 }  // namespace sentry
 
