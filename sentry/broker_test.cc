@@ -439,6 +439,31 @@ TEST_F(BrokerTest, InvalidFlagsAreEinvalBeforeAnyPointerIsRead) {
   EXPECT_TRUE(gofer_.requests().empty());
 }
 
+// The fd forms always trap (broker_fd.h): an fd that is not on a read-only
+// mount of the caller's view is the kernel's; a closed fd, and an O_PATH
+// one where the call takes a file, are EBADF as Linux; flags come first.
+TEST_F(BrokerTest, FdFormsLeaveWritableMountsToTheKernelAndRefuseBadFds) {
+  TempDir dir;
+  const std::string path = dir.path + "/file";
+  platform::UniqueFd file(open(path.c_str(), O_CREAT | O_RDONLY | O_CLOEXEC, 0644));
+  platform::UniqueFd opath(open(path.c_str(), O_PATH | O_CLOEXEC));
+  ASSERT_TRUE(file.valid() && opath.valid());
+  const uint64_t fd = static_cast<uint64_t>(file.get()), path_fd = static_cast<uint64_t>(opath.get());
+  static const char kName[] = "user.x";
+  EXPECT_EQ(Handle("fchmod", {fd, 0600}).kind(), CallResult::Kind::kContinue);
+  EXPECT_EQ(Handle("fchown", {fd, 0, 0}).kind(), CallResult::Kind::kContinue);
+  EXPECT_EQ(Handle("utimensat", {fd, 0, 0, 0}).kind(), CallResult::Kind::kContinue);
+  EXPECT_EQ(Handle("fsetxattr", {fd, P(kName), P(kName), 1, 0}).kind(), CallResult::Kind::kContinue);
+  EXPECT_TRUE(IsError(Handle("fchmod", {path_fd, 0600}), EBADF));
+  EXPECT_TRUE(IsError(Handle("fremovexattr", {path_fd, P(kName)}), EBADF));
+  EXPECT_TRUE(IsError(Handle("fchown", {999, 0, 0}), EBADF));
+  EXPECT_TRUE(IsError(Handle("utimensat", {fd, 0, 0, AT_SYMLINK_NOFOLLOW}), EINVAL));  // the fd form takes flags 0
+  // An O_PATH fd is fine where the call takes a path ("" + AT_EMPTY_PATH).
+  static const char kEmpty[] = "";
+  EXPECT_EQ(Handle("fchownat", {path_fd, P(kEmpty), 0, 0, AT_EMPTY_PATH}).kind(), CallResult::Kind::kContinue);
+  EXPECT_TRUE(gofer_.requests().empty());
+}
+
 TEST_F(BrokerTest, TruncateCarriesTheCallersFileSizeLimit) {
   static const char kPath[] = "/data/big";
   EXPECT_EQ(Handle("truncate", {P(kPath), 1 << 20}).kind(), CallResult::Kind::kValue);
