@@ -191,8 +191,8 @@ TEST_F(PodmanTest, MemoryLimitIsInTheCgroup) {
 
 TEST_F(PodmanTest, PauseAndUnpause) {
   std::string name = Detached(
-      "echo ready; i=0; while true; do i=$((i+1)); echo $i > /tmp/n; sleep "
-      "0.1; done");
+      "echo ready; i=0; while true; do i=$((i+1)); echo $i > /tmp/n.new; mv "
+      "/tmp/n.new /tmp/n; sleep 0.1; done");  // a reader never sees it empty
   ASSERT_TRUE(LogsContain(name, "ready"));
   Shell pause = P("pause " + name);
   ASSERT_EQ(pause.code, 0) << pause;
