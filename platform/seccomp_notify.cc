@@ -151,9 +151,11 @@ absl::StatusOr<std::unique_ptr<SeccompNotifyPlatform>> SeccompNotifyPlatform::Cr
   NotifyIoctls& ioctls = options.ioctls != nullptr ? *options.ioctls : RealNotifyIoctls();
   const bool blocking_recv = options.blocking_recv.value_or(RecvReleasedOnHangUp());
   if (blocking_recv) InstallWakeHandler();
-  return std::unique_ptr<SeccompNotifyPlatform>(new SeccompNotifyPlatform(
+  std::unique_ptr<SeccompNotifyPlatform> platform(new SeccompNotifyPlatform(
       ioctls, sizes, std::max(0, options.workers), std::max(1, options.blocking_workers),
       blocking_recv, std::move(stop)));
+  platform->killable_targets_ = options.killable_targets.value_or(WaitKillableRecvSupported());
+  return platform;
 }
 
 SeccompNotifyPlatform::SeccompNotifyPlatform(NotifyIoctls& ioctls, NotifSizes sizes, int workers,
@@ -472,14 +474,24 @@ void SeccompNotifyPlatform::Reply(const Work& work, CallResult result) {
 void SeccompNotifyPlatform::InjectFd(const Work& work, CallResult result) {
   UniqueFd fd = result.TakeFd();
   // Invariant (security rule 4): the handler chose this fd for this call; its
-  // copy reaches only the thread of notification `id`, atomically with the
-  // reply (ADDFD_FLAG_SEND), and ours closes when `fd` goes out of scope.
+  // copy reaches only the thread of notification `id`. Where the target
+  // waits killably, it cannot leave the call between the ADDFD and the
+  // answer except by dying, so the fd is installed first, our copy closed
+  // (the kernel's own reference is dropped as the ioctl returns), and the
+  // answer carries its number: the caller's close(2) is then the last, as
+  // on Linux. Otherwise the fd goes atomically with the reply
+  // (ADDFD_FLAG_SEND) and ours closes when `fd` goes out of scope.
   seccomp_notif_addfd addfd{};
   addfd.id = work.call.id;
-  addfd.flags = SECCOMP_ADDFD_FLAG_SEND;
+  addfd.flags = killable_targets_ ? 0 : SECCOMP_ADDFD_FLAG_SEND;
   addfd.srcfd = static_cast<uint32_t>(fd.get());
   addfd.newfd_flags = result.cloexec() ? O_CLOEXEC : 0;
-  if (ioctls_.AddFd(work.listener->fd.get(), &addfd) >= 0) return;
+  const int installed = ioctls_.AddFd(work.listener->fd.get(), &addfd);
+  if (installed >= 0 && !killable_targets_) return;
+  if (installed >= 0) {
+    fd.reset();
+    return Send(work, installed, 0, 0);
+  }
   int err = errno;
   if (err == ENOENT) {
     spdlog::debug("seccomp-notify: call {:#x} gone before its fd was injected", work.call.id);

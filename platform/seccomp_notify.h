@@ -56,6 +56,12 @@ struct SeccompNotifyOptions {
   // releases such a RECV when the listener's processes are all gone (Linux
   // >= 6.11); see seccomp_notify.cc.
   std::optional<bool> blocking_recv = std::nullopt;
+  // Whether the targets' filters have WAIT_KILLABLE_RECV (unset: where the
+  // kernel has it, as LoadFilterWithListener then sets it). With it, an
+  // injected fd is installed, the sentry's copy closed, and only then the
+  // call answered, so the caller's own close(2) is the file's last
+  // (inotify's IN_CLOSE_* come from it, as on Linux).
+  std::optional<bool> killable_targets = std::nullopt;
 };
 
 class SeccompNotifyPlatform final : public Platform {
@@ -143,6 +149,7 @@ class SeccompNotifyPlatform final : public Platform {
   const int worker_count_;
   const int blocking_worker_limit_;
   const bool blocking_recv_;
+  bool killable_targets_ = false;  // set by Create, before any thread starts
   // eventfd: Stop() makes it readable once and for all, which every
   // receiving thread's poll(2) sees.
   const UniqueFd stop_;

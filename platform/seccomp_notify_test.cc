@@ -614,7 +614,7 @@ class SeamTest : public ::testing::Test {
   void SetUp() override {
     EXPECT_CALL(ioctls_, SetFlags(_, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP)).WillRepeatedly(Return(0));
     // Poll mode: the mocks answer at once, where the kernel's RECV blocks.
-    platform_ = NewPlatform({.ioctls = &ioctls_, .workers = 2, .blocking_recv = false});
+    platform_ = NewPlatform({.ioctls = &ioctls_, .workers = 2, .blocking_recv = false, .killable_targets = false});
     ASSERT_NE(platform_, nullptr);
     listener_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK | EFD_SEMAPHORE);
     ASSERT_GE(listener_, 0);
@@ -799,6 +799,43 @@ TEST_F(SeamTest, InjectFdUsesAddfdSendAndAnswersItsFailure) {
   EXPECT_EQ(seen.newfd, 0u);
   EXPECT_EQ(Sent()[0].id, 14u);
   EXPECT_EQ(Sent()[0].error, -EMFILE);
+}
+
+// A killable target: the fd is installed without SEND, the sentry's copy is
+// closed, then the answer carries the installed number (so the caller's own
+// close is the file's last: inotify's IN_CLOSE_*).
+TEST_F(SeamTest, InjectFdIntoAKillableTargetClosesOurCopyBeforeAnswering) {
+  MockNotifyIoctls ioctls;
+  EXPECT_CALL(ioctls, SetFlags(_, _)).WillRepeatedly(Return(0));
+  auto platform =
+      NewPlatform({.ioctls = &ioctls, .workers = 1, .blocking_recv = false, .killable_targets = true});
+  ASSERT_NE(platform, nullptr);
+  int listener = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK | EFD_SEMAPHORE);
+  ASSERT_THAT(platform->AddListener(UniqueFd(listener)), IsOk());
+  EXPECT_CALL(ioctls, Recv(listener, _)).WillOnce(Deliver(15)).WillRepeatedly(Fail(EAGAIN, false));
+  seccomp_notif_addfd seen{};
+  EXPECT_CALL(ioctls, AddFd(listener, _)).WillOnce([&](int, const seccomp_notif_addfd* addfd) {
+    seen = *addfd;
+    return 9;
+  });
+  bool ours_open_at_answer = true;
+  EXPECT_CALL(ioctls, Send(listener, _)).WillOnce([&](int fd, const seccomp_notif_resp* resp) {
+    ours_open_at_answer = fcntl(static_cast<int>(seen.srcfd), F_GETFD) >= 0;
+    return Record()(fd, resp);
+  });
+  FunctionHandler handler([](const TrappedCall&, RemoteMemory&) {
+    return CallResult::InjectFd(UniqueFd(open("/dev/null", O_RDONLY | O_CLOEXEC)), false);
+  });
+  ASSERT_THAT(platform->Start(&handler), IsOk());
+  uint64_t one = 1;
+  ASSERT_EQ(write(listener, &one, sizeof(one)), 8);
+  ASSERT_TRUE(sends_.WaitFor(1));
+  platform->Stop();
+  EXPECT_EQ(seen.flags, 0u);
+  EXPECT_FALSE(ours_open_at_answer);
+  EXPECT_EQ(Sent()[0].id, 15u);
+  EXPECT_EQ(Sent()[0].val, 9);
+  EXPECT_EQ(Sent()[0].error, 0);
 }
 
 TEST_F(SeamTest, SyncWakeUpIsTriedOnceWhenTheKernelLacksIt) {

@@ -167,6 +167,10 @@ class Connection {
   bool PerformAndReply(ThreadCreds& creds, Incoming<Request>& request) {
     Outcome outcome = Perform(options_, root_fd_, creds, request);
     Reply(request, outcome.answer);
+    // Our copy of an opened file goes at once, before the sentry can hand
+    // the caller its own: the caller's close(2) must be the file's last, as
+    // on Linux (inotify's IN_CLOSE_* come from the last).
+    outcome.answer.fd.reset();
     absl::Status restored = outcome.status;
     // Invariant: no request runs on a cwd left over from another. Back to
     // the root with the thread's own credentials (the caller's may not

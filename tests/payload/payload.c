@@ -34,6 +34,8 @@ int BadFlags(const char* dir);
 int FsPerm(const char* dir);
 int FsRace(const char* secs, const char* good, const char* evil);
 int FsSwap(const char* secs, const char* link, const char* tmpdir, const char* hostdir);
+int Inotify(const char* dir, const char* which);
+int PdeathSig(void);
 
 // Prints the errno name of `err` and returns exit status 1.
 static int Fail(int err) {
@@ -496,7 +498,7 @@ static int Usage(void) {
           "ifaces|pids|fds|keyring|args...|exit N|readfd N|writefd N TEXT|mountprop PATH|write FILE|cat FILE|ls DIR|rlimit NAME|env NAME|"
           "sleep SECS|stat PATH|mountopts PATH|sysctl KEY|exec PATH|mkdir DIR|syscall NR [ARGS...]|echo WORDS...|"
           "sysinfo|cpus|uname|sethostname NAME|denywalk NR:ERRNO...|hammer SECS [THREADS]|fsops DIR|fsperm DIR|"
-          "fsrace SECS GOOD EVIL|access PATH MODE [RUID]|statfs PATH|session|seekend FILE\n");
+          "fsrace SECS GOOD EVIL|access PATH MODE [RUID]|statfs PATH|session|seekend FILE|inotify DIR [CASE]|pdeathsig\n");
   return 2;
 }
 
@@ -540,6 +542,7 @@ int main(int argc, char** argv) {
   if (!strcmp(cmd, "uname")) return PrintUname();
   if (!strcmp(cmd, "denywalk")) return DenyWalk(argc, argv);
   if (!strcmp(cmd, "session")) return PrintSession();
+  if (!strcmp(cmd, "pdeathsig")) return PdeathSig();
   if (!strcmp(cmd, "echo")) {
     for (int i = 2; i < argc; i++) printf("%s%s", argv[i], i + 1 < argc ? " " : "\n");
     return 0;
@@ -582,6 +585,7 @@ int main(int argc, char** argv) {
   if (!strcmp(cmd, "access") && argc > 3) return PrintAccess(arg, argv[3], argc > 4 ? argv[4] : NULL);
   if (!strcmp(cmd, "statfs")) return PrintStatfsFlags(arg);
   if (!strcmp(cmd, "seekend")) return SeekEnd(arg);
+  if (!strcmp(cmd, "inotify")) return Inotify(arg, argc > 3 ? argv[3] : NULL);
   if (!strcmp(cmd, "hammer")) return Hammer(arg, argc > 3 ? argv[3] : NULL);
   if (!strcmp(cmd, "mkdir")) {
     if (mkdir(arg, 0755)) return Fail(errno);
