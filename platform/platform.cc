@@ -39,10 +39,12 @@ std::string CallResult::DebugString() const {
       return fmt::format("value {}", value_);
     case Kind::kError: {
       const char* name = strerrorname_np(error_);
-      return name != nullptr ? fmt::format("error {}", name) : fmt::format("error {}", error_);
+      return name != nullptr ? fmt::format("error {}", name)
+                             : fmt::format("error {}", error_);
     }
     case Kind::kInjectFd:
-      return fmt::format("inject fd {}{}", fd_.get(), cloexec_ ? " (cloexec)" : "");
+      return fmt::format("inject fd {}{}", fd_.get(),
+                         cloexec_ ? " (cloexec)" : "");
     case Kind::kContinue:
       return "continue";
   }
@@ -67,7 +69,8 @@ absl::StatusOr<const PlatformRegistration*> Find(std::string_view name) {
     if (platform->name == name) return platform;
   }
   return absl::InvalidArgumentError(
-      fmt::format("--platform \"{}\": unknown platform (known: {})", name, KnownPlatforms()));
+      fmt::format("--platform \"{}\": unknown platform (known: {})", name,
+                  KnownPlatforms()));
 }
 
 }  // namespace
@@ -93,14 +96,17 @@ absl::Status CheckPlatform(std::string_view name) {
 
 absl::StatusOr<const WorkloadSide*> WorkloadSideOf(std::string_view name) {
   ASSIGN_OR_RETURN(const PlatformRegistration* platform, Find(name));
-  RETURN_IF_ERROR(platform->check());  // a platform not built yet has no workload side
+  RETURN_IF_ERROR(
+      platform->check());  // a platform not built yet has no workload side
   return &platform->workload_side();
 }
 
-absl::StatusOr<std::unique_ptr<Platform>> CreatePlatform(std::string_view name, int handler_threads) {
+absl::StatusOr<std::unique_ptr<Platform>> CreatePlatform(std::string_view name,
+                                                         int handler_threads) {
   RETURN_IF_ERROR(CheckPlatform(name));
   ASSIGN_OR_RETURN(const PlatformRegistration* platform, Find(name));
-  return Annotate(platform->create(handler_threads), fmt::format("--platform {}", name));
+  return Annotate(platform->create(handler_threads),
+                  fmt::format("--platform {}", name));
 }
 
 }  // namespace platform

@@ -27,10 +27,12 @@ namespace platform {
 
 // One trapped system call, as any platform delivers it.
 struct TrappedCall {
-  uint64_t id = 0;   // the platform's cookie for this call (seccomp: notification id)
-  pid_t tid = 0;     // the calling thread in the sentry's pid namespace; 0 when not visible there
-  uint32_t arch = 0; // AUDIT_ARCH_*
-  int nr = 0;        // syscall number for `arch`
+  uint64_t id =
+      0;  // the platform's cookie for this call (seccomp: notification id)
+  pid_t tid = 0;  // the calling thread in the sentry's pid namespace; 0 when
+                  // not visible there
+  uint32_t arch = 0;  // AUDIT_ARCH_*
+  int nr = 0;         // syscall number for `arch`
   std::array<uint64_t, 6> args{};
   uint64_t instruction_pointer = 0;
 };
@@ -55,11 +57,11 @@ class CallResult {
   static CallResult Continue();
 
   Kind kind() const { return kind_; }
-  int64_t value() const { return value_; }        // kValue
-  int error() const { return error_; }            // kError
-  const UniqueFd& fd() const { return fd_; }      // kInjectFd
-  UniqueFd TakeFd() { return std::move(fd_); }    // kInjectFd
-  bool cloexec() const { return cloexec_; }       // kInjectFd
+  int64_t value() const { return value_; }      // kValue
+  int error() const { return error_; }          // kError
+  const UniqueFd& fd() const { return fd_; }    // kInjectFd
+  UniqueFd TakeFd() { return std::move(fd_); }  // kInjectFd
+  bool cloexec() const { return cloexec_; }     // kInjectFd
   // "value 3", "error ENOENT", "inject fd 7 (cloexec)", "continue".
   std::string DebugString() const;
 
@@ -86,7 +88,8 @@ class RemoteMemory {
   // The NUL-terminated string at `addr`, read page by page, each byte once.
   // `max_len` counts the NUL, as PATH_MAX does: a string of `max_len` or more
   // characters fails with ENAMETOOLONG.
-  virtual absl::StatusOr<std::string> ReadCString(uint64_t addr, size_t max_len) = 0;
+  virtual absl::StatusOr<std::string> ReadCString(uint64_t addr,
+                                                  size_t max_len) = 0;
   // Writes `len` bytes from `data` at `addr` (for results such as uname's).
   virtual absl::Status Write(uint64_t addr, const void* data, size_t len) = 0;
   // Checks that the call is still live (seccomp: ID_VALID). A handler calls
@@ -152,9 +155,10 @@ class Platform {
 
 // What this kernel's seccomp user notification supports.
 struct NotifyFeatures {
-  bool wait_killable_recv = false;  // SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (5.19)
-  bool addfd_send = false;          // SECCOMP_ADDFD_FLAG_SEND (5.14)
-  bool sync_wake_up = false;        // SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (6.6)
+  bool wait_killable_recv =
+      false;                  // SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (5.19)
+  bool addfd_send = false;    // SECCOMP_ADDFD_FLAG_SEND (5.14)
+  bool sync_wake_up = false;  // SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (6.6)
 };
 
 // Probes the kernel (once; cached): a short-lived helper thread loads an
@@ -169,8 +173,8 @@ absl::StatusOr<NotifyFeatures> DetectNotifyFeatures();
 // listener), and returns the listener (CLOEXEC). Needs no_new_privs or
 // CAP_SYS_ADMIN, as the kernel does. Makes system calls only (no threads,
 // no allocation on success): usable between fork and exec.
-absl::StatusOr<UniqueFd> LoadFilterWithListener(const std::vector<sock_filter>& program,
-                                                unsigned extra_flags);
+absl::StatusOr<UniqueFd> LoadFilterWithListener(
+    const std::vector<sock_filter>& program, unsigned extra_flags);
 
 // The workload's half of a platform: how a container process puts itself
 // under the sentry. Its methods run in the process between fork and exec and
@@ -188,7 +192,8 @@ class WorkloadSide {
   // needed, as the kernel does) and sends the sentry, on `channel`, one
   // "attach" request with its fd (SendAttach). Does not wait: the sentry may
   // not run yet (the init's filter can load before runsc create starts it).
-  virtual absl::Status LoadAndHandOver(const std::vector<sock_filter>& program, int channel) const = 0;
+  virtual absl::Status LoadAndHandOver(const std::vector<sock_filter>& program,
+                                       int channel) const = 0;
   // Blocks until the sentry serves this process's trapped calls (its reply
   // on `channel`). Call once the sentry runs, before the first trapped call
   // that must reach it. seccomp-notify: returns at once (the kernel queues
@@ -217,7 +222,8 @@ absl::StatusOr<const WorkloadSide*> WorkloadSideOf(std::string_view name);
 // `handler_threads`: how many threads run the handler; 0 runs it on the
 // thread that receives the calls, except calls for which the handler's
 // MayBlock is true, which go to worker threads started when first needed.
-absl::StatusOr<std::unique_ptr<Platform>> CreatePlatform(std::string_view name, int handler_threads = 3);
+absl::StatusOr<std::unique_ptr<Platform>> CreatePlatform(
+    std::string_view name, int handler_threads = 3);
 
 }  // namespace platform
 

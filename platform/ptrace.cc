@@ -26,8 +26,9 @@ namespace {
 // SA_RESTART), as seccomp-notify's receiving threads are woken.
 constexpr int kWakeSignal = SIGURG;
 
-constexpr long kSeizeOptions = PTRACE_O_EXITKILL | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACECLONE |
-                               PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC |
+constexpr long kSeizeOptions = PTRACE_O_EXITKILL | PTRACE_O_TRACESECCOMP |
+                               PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
+                               PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC |
                                PTRACE_O_TRACESYSGOOD;
 
 void InstallWakeHandler() {
@@ -45,7 +46,8 @@ absl::StatusOr<pid_t> PidOf(int pidfd) {
     if (line.rfind("Pid:", 0) == 0) {
       const long pid = std::stol(line.substr(4));
       if (pid > 0) return static_cast<pid_t>(pid);
-      return absl::FailedPreconditionError("the process to trace is gone or not in our pid namespace");
+      return absl::FailedPreconditionError(
+          "the process to trace is gone or not in our pid namespace");
     }
   }
   return absl::InvalidArgumentError("the attach fd is not a pidfd");
@@ -58,17 +60,20 @@ absl::StatusOr<pid_t> PidOf(int pidfd) {
 bool IsSignalTheKernelDropsForInit(pid_t tid, int signal) {
   if (signal != SIGSTOP) return false;  // get_signal drops the others itself
   siginfo_t info{};
-  if (ptrace(PTRACE_GETSIGINFO, tid, nullptr, &info) != 0 || info.si_pid == 0) return false;
+  if (ptrace(PTRACE_GETSIGINFO, tid, nullptr, &info) != 0 || info.si_pid == 0)
+    return false;
   std::ifstream status(fmt::format("/proc/{}/status", tid));
   std::string line;
   while (std::getline(status, line)) {
-    if (line.rfind("NSpid:", 0) == 0) return line.substr(line.find_last_of(" \t") + 1) == "1";
+    if (line.rfind("NSpid:", 0) == 0)
+      return line.substr(line.find_last_of(" \t") + 1) == "1";
   }
   return false;
 }
 
 bool IsGroupStopSignal(int signal) {
-  return signal == SIGSTOP || signal == SIGTSTP || signal == SIGTTIN || signal == SIGTTOU;
+  return signal == SIGSTOP || signal == SIGTSTP || signal == SIGTTIN ||
+         signal == SIGTTOU;
 }
 
 }  // namespace
@@ -80,12 +85,16 @@ absl::StatusOr<std::unique_ptr<PtracePlatform>> PtracePlatform::Create() {
 
 PtracePlatform::~PtracePlatform() { Stop(); }
 
-std::vector<std::string> PtracePlatform::SentrySyscalls() const { return {"ptrace", "wait4"}; }
+std::vector<std::string> PtracePlatform::SentrySyscalls() const {
+  return {"ptrace", "wait4"};
+}
 
 absl::Status PtracePlatform::Start(CallHandler* handler) {
-  if (handler == nullptr) return absl::InvalidArgumentError("ptrace: no call handler");
+  if (handler == nullptr)
+    return absl::InvalidArgumentError("ptrace: no call handler");
   std::lock_guard<std::mutex> lock(mutex_);
-  if (started_ || stopped_) return absl::FailedPreconditionError("ptrace: already started or stopped");
+  if (started_ || stopped_)
+    return absl::FailedPreconditionError("ptrace: already started or stopped");
   handler_ = handler;
   started_ = true;
   tracer_ = std::thread(&PtracePlatform::TracerLoop, this);
@@ -97,17 +106,21 @@ absl::Status PtracePlatform::Attach(UniqueFd handover) {
   auto request = std::make_shared<AttachRequest>();
   request->pid = pid;
   std::unique_lock<std::mutex> lock(mutex_);
-  if (!started_ || stopped_) return absl::FailedPreconditionError("ptrace: not serving");
+  if (!started_ || stopped_)
+    return absl::FailedPreconditionError("ptrace: not serving");
   requests_.push_back(request);
   cv_.notify_all();
   // A wake-up sent just before the tracer enters wait4 is lost: send until
   // it has taken the request (bounded: the tracer answers calls promptly).
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (!request->done && std::chrono::steady_clock::now() < deadline) {
     if (in_wait_) pthread_kill(tracer_.native_handle(), kWakeSignal);
     cv_.wait_for(lock, std::chrono::milliseconds(1));
   }
-  if (!request->done) return absl::DeadlineExceededError(fmt::format("ptrace: seizing {} took too long", pid));
+  if (!request->done)
+    return absl::DeadlineExceededError(
+        fmt::format("ptrace: seizing {} took too long", pid));
   return request->result;
 }
 
@@ -115,7 +128,8 @@ absl::Status PtracePlatform::Seize(pid_t pid) {
   // Invariant: the process waits for our reply before its first trapped
   // call, so nothing of it runs untraced under the filter; EXITKILL kills
   // it once this thread is gone (fail closed).
-  if (ptrace(PTRACE_SEIZE, pid, nullptr, kSeizeOptions) != 0) return LastError(fmt::format("PTRACE_SEIZE {}", pid));
+  if (ptrace(PTRACE_SEIZE, pid, nullptr, kSeizeOptions) != 0)
+    return LastError(fmt::format("PTRACE_SEIZE {}", pid));
   Track(pid);
   spdlog::debug("ptrace: traced {}", pid);
   return absl::OkStatus();
@@ -187,12 +201,15 @@ void PtracePlatform::Resume(pid_t tid, int signal) {
 void PtracePlatform::OnStatus(pid_t tid, int status) {
   if (WIFEXITED(status) || WIFSIGNALED(status)) return Forget(tid);
   if (!WIFSTOPPED(status)) return;
-  if (traced_.count(tid) == 0) fresh_.insert(tid);  // a new child may report before its parent's fork event
+  if (traced_.count(tid) == 0)
+    fresh_.insert(
+        tid);  // a new child may report before its parent's fork event
   Track(tid);
   const int signal = WSTOPSIG(status);
   const int event = status >> 16;
   if (event != 0) return OnEvent(tid, event, signal);
-  if (signal == (SIGTRAP | 0x80)) return Resume(tid, 0);  // a syscall stop left over
+  if (signal == (SIGTRAP | 0x80))
+    return Resume(tid, 0);  // a syscall stop left over
   // A signal-delivery stop: deliver it, unless an untraced process would
   // never have got it.
   Resume(tid, IsSignalTheKernelDropsForInit(tid, signal) ? 0 : signal);
@@ -214,14 +231,16 @@ void PtracePlatform::OnEvent(pid_t tid, int event, int signal) {
     case PTRACE_EVENT_FORK:
     case PTRACE_EVENT_VFORK:
     case PTRACE_EVENT_CLONE:
-      if (ptrace(PTRACE_GETEVENTMSG, tid, nullptr, &message) == 0 && traced_.count(static_cast<pid_t>(message)) == 0) {
+      if (ptrace(PTRACE_GETEVENTMSG, tid, nullptr, &message) == 0 &&
+          traced_.count(static_cast<pid_t>(message)) == 0) {
         fresh_.insert(static_cast<pid_t>(message));
         Track(static_cast<pid_t>(message));
       }
       return Resume(tid, 0);
     case PTRACE_EVENT_EXEC:
       // A non-leader thread that execs takes the leader's tid.
-      if (ptrace(PTRACE_GETEVENTMSG, tid, nullptr, &message) == 0 && static_cast<pid_t>(message) != tid) {
+      if (ptrace(PTRACE_GETEVENTMSG, tid, nullptr, &message) == 0 &&
+          static_cast<pid_t>(message) != tid) {
         Forget(static_cast<pid_t>(message));
       }
       return Resume(tid, 0);
@@ -233,23 +252,27 @@ void PtracePlatform::OnEvent(pid_t tid, int event, int signal) {
 void PtracePlatform::OnSeccomp(pid_t tid) {
   unsigned long data = 0;
   user_regs_struct regs{};
-  if (ptrace(PTRACE_GETEVENTMSG, tid, nullptr, &data) != 0 || ptrace(PTRACE_GETREGS, tid, nullptr, &regs) != 0) {
+  if (ptrace(PTRACE_GETEVENTMSG, tid, nullptr, &data) != 0 ||
+      ptrace(PTRACE_GETREGS, tid, nullptr, &regs) != 0) {
     return;  // killed meanwhile: its exit comes next
   }
-  CallResult result = CallResult::Error(ENOSYS);  // another filter's TRACE: no tracer of its own
+  CallResult result = CallResult::Error(
+      ENOSYS);  // another filter's TRACE: no tracer of its own
   const TrappedCall call = CallFromRegisters(regs, tid, next_call_id_++);
   if (data == kPtraceTrapData) {
     PtraceCallMemory memory(tid, call.id);
     result = handler_->Handle(call, memory);
     if (memory.gone()) return;  // security rule 1: the answer rests on nothing
   }
-  spdlog::trace("ptrace: call {:#x}: thread {} syscall {}: {}", call.id, tid, call.nr, result.DebugString());
+  spdlog::trace("ptrace: call {:#x}: thread {} syscall {}: {}", call.id, tid,
+                call.nr, result.DebugString());
   absl::Status answered = AnswerTrappedCall(tid, regs, std::move(result));
   if (answered.ok()) return;
-  if (absl::IsNotFound(answered)) return Forget(tid);  // it died (and was reaped) mid-injection
+  if (absl::IsNotFound(answered))
+    return Forget(tid);  // it died (and was reaped) mid-injection
   // Fail closed: a thread left half-answered must not run on.
-  spdlog::error("ptrace: answering call {:#x} of thread {}: {}; killing it", call.id, tid,
-                std::string(answered.message()));
+  spdlog::error("ptrace: answering call {:#x} of thread {}: {}; killing it",
+                call.id, tid, std::string(answered.message()));
   KillTracee(tid);
 }
 

@@ -34,13 +34,15 @@ class PtraceCallMemory final : public TrappedCallMemory {
 
 // The trapped call in `regs` (x86_64: nr in orig_rax, args in rdi, rsi,
 // rdx, r10, r8, r9).
-TrappedCall CallFromRegisters(const user_regs_struct& regs, pid_t tid, uint64_t id);
+TrappedCall CallFromRegisters(const user_regs_struct& regs, pid_t tid,
+                              uint64_t id);
 
 // Answers the call `tid` is stopped in (its registers `regs`, as read at the
 // stop) with `result`, and resumes it. kInjectFd injects syscalls
 // (InjectFd). Errors: the thread is gone (ESRCH) or an injection failed;
 // the caller kills the thread's process then (fail closed).
-absl::Status AnswerTrappedCall(pid_t tid, const user_regs_struct& regs, CallResult result);
+absl::Status AnswerTrappedCall(pid_t tid, const user_regs_struct& regs,
+                               CallResult result);
 
 // SIGKILLs the process of traced thread `tid` (fail closed).
 void KillTracee(pid_t tid);

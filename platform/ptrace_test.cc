@@ -36,9 +36,11 @@ using testing::IsOk;
 
 // TRACE for getppid, uname, openat and getuid; everything else ALLOW.
 std::vector<sock_filter> TraceProgram(uint32_t trap) {
-  std::vector<sock_filter> program = {BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr))};
+  std::vector<sock_filter> program = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr))};
   for (int nr : {SYS_getppid, SYS_uname, SYS_openat, SYS_getuid}) {
-    program.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(nr), 0, 1));
+    program.push_back(
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(nr), 0, 1));
     program.push_back(BPF_STMT(BPF_RET | BPF_K, trap));
   }
   program.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
@@ -47,8 +49,12 @@ std::vector<sock_filter> TraceProgram(uint32_t trap) {
 
 class FunctionHandler : public CallHandler {
  public:
-  explicit FunctionHandler(std::function<CallResult(const TrappedCall&, RemoteMemory&)> fn) : fn_(std::move(fn)) {}
-  CallResult Handle(const TrappedCall& call, RemoteMemory& memory) override { return fn_(call, memory); }
+  explicit FunctionHandler(
+      std::function<CallResult(const TrappedCall&, RemoteMemory&)> fn)
+      : fn_(std::move(fn)) {}
+  CallResult Handle(const TrappedCall& call, RemoteMemory& memory) override {
+    return fn_(call, memory);
+  }
 
  private:
   std::function<CallResult(const TrappedCall&, RemoteMemory&)> fn_;
@@ -69,7 +75,8 @@ std::string ReadReport(int fd) {
 // Forks a child that hands itself to `platform` (as a container process
 // does: LoadAndHandOver, then AwaitSentry) and runs `body`; returns its
 // report. The platform reaps the child (it is its tracer).
-std::string RunTraced(PtracePlatform& platform, const std::function<std::string()>& body) {
+std::string RunTraced(PtracePlatform& platform,
+                      const std::function<std::string()>& body) {
   absl::StatusOr<const WorkloadSide*> side = WorkloadSideOf("ptrace");
   EXPECT_THAT(side, IsOk());
   int sockets[2], report[2];
@@ -82,7 +89,9 @@ std::string RunTraced(PtracePlatform& platform, const std::function<std::string(
     close(report[0]);
     std::string result = "handover failed";
     prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-    if ((*side)->LoadAndHandOver(program, sockets[1]).ok() && (*side)->AwaitSentry(sockets[1]).ok()) result = body();
+    if ((*side)->LoadAndHandOver(program, sockets[1]).ok() &&
+        (*side)->AwaitSentry(sockets[1]).ok())
+      result = body();
     if (write(report[1], result.data(), result.size()) < 0) _exit(3);
     _exit(0);
   }
@@ -110,7 +119,8 @@ CallResult Answer(const TrappedCall& call, RemoteMemory& memory) {
     utsname name{};
     strcpy(name.nodename, "traced");
     absl::Status written = memory.Write(call.args[0], &name, sizeof(name));
-    return written.ok() ? CallResult::Value(0) : CallResult::Error(WorkloadErrno(written));
+    return written.ok() ? CallResult::Value(0)
+                        : CallResult::Error(WorkloadErrno(written));
   }
   if (call.nr == SYS_openat) {
     absl::StatusOr<std::string> path = memory.ReadCString(call.args[1], 4096);
@@ -124,7 +134,8 @@ CallResult Answer(const TrappedCall& call, RemoteMemory& memory) {
 }
 
 std::unique_ptr<PtracePlatform> Started(FunctionHandler& handler) {
-  absl::StatusOr<std::unique_ptr<PtracePlatform>> platform = PtracePlatform::Create();
+  absl::StatusOr<std::unique_ptr<PtracePlatform>> platform =
+      PtracePlatform::Create();
   EXPECT_THAT(platform, IsOk());
   EXPECT_THAT((*platform)->Start(&handler), IsOk());
   return std::move(*platform);
@@ -138,10 +149,13 @@ TEST(PtracePlatformTest, AnswersWithValuesErrorsAndMemoryWrites) {
     int rc = uname(&name);
     long uid = syscall(SYS_getuid);
     int uid_errno = errno;
-    return fmt::format("getppid={} uname={} nodename={} getuid={} errno={}", syscall(SYS_getppid), rc, name.nodename,
-                       uid, uid_errno);
+    return fmt::format("getppid={} uname={} nodename={} getuid={} errno={}",
+                       syscall(SYS_getppid), rc, name.nodename, uid, uid_errno);
   });
-  EXPECT_EQ(report, fmt::format("getppid=4242 uname=0 nodename=traced getuid=-1 errno={}", EPERM));
+  EXPECT_EQ(
+      report,
+      fmt::format("getppid=4242 uname=0 nodename=traced getuid=-1 errno={}",
+                  EPERM));
 }
 
 // The fd arrives at the lowest free number, as the native open's would,
@@ -164,10 +178,13 @@ TEST(PtracePlatformTest, InjectsFdsAtTheLowestFreeNumber) {
     int cloexec = fcntl(fd, F_GETFD) & FD_CLOEXEC;
     const int added = open_fds() - before;  // nothing else was left open
     int fd2 = openat(AT_FDCWD, "/magic", O_RDONLY | O_CLOEXEC);
-    return fmt::format("fd_is_lowest={} read={} {} cloexec={} added={} cloexec2={}", fd == lowest, n, text, cloexec,
-                       added, fcntl(fd2, F_GETFD) & FD_CLOEXEC);
+    return fmt::format(
+        "fd_is_lowest={} read={} {} cloexec={} added={} cloexec2={}",
+        fd == lowest, n, text, cloexec, added,
+        fcntl(fd2, F_GETFD) & FD_CLOEXEC);
   });
-  EXPECT_EQ(report, "fd_is_lowest=true read=8 injected cloexec=0 added=1 cloexec2=1");
+  EXPECT_EQ(report,
+            "fd_is_lowest=true read=8 injected cloexec=0 added=1 cloexec2=1");
 }
 
 // Forked children are traced from birth (their trapped calls reach the
@@ -185,10 +202,13 @@ TEST(PtracePlatformTest, TracesForkedChildrenWhileTheirParentStillReapsThem) {
       _exit(0);
     }
     long child_ppid = 0;
-    if (read(pipe_fds[0], &child_ppid, sizeof(child_ppid)) != sizeof(child_ppid)) return std::string("read failed");
+    if (read(pipe_fds[0], &child_ppid, sizeof(child_ppid)) !=
+        sizeof(child_ppid))
+      return std::string("read failed");
     int status = 0;
     waitpid(child, &status, 0);
-    return fmt::format("child_getppid={} child_exit={}", child_ppid, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    return fmt::format("child_getppid={} child_exit={}", child_ppid,
+                       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
   });
   EXPECT_EQ(report, "child_getppid=4242 child_exit=0");
 }
@@ -201,7 +221,8 @@ TEST(PtracePlatformTest, AnotherFiltersTraceGetsEnosys) {
   std::string report = RunTraced(*platform, [] {
     std::vector<sock_filter> own = TraceProgram(SECCOMP_RET_TRACE | 7);
     sock_fprog prog{static_cast<unsigned short>(own.size()), own.data()};
-    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) return std::string("own filter failed");
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
+      return std::string("own filter failed");
     long rc = syscall(SYS_getppid);
     return fmt::format("getppid={} errno={}", rc, errno);
   });
@@ -209,7 +230,8 @@ TEST(PtracePlatformTest, AnotherFiltersTraceGetsEnosys) {
 }
 
 TEST(PtracePlatformTest, AttachBeforeStartIsRefused) {
-  absl::StatusOr<std::unique_ptr<PtracePlatform>> platform = PtracePlatform::Create();
+  absl::StatusOr<std::unique_ptr<PtracePlatform>> platform =
+      PtracePlatform::Create();
   ASSERT_THAT(platform, IsOk());
   UniqueFd self(static_cast<int>(syscall(SYS_pidfd_open, getpid(), 0)));
   EXPECT_FALSE((*platform)->Attach(std::move(self)).ok());

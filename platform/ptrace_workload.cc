@@ -16,25 +16,32 @@ namespace {
 
 class PtraceWorkloadSide final : public WorkloadSide {
  public:
-  uint32_t TrapAction() const override { return SECCOMP_RET_TRACE | kPtraceTrapData; }
+  uint32_t TrapAction() const override {
+    return SECCOMP_RET_TRACE | kPtraceTrapData;
+  }
   bool NeedsListener() const override { return false; }
 
   // The pidfd is made before the filter loads (nothing here traps) and
   // closed once sent, so the workload never holds it. A call trapped before
   // the sentry seizes us gets ENOSYS (no tracer): AwaitSentry comes first.
-  absl::Status LoadAndHandOver(const std::vector<sock_filter>& program, int channel) const override {
+  absl::Status LoadAndHandOver(const std::vector<sock_filter>& program,
+                               int channel) const override {
     UniqueFd self(static_cast<int>(syscall(SYS_pidfd_open, getpid(), 0)));
     if (!self.valid()) return LastError("pidfd_open of ourselves");
-    sock_fprog prog{static_cast<unsigned short>(program.size()), const_cast<sock_filter*>(program.data())};
-    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) return LastError("seccomp: loading the filter");
-    RETURN_IF_ERROR_CTX(SendAttach(channel, self.get()), "asking the sentry to trace us");
+    sock_fprog prog{static_cast<unsigned short>(program.size()),
+                    const_cast<sock_filter*>(program.data())};
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
+      return LastError("seccomp: loading the filter");
+    RETURN_IF_ERROR_CTX(SendAttach(channel, self.get()),
+                        "asking the sentry to trace us");
     return absl::OkStatus();
   }
 
   absl::Status AwaitSentry(int channel) const override {
     ASSIGN_OR_RETURN(nlohmann::json reply, ReceiveMessage(channel));
     if (reply.contains("error")) {
-      return absl::FailedPreconditionError("the sentry could not trace us: " + reply["error"].get<std::string>());
+      return absl::FailedPreconditionError("the sentry could not trace us: " +
+                                           reply["error"].get<std::string>());
     }
     return absl::OkStatus();
   }
@@ -49,7 +56,8 @@ absl::Status CheckPtrace() {
 }
 
 absl::StatusOr<std::unique_ptr<Platform>> CreatePtrace(int) {
-  ASSIGN_OR_RETURN(std::unique_ptr<PtracePlatform> platform, PtracePlatform::Create());
+  ASSIGN_OR_RETURN(std::unique_ptr<PtracePlatform> platform,
+                   PtracePlatform::Create());
   return std::unique_ptr<Platform>(std::move(platform));
 }
 
@@ -61,7 +69,8 @@ const WorkloadSide& PtraceSide() {
 }  // namespace
 
 const PlatformRegistration& PtraceRegistration() {
-  static const PlatformRegistration registration{"ptrace", CheckPtrace, CreatePtrace, PtraceSide};
+  static const PlatformRegistration registration{"ptrace", CheckPtrace,
+                                                 CreatePtrace, PtraceSide};
   return registration;
 }
 

@@ -19,9 +19,11 @@ class NotifyWorkloadSide final : public WorkloadSide {
   // Invariant (rule 4): the listener is closed here once sent, so the
   // workload never holds it; the kernel queues trapped calls until the
   // sentry serves it.
-  absl::Status LoadAndHandOver(const std::vector<sock_filter>& program, int channel) const override {
+  absl::Status LoadAndHandOver(const std::vector<sock_filter>& program,
+                               int channel) const override {
     ASSIGN_OR_RETURN(UniqueFd listener, LoadFilterWithListener(program, 0));
-    RETURN_IF_ERROR_CTX(SendAttach(channel, listener.get()), "handing the listener to the sentry");
+    RETURN_IF_ERROR_CTX(SendAttach(channel, listener.get()),
+                        "handing the listener to the sentry");
     return absl::OkStatus();
   }
 
@@ -33,7 +35,8 @@ absl::Status CheckNotify() { return DetectNotifyFeatures().status(); }
 absl::StatusOr<std::unique_ptr<Platform>> CreateNotify(int handler_threads) {
   SeccompNotifyOptions options;
   options.workers = handler_threads;
-  ASSIGN_OR_RETURN(std::unique_ptr<SeccompNotifyPlatform> platform, SeccompNotifyPlatform::Create(options));
+  ASSIGN_OR_RETURN(std::unique_ptr<SeccompNotifyPlatform> platform,
+                   SeccompNotifyPlatform::Create(options));
   return std::unique_ptr<Platform>(std::move(platform));
 }
 
@@ -45,7 +48,8 @@ const WorkloadSide& NotifySide() {
 }  // namespace
 
 const PlatformRegistration& SeccompNotifyRegistration() {
-  static const PlatformRegistration registration{"seccomp-notify", CheckNotify, CreateNotify, NotifySide};
+  static const PlatformRegistration registration{"seccomp-notify", CheckNotify,
+                                                 CreateNotify, NotifySide};
   return registration;
 }
 

@@ -13,34 +13,41 @@
 
 namespace runsc {
 
-absl::StatusOr<bool> SandboxTraps(const sentry::SandboxConfig& sandbox, bool oci_takes_listener) {
-  ASSIGN_OR_RETURN(const platform::WorkloadSide* side, platform::WorkloadSideOf(sandbox.platform));
+absl::StatusOr<bool> SandboxTraps(const sentry::SandboxConfig& sandbox,
+                                  bool oci_takes_listener) {
+  ASSIGN_OR_RETURN(const platform::WorkloadSide* side,
+                   platform::WorkloadSideOf(sandbox.platform));
   return !oci_takes_listener || !side->NeedsListener();
 }
 
-absl::StatusOr<sentry::SandboxConfig> ChoosePlatformForProfile(sentry::SandboxConfig sandbox,
-                                                               const nlohmann::json& oci_seccomp) {
+absl::StatusOr<sentry::SandboxConfig> ChoosePlatformForProfile(
+    sentry::SandboxConfig sandbox, const nlohmann::json& oci_seccomp) {
   ASSIGN_OR_RETURN(std::optional<platform::OciSeccompProfile> profile,
                    platform::ParseOciSeccomp(oci_seccomp, "linux.seccomp"));
   if (!profile.has_value() || !profile->NeedsListener()) return sandbox;
-  ASSIGN_OR_RETURN(const bool traps, SandboxTraps(sandbox, /*oci_takes_listener=*/true));
+  ASSIGN_OR_RETURN(const bool traps,
+                   SandboxTraps(sandbox, /*oci_takes_listener=*/true));
   if (traps || !platform::CheckPlatform("ptrace").ok()) return sandbox;
-  spdlog::info("linux.seccomp uses SCMP_ACT_NOTIFY, which takes the seccomp listener --platform {} needs: using "
-               "--platform ptrace",
-               sandbox.platform);
+  spdlog::info(
+      "linux.seccomp uses SCMP_ACT_NOTIFY, which takes the seccomp listener "
+      "--platform {} needs: using "
+      "--platform ptrace",
+      sandbox.platform);
   sandbox.platform = "ptrace";
   return sandbox;
 }
 
-absl::StatusOr<PendingSandboxFilter> PendingSandboxFilter::Prepare(const nlohmann::json& sandbox,
-                                                                   bool oci_takes_listener, int sentry_channel) {
+absl::StatusOr<PendingSandboxFilter> PendingSandboxFilter::Prepare(
+    const nlohmann::json& sandbox, bool oci_takes_listener,
+    int sentry_channel) {
   sentry::SandboxConfig config;
   sentry::Policy policy;
   if (!sandbox.empty()) {
     ASSIGN_OR_RETURN(config, sentry::SandboxConfig::FromJson(sandbox));
     ASSIGN_OR_RETURN(policy, config.BuildPolicy());
   }
-  ASSIGN_OR_RETURN(const bool trapping, SandboxTraps(config, oci_takes_listener));
+  ASSIGN_OR_RETURN(const bool trapping,
+                   SandboxTraps(config, oci_takes_listener));
   policy.set_notify_denials(true);
   policy.set_listener(trapping);
   PendingSandboxFilter pending;
@@ -49,8 +56,10 @@ absl::StatusOr<PendingSandboxFilter> PendingSandboxFilter::Prepare(const nlohman
     ASSIGN_OR_RETURN(pending.side_, platform::WorkloadSideOf(config.platform));
     trap_action = pending.side_->TrapAction();
   }
-  ASSIGN_OR_RETURN(pending.compiled_,
-                   platform::Annotate(sentry::CompileWorkloadFilter(policy, trap_action), "sandbox filter"));
+  ASSIGN_OR_RETURN(
+      pending.compiled_,
+      platform::Annotate(sentry::CompileWorkloadFilter(policy, trap_action),
+                         "sandbox filter"));
   pending.channel_ = sentry_channel;
   return pending;
 }
@@ -61,14 +70,18 @@ absl::StatusOr<PendingSandboxFilter> PendingSandboxFilter::Prepare(const nlohman
 // so the workload never holds it.
 absl::Status PendingSandboxFilter::Install() {
   if (!compiled_) return absl::OkStatus();
-  const platform::CompiledSeccomp compiled = *std::exchange(compiled_, std::nullopt);
+  const platform::CompiledSeccomp compiled =
+      *std::exchange(compiled_, std::nullopt);
   if (side_ == nullptr) {
-    struct sock_fprog prog = {static_cast<unsigned short>(compiled.program.size()),
-                              const_cast<sock_filter*>(compiled.program.data())};
-    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) return platform::LastError("sandbox filter");
+    struct sock_fprog prog = {
+        static_cast<unsigned short>(compiled.program.size()),
+        const_cast<sock_filter*>(compiled.program.data())};
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
+      return platform::LastError("sandbox filter");
     return absl::OkStatus();
   }
-  RETURN_IF_ERROR_CTX(side_->LoadAndHandOver(compiled.program, channel_), "sandbox filter");
+  RETURN_IF_ERROR_CTX(side_->LoadAndHandOver(compiled.program, channel_),
+                      "sandbox filter");
   handed_over_ = true;
   return absl::OkStatus();
 }

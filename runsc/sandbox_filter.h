@@ -20,14 +20,15 @@ namespace runsc {
 // platform, given whether the container's OCI profile takes the task's one
 // seccomp listener (SCMP_ACT_NOTIFY): always on ptrace; on seccomp-notify
 // only when the profile leaves the listener to us.
-absl::StatusOr<bool> SandboxTraps(const sentry::SandboxConfig& sandbox, bool oci_takes_listener);
+absl::StatusOr<bool> SandboxTraps(const sentry::SandboxConfig& sandbox,
+                                  bool oci_takes_listener);
 
 // The platform for a container whose OCI profile is `oci_seccomp`: on
 // seccomp-notify (the default), a profile with SCMP_ACT_NOTIFY would take
 // the task's one listener and leave the sandbox without its traps, so ptrace
 // is chosen instead (logged). Otherwise `sandbox` as it is.
-absl::StatusOr<sentry::SandboxConfig> ChoosePlatformForProfile(sentry::SandboxConfig sandbox,
-                                                               const nlohmann::json& oci_seccomp);
+absl::StatusOr<sentry::SandboxConfig> ChoosePlatformForProfile(
+    sentry::SandboxConfig sandbox, const nlohmann::json& oci_seccomp);
 
 class PendingSandboxFilter {
  public:
@@ -40,8 +41,9 @@ class PendingSandboxFilter {
   // an OCI profile with SCMP_ACT_NOTIFY took the listener seccomp-notify
   // needs) emulated calls run natively, denials stay in the kernel and the
   // sentry is not involved.
-  static absl::StatusOr<PendingSandboxFilter> Prepare(const nlohmann::json& sandbox, bool oci_takes_listener,
-                                                      int sentry_channel);
+  static absl::StatusOr<PendingSandboxFilter> Prepare(
+      const nlohmann::json& sandbox, bool oci_takes_listener,
+      int sentry_channel);
 
   // Loads the filter (once) and hands the process over to the sentry,
   // without waiting: the sentry may not run yet (runsc create starts it
