@@ -52,12 +52,15 @@ using platform::UniqueFd;
 UniqueFd TakeCallerFile(pid_t tid, int fd) {
   UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, tid, PIDFD_THREAD)));
   if (!pidfd.valid()) return UniqueFd();
-  return UniqueFd(static_cast<int>(syscall(SYS_pidfd_getfd, pidfd.get(), fd, 0)));
+  return UniqueFd(
+      static_cast<int>(syscall(SYS_pidfd_getfd, pidfd.get(), fd, 0)));
 }
 
 std::optional<uint64_t> MountIdOf(int fd) {
   struct statx stx = {};
-  if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) != 0 || !(stx.stx_mask & STATX_MNT_ID)) return std::nullopt;
+  if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) != 0 ||
+      !(stx.stx_mask & STATX_MNT_ID))
+    return std::nullopt;
   return stx.stx_mnt_id;
 }
 
@@ -65,12 +68,15 @@ std::optional<uint64_t> MountIdOf(int fd) {
 // itself when absolute, else joined to the cwd's path. Nothing for a
 // relative path of a caller whose root is not its mount namespace's root (a
 // chroot: its cwd's path in that root is not known) or whose cwd is gone.
-std::optional<std::string> PathInCallerRoot(pid_t tid, const std::string& path) {
+std::optional<std::string> PathInCallerRoot(pid_t tid,
+                                            const std::string& path) {
   if (path[0] == '/') return path;
   char root[PATH_MAX];
-  ssize_t n = readlinkat(AT_FDCWD, fmt::format("/proc/{}/root", tid).c_str(), root, sizeof(root));
+  ssize_t n = readlinkat(AT_FDCWD, fmt::format("/proc/{}/root", tid).c_str(),
+                         root, sizeof(root));
   if (n != 1 || root[0] != '/') return std::nullopt;
-  absl::StatusOr<CallerDir> cwd = OpenCallerDir(tid, DirRef{DirRef::Kind::kCwd});
+  absl::StatusOr<CallerDir> cwd =
+      OpenCallerDir(tid, DirRef{DirRef::Kind::kCwd});
   if (!cwd.ok()) return std::nullopt;
   return cwd->path + "/" + path;
 }
@@ -78,26 +84,33 @@ std::optional<std::string> PathInCallerRoot(pid_t tid, const std::string& path) 
 // The caller's `path` opened O_PATH beneath its root, following symlinks
 // as statfs does (magic links refused: they could lead out of the root).
 UniqueFd OpenInCallerRoot(pid_t tid, const std::string& path) {
-  UniqueFd root(open(fmt::format("/proc/{}/root", tid).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd root(open(fmt::format("/proc/{}/root", tid).c_str(),
+                     O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root.valid()) return UniqueFd();
   struct open_how how = {};
   how.flags = O_PATH | O_CLOEXEC;
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  return UniqueFd(static_cast<int>(syscall(SYS_openat2, root.get(), path.c_str(), &how, sizeof(how))));
+  return UniqueFd(static_cast<int>(
+      syscall(SYS_openat2, root.get(), path.c_str(), &how, sizeof(how))));
 }
 
 // The answer for `file`, the caller's object: CONTINUE unless the kernel
 // says ST_RDONLY for a mount the container may write; then the kernel's
 // statfs of it without that flag, written at `addr`.
-CallResult AnswerFor(int file, uint64_t addr, WritableMounts& writable, const platform::TrappedCall& call,
+CallResult AnswerFor(int file, uint64_t addr, WritableMounts& writable,
+                     const platform::TrappedCall& call,
                      platform::RemoteMemory& memory) {
   struct statfs st;
-  if (fstatfs(file, &st) != 0 || !(st.f_flags & ST_RDONLY)) return CallResult::Continue();
+  if (fstatfs(file, &st) != 0 || !(st.f_flags & ST_RDONLY))
+    return CallResult::Continue();
   std::optional<uint64_t> mount = MountIdOf(file);
   absl::StatusOr<std::set<uint64_t>> ids = writable.Ids(call.tid, memory);
-  if (!ids.ok() && platform::IsCallGone(ids.status())) return CallResult::Error(EINTR);  // discarded
-  if (!ids.ok() || !mount || !ids->contains(*mount)) return CallResult::Continue();
-  if (absl::Status live = memory.CheckLive(); !live.ok()) return CallResult::Error(EINTR);  // discarded
+  if (!ids.ok() && platform::IsCallGone(ids.status()))
+    return CallResult::Error(EINTR);  // discarded
+  if (!ids.ok() || !mount || !ids->contains(*mount))
+    return CallResult::Continue();
+  if (absl::Status live = memory.CheckLive(); !live.ok())
+    return CallResult::Error(EINTR);  // discarded
   st.f_flags &= ~static_cast<decltype(st.f_flags)>(ST_RDONLY);
   absl::Status written = memory.Write(addr, &st, sizeof(st));
   if (!written.ok()) return CallResult::Error(platform::WorkloadErrno(written));
@@ -106,19 +119,27 @@ CallResult AnswerFor(int file, uint64_t addr, WritableMounts& writable, const pl
 
 }  // namespace
 
-CallResult Emulator::HandleFstatfs(const platform::TrappedCall& call, platform::RemoteMemory& memory) const {
+CallResult Emulator::HandleFstatfs(const platform::TrappedCall& call,
+                                   platform::RemoteMemory& memory) const {
   if (writable_->empty() || call.tid == 0) return CallResult::Continue();
-  UniqueFd file = TakeCallerFile(call.tid, static_cast<int>(call.args[0] & 0xffffffff));
-  if (!file.valid()) return CallResult::Continue();  // EBADF and the like: the kernel's own answer
+  UniqueFd file =
+      TakeCallerFile(call.tid, static_cast<int>(call.args[0] & 0xffffffff));
+  if (!file.valid())
+    return CallResult::Continue();  // EBADF and the like: the kernel's own
+                                    // answer
   return AnswerFor(file.get(), call.args[1], *writable_, call, memory);
 }
 
-CallResult Emulator::HandleStatfs(const platform::TrappedCall& call, platform::RemoteMemory& memory) const {
+CallResult Emulator::HandleStatfs(const platform::TrappedCall& call,
+                                  platform::RemoteMemory& memory) const {
   if (writable_->empty() || call.tid == 0) return CallResult::Continue();
   absl::StatusOr<std::string> path = memory.ReadCString(call.args[0], PATH_MAX);
-  if (!path.ok() || path->empty()) return CallResult::Continue();  // EFAULT, ENAMETOOLONG, ENOENT: the kernel's
+  if (!path.ok() || path->empty())
+    return CallResult::Continue();  // EFAULT, ENAMETOOLONG, ENOENT: the
+                                    // kernel's
   std::optional<std::string> in_root = PathInCallerRoot(call.tid, *path);
-  if (!in_root || IsVirtualFileSystemPath(NormalizeLexically(*in_root), view_.host_storage_under_dev)) {
+  if (!in_root || IsVirtualFileSystemPath(NormalizeLexically(*in_root),
+                                          view_.host_storage_under_dev)) {
     return CallResult::Continue();
   }
   UniqueFd file = OpenInCallerRoot(call.tid, *in_root);

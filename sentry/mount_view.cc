@@ -42,8 +42,10 @@ std::vector<std::string_view> Lines(std::string_view text) {
 std::optional<uint64_t> MountId(std::string_view line) {
   std::vector<std::string_view> fields = Fields(line);
   uint64_t id = 0;
-  auto [end, error] = std::from_chars(fields[0].data(), fields[0].data() + fields[0].size(), id);
-  if (error != std::errc() || end != fields[0].data() + fields[0].size()) return std::nullopt;
+  auto [end, error] = std::from_chars(fields[0].data(),
+                                      fields[0].data() + fields[0].size(), id);
+  if (error != std::errc() || end != fields[0].data() + fields[0].size())
+    return std::nullopt;
   return id;
 }
 
@@ -61,7 +63,9 @@ std::string Escaped(std::string_view path) {
   return out;
 }
 
-bool SaysReadOnly(std::string_view options) { return options == "ro" || options.starts_with("ro,"); }
+bool SaysReadOnly(std::string_view options) {
+  return options == "ro" || options.starts_with("ro,");
+}
 
 // `line` with the options field `index` (which says "ro") turned to "rw".
 std::string WithWritableField(std::string_view line, size_t index) {
@@ -81,21 +85,24 @@ std::string EachLine(std::string_view text, Rewrite rewrite) {
   std::vector<std::string_view> lines = Lines(text);
   for (size_t i = 0; i < lines.size(); ++i) {
     out += rewrite(i, lines[i]);
-    if (lines[i].data() + lines[i].size() < text.data() + text.size()) out += '\n';
+    if (lines[i].data() + lines[i].size() < text.data() + text.size())
+      out += '\n';
   }
   return out;
 }
 
 }  // namespace
 
-std::set<uint64_t> WritableMountIds(std::string_view mountinfo, const std::vector<std::string>& destinations) {
+std::set<uint64_t> WritableMountIds(
+    std::string_view mountinfo, const std::vector<std::string>& destinations) {
   std::set<uint64_t> ids;
   for (const std::string& destination : destinations) {
     const std::string escaped = Escaped(destination);
     std::optional<uint64_t> last;
     for (std::string_view line : Lines(mountinfo)) {
       std::vector<std::string_view> fields = Fields(line);
-      if (fields.size() < 6 || fields[4] != escaped || !SaysReadOnly(fields[5])) continue;
+      if (fields.size() < 6 || fields[4] != escaped || !SaysReadOnly(fields[5]))
+        continue;
       if (std::optional<uint64_t> id = MountId(line)) last = id;
     }
     if (last) ids.insert(*last);
@@ -103,33 +110,43 @@ std::set<uint64_t> WritableMountIds(std::string_view mountinfo, const std::vecto
   return ids;
 }
 
-std::string ShowMountinfoWritable(std::string_view mountinfo, const std::set<uint64_t>& ids) {
+std::string ShowMountinfoWritable(std::string_view mountinfo,
+                                  const std::set<uint64_t>& ids) {
   return EachLine(mountinfo, [&](size_t, std::string_view line) {
     std::vector<std::string_view> fields = Fields(line);
     std::optional<uint64_t> id = MountId(line);
-    if (fields.size() < 6 || !id || !ids.contains(*id) || !SaysReadOnly(fields[5])) return std::string(line);
+    if (fields.size() < 6 || !id || !ids.contains(*id) ||
+        !SaysReadOnly(fields[5]))
+      return std::string(line);
     return WithWritableField(line, 5);
   });
 }
 
-std::string ShowMountsWritable(std::string_view mounts, std::string_view mountinfo, const std::set<uint64_t>& ids) {
+std::string ShowMountsWritable(std::string_view mounts,
+                               std::string_view mountinfo,
+                               const std::set<uint64_t>& ids) {
   const std::vector<std::string_view> info_lines = Lines(mountinfo);
   return EachLine(mounts, [&](size_t index, std::string_view line) {
     std::vector<std::string_view> fields = Fields(line);
-    if (index >= info_lines.size() || fields.size() < 4 || !SaysReadOnly(fields[3])) return std::string(line);
+    if (index >= info_lines.size() || fields.size() < 4 ||
+        !SaysReadOnly(fields[3]))
+      return std::string(line);
     std::vector<std::string_view> info = Fields(info_lines[index]);
     std::optional<uint64_t> id = MountId(info_lines[index]);
-    if (info.size() < 6 || info[4] != fields[1] || !id || !ids.contains(*id)) return std::string(line);
+    if (info.size() < 6 || info[4] != fields[1] || !id || !ids.contains(*id))
+      return std::string(line);
     return WithWritableField(line, 3);
   });
 }
 
-absl::StatusOr<std::set<uint64_t>> WritableMounts::Ids(pid_t tid, platform::RemoteMemory& memory) {
+absl::StatusOr<std::set<uint64_t>> WritableMounts::Ids(
+    pid_t tid, platform::RemoteMemory& memory) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (ids_) return *ids_;
   }
-  ASSIGN_OR_RETURN(std::string mountinfo, ReadProcText(fmt::format("/proc/{}/mountinfo", tid)));
+  ASSIGN_OR_RETURN(std::string mountinfo,
+                   ReadProcText(fmt::format("/proc/{}/mountinfo", tid)));
   RETURN_IF_ERROR(memory.CheckLive());
   std::set<uint64_t> ids = WritableMountIds(mountinfo, destinations_);
   std::lock_guard<std::mutex> lock(mutex_);
@@ -148,7 +165,8 @@ absl::StatusOr<std::string> ReadProcText(const std::string& path) {
     if (n < 0) return platform::LastError(fmt::format("reading {}", path));
     if (n == 0) return text;
     text.append(buffer, static_cast<size_t>(n));
-    if (text.size() > (16u << 20)) return absl::DataLossError(fmt::format("{} is too large", path));
+    if (text.size() > (16u << 20))
+      return absl::DataLossError(fmt::format("{} is too large", path));
   }
 }
 
