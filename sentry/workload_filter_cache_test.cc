@@ -42,7 +42,8 @@ constexpr uint32_t kTrap = SECCOMP_RET_USER_NOTIF;
 // syscall number and the architecture are known; any other load, or any
 // instruction the kernel's emulator does not model, makes the number
 // uncacheable.
-bool KernelCachesAllow(const std::vector<sock_filter>& program, uint32_t nr, uint32_t arch) {
+bool KernelCachesAllow(const std::vector<sock_filter>& program, uint32_t nr,
+                       uint32_t arch) {
   uint32_t reg = 0;
   for (size_t pc = 0; pc < program.size(); ++pc) {
     const sock_filter& insn = program[pc];
@@ -67,10 +68,18 @@ bool KernelCachesAllow(const std::vector<sock_filter>& program, uint32_t nr, uin
       case BPF_JMP | BPF_JSET | BPF_K: {
         bool taken = false;
         switch (BPF_OP(insn.code)) {
-          case BPF_JEQ: taken = reg == insn.k; break;
-          case BPF_JGE: taken = reg >= insn.k; break;
-          case BPF_JGT: taken = reg > insn.k; break;
-          default: taken = (reg & insn.k) != 0; break;
+          case BPF_JEQ:
+            taken = reg == insn.k;
+            break;
+          case BPF_JGE:
+            taken = reg >= insn.k;
+            break;
+          case BPF_JGT:
+            taken = reg > insn.k;
+            break;
+          default:
+            taken = (reg & insn.k) != 0;
+            break;
         }
         pc += taken ? insn.jt : insn.jf;
         break;
@@ -86,26 +95,32 @@ bool KernelCachesAllow(const std::vector<sock_filter>& program, uint32_t nr, uin
 }
 
 // A row the kernel should cache: it ALLOWs whatever the arguments.
-bool AllowsWhateverTheArguments(const SyscallEntry& entry, const Policy& policy) {
+bool AllowsWhateverTheArguments(const SyscallEntry& entry,
+                                const Policy& policy) {
   auto allows = [&](Disposition disposition, int err) {
     return SeccompAction(disposition, err, policy, kTrap) == SECCOMP_RET_ALLOW;
   };
   if (entry.rules.empty()) return allows(entry.disposition, entry.errno_value);
   return std::all_of(entry.rules.begin(), entry.rules.end(),
-                     [&](const ArgRule& rule) { return allows(rule.disposition, rule.errno_value); });
+                     [&](const ArgRule& rule) {
+                       return allows(rule.disposition, rule.errno_value);
+                     });
 }
 
-TEST(WorkloadFilterCacheTest, EveryArgumentFreeAllowRowIsDecidedByTheKernelsCache) {
+TEST(WorkloadFilterCacheTest,
+     EveryArgumentFreeAllowRowIsDecidedByTheKernelsCache) {
   for (bool broker : {true, false}) {
     Policy policy;
     policy.set_broker_to_gofer(broker);
-    absl::StatusOr<platform::CompiledSeccomp> compiled = CompileWorkloadFilter(policy, kTrap);
+    absl::StatusOr<platform::CompiledSeccomp> compiled =
+        CompileWorkloadFilter(policy, kTrap);
     ASSERT_THAT(compiled, IsOk());
     int cached = 0, allow_rows = 0;
     for (const SyscallEntry& entry : policy.entries()) {
       if (entry.number < 0) continue;
       const bool should = AllowsWhateverTheArguments(entry, policy);
-      const bool is = KernelCachesAllow(compiled->program, entry.number, kNativeAuditArch);
+      const bool is =
+          KernelCachesAllow(compiled->program, entry.number, kNativeAuditArch);
       allow_rows += should;
       cached += is;
       // Never cached unless the row allows every call (a cached number skips
@@ -118,23 +133,32 @@ TEST(WorkloadFilterCacheTest, EveryArgumentFreeAllowRowIsDecidedByTheKernelsCach
 }
 
 TEST(WorkloadFilterCacheTest, TheHotPassthroughCallsAreCached) {
-  absl::StatusOr<platform::CompiledSeccomp> compiled = CompileWorkloadFilter(Policy(), kTrap);
+  absl::StatusOr<platform::CompiledSeccomp> compiled =
+      CompileWorkloadFilter(Policy(), kTrap);
   ASSERT_THAT(compiled, IsOk());
-  for (long nr : {SYS_getpid, SYS_read, SYS_write, SYS_pread64, SYS_pwrite64, SYS_fstat, SYS_lseek, SYS_close,
-                  SYS_futex, SYS_clock_gettime, SYS_mmap, SYS_munmap, SYS_brk, SYS_rt_sigprocmask}) {
-    EXPECT_TRUE(KernelCachesAllow(compiled->program, static_cast<uint32_t>(nr), kNativeAuditArch)) << "syscall " << nr;
+  for (long nr : {SYS_getpid, SYS_read, SYS_write, SYS_pread64, SYS_pwrite64,
+                  SYS_fstat, SYS_lseek, SYS_close, SYS_futex, SYS_clock_gettime,
+                  SYS_mmap, SYS_munmap, SYS_brk, SYS_rt_sigprocmask}) {
+    EXPECT_TRUE(KernelCachesAllow(compiled->program, static_cast<uint32_t>(nr),
+                                  kNativeAuditArch))
+        << "syscall " << nr;
   }
 }
 
 TEST(WorkloadFilterCacheTest, OtherAbisAndTrappedRowsAreNeverCached) {
-  absl::StatusOr<platform::CompiledSeccomp> compiled = CompileWorkloadFilter(Policy(), kTrap);
+  absl::StatusOr<platform::CompiledSeccomp> compiled =
+      CompileWorkloadFilter(Policy(), kTrap);
   ASSERT_THAT(compiled, IsOk());
 #if defined(__x86_64__)
-  EXPECT_FALSE(KernelCachesAllow(compiled->program, SYS_getpid, AUDIT_ARCH_I386));
-  EXPECT_FALSE(KernelCachesAllow(compiled->program, 0x40000000 | SYS_getpid, kNativeAuditArch));  // x32
-  EXPECT_FALSE(KernelCachesAllow(compiled->program, SYS_mount, kNativeAuditArch));
+  EXPECT_FALSE(
+      KernelCachesAllow(compiled->program, SYS_getpid, AUDIT_ARCH_I386));
+  EXPECT_FALSE(KernelCachesAllow(compiled->program, 0x40000000 | SYS_getpid,
+                                 kNativeAuditArch));  // x32
+  EXPECT_FALSE(
+      KernelCachesAllow(compiled->program, SYS_mount, kNativeAuditArch));
 #endif
-  EXPECT_FALSE(KernelCachesAllow(compiled->program, 1000, kNativeAuditArch));  // unknown: ENOSYS
+  EXPECT_FALSE(KernelCachesAllow(compiled->program, 1000,
+                                 kNativeAuditArch));  // unknown: ENOSYS
 }
 
 // The emulator itself: a program that looks at an argument before it has
@@ -143,9 +167,12 @@ TEST(WorkloadFilterCacheTest, AnArgumentLoadBeforeTheDecisionIsNotCached) {
   const std::vector<sock_filter> program = {
       BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getpid, 0, 2),
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args[0])),  // getpid: looks at an argument
+      BPF_STMT(
+          BPF_LD | BPF_W | BPF_ABS,
+          offsetof(seccomp_data, args[0])),  // getpid: looks at an argument
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),  // every other number: allowed outright
+      BPF_STMT(BPF_RET | BPF_K,
+               SECCOMP_RET_ALLOW),  // every other number: allowed outright
   };
   EXPECT_FALSE(KernelCachesAllow(program, SYS_getpid, kNativeAuditArch));
   EXPECT_TRUE(KernelCachesAllow(program, SYS_read, kNativeAuditArch));
