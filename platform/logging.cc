@@ -159,8 +159,38 @@ absl::StatusOr<std::string> ExpandDebugLogPath(std::string_view pattern,
   return path;
 }
 
+namespace {
+
+// When this process started, as near as static initialisation gets.
+const int64_t kProcessStartNs = MonotonicNanos();
+
+std::string& TimelineCommand() {
+  static std::string* command = new std::string("runsc");
+  return *command;
+}
+
+}  // namespace
+
+int64_t MonotonicNanos() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return int64_t{now.tv_sec} * 1000000000 + now.tv_nsec;
+}
+
+void LogPhaseAt(std::string_view phase, int64_t monotonic_ns) {
+  if (!spdlog::should_log(spdlog::level::debug)) return;
+  spdlog::debug("timeline {}: {} +{:.1f} ms", TimelineCommand(), phase,
+                (monotonic_ns - kProcessStartNs) / 1e6);
+}
+
+void LogPhase(std::string_view phase) {
+  if (!spdlog::should_log(spdlog::level::debug)) return;
+  LogPhaseAt(phase, MonotonicNanos());
+}
+
 absl::Status SetupLogging(const LogOptions& options,
                           const LogContext& context) {
+  if (!context.command.empty()) TimelineCommand() = context.command;
   if (options.format != "text" && options.format != "json") {
     return absl::InvalidArgumentError(
         fmt::format("--log-format: unknown format \"{}\" (want text or json)",

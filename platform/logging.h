@@ -4,6 +4,7 @@
 #ifndef RUNSC_PLATFORM_LOGGING_H_
 #define RUNSC_PLATFORM_LOGGING_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -45,6 +46,21 @@ absl::StatusOr<std::string> ExpandDebugLogPath(std::string_view pattern,
 // opened; the debug log's directory is created. Synchronous: no logging
 // thread, so a process that forks stays single-threaded.
 absl::Status SetupLogging(const LogOptions& options, const LogContext& context);
+
+// Logs one start-up phase at debug level, for the per-phase timeline
+// (`runsc --debug --debug-log FILE run ...`): "timeline <command>: <phase>
+// +<ms> ms", the milliseconds since this process started (each re-exec'd
+// sandbox process counts from its own start; the lines' timestamps put them
+// on one clock). Costs a level check when debug is off.
+void LogPhase(std::string_view phase);
+
+// The same for a phase another process reached at `monotonic_ns`
+// (CLOCK_MONOTONIC is one clock for every process), e.g. the container
+// init's, which has no log of its own.
+void LogPhaseAt(std::string_view phase, int64_t monotonic_ns);
+
+// CLOCK_MONOTONIC in nanoseconds.
+int64_t MonotonicNanos();
 
 // Formats one JSON log line as runc's logrus does:
 // {"level":"error","msg":"...","time":"2026-01-02T03:04:05.000000006Z"}.

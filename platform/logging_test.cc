@@ -112,5 +112,34 @@ TEST_F(SetupLoggingTest, DebugLogAppends) {
   EXPECT_THAT(debug, HasSubstr("second"));
 }
 
+TEST_F(SetupLoggingTest, TimelinePhasesGoToTheDebugLogOnly) {
+  LogOptions options{.path = dir_ + "/log.json",
+                     .format = "json",
+                     .debug = false,
+                     .debug_log = dir_ + "/d.log"};
+  ASSERT_THAT(SetupLogging(options, {"c1", "create"}), IsOk());
+  LogPhase("init spawned");
+  LogPhaseAt("init: mounts made", MonotonicNanos());
+  std::string debug = ReadAll(dir_ + "/d.log");
+  EXPECT_TRUE(std::regex_search(
+      debug, std::regex(R"(timeline create: init spawned \+[0-9]+\.[0-9] ms)")))
+      << debug;
+  EXPECT_TRUE(std::regex_search(
+      debug,
+      std::regex(R"(timeline create: init: mounts made \+[0-9]+\.[0-9] ms)")))
+      << debug;
+  EXPECT_THAT(ReadAll(dir_ + "/log.json"), Not(HasSubstr("timeline")));
+}
+
+TEST_F(SetupLoggingTest, TimelineIsSilentWithoutDebug) {
+  LogOptions options{.path = dir_ + "/log.txt",
+                     .format = "text",
+                     .debug = false,
+                     .debug_log = ""};
+  ASSERT_THAT(SetupLogging(options, {"c1", "create"}), IsOk());
+  LogPhase("init spawned");
+  EXPECT_THAT(ReadAll(dir_ + "/log.txt"), Not(HasSubstr("timeline")));
+}
+
 }  // namespace
 }  // namespace platform

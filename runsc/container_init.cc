@@ -18,6 +18,7 @@
 #include "fmt/format.h"
 #include "spdlog/spdlog.h"
 #include "platform/errors.h"
+#include "platform/logging.h"
 #include "platform/oci_seccomp.h"
 #include "platform/process_attrs.h"
 #include "platform/pty.h"
@@ -401,12 +402,23 @@ absl::Status ProtectHostStorageIfBrokered(const Spec& spec, const sentry::Sandbo
   return absl::OkStatus();
 }
 
+// The init's start-up timeline: [phase, CLOCK_MONOTONIC ns] pairs, sent
+// with its "ok" for runsc create to log (the init has no log of its own).
+nlohmann::json& Timeline() {
+  static nlohmann::json* timeline = new nlohmann::json(nlohmann::json::array());
+  return *timeline;
+}
+
+void MarkPhase(const char* phase) { Timeline().push_back(nlohmann::json::array({phase, platform::MonotonicNanos()})); }
+
 absl::StatusOr<Prepared> SetUpContainer(const Spec& spec, const InitConfig& config, const InitFds& fds) {
   ASSIGN_OR_RETURN(sentry::SandboxConfig sandbox, sentry::SandboxConfig::FromJson(config.sandbox));
   RETURN_IF_ERROR(CheckJoinedUserNamespaceMappings(spec));
   RETURN_IF_ERROR(EnterNamespaces(spec));
   RETURN_IF_ERROR(SetUpNetwork(spec));
+  MarkPhase("namespaces entered");
   RETURN_IF_ERROR(PrepareRootfs(spec, sandbox));
+  MarkPhase("mounts made");
   RETURN_IF_ERROR(SetIdentity(spec, config));
   RETURN_IF_ERROR(RunCreateHooks(spec, config, fds.sync));
   Prepared prepared;
@@ -414,13 +426,17 @@ absl::StatusOr<Prepared> SetUpContainer(const Spec& spec, const InitConfig& conf
   if (!prepared.host_proc.valid()) return LastError("opening /proc");
   ASSIGN_OR_RETURN(prepared.seccomp, platform::PendingOciSeccomp::Prepare(spec.linux.seccomp,
       {spec.oci_version, config.id, "creating", config.bundle, spec.annotations}));
+  MarkPhase("OCI seccomp profile compiled");
   RETURN_IF_ERROR(platform::EnterRootfs(spec.root_path, config.no_pivot));
   // The new root itself (not its submounts, whose propagation the spec's
   // mounts chose) gets the rootfsPropagation asked for, as crun does.
   RETURN_IF_ERROR(platform::SetRootPropagation(RootPropagation(spec.linux.rootfs_propagation) & ~MS_REC));
   if (spec.root_readonly) RETURN_IF_ERROR_CTX(platform::RemountRootReadonly(), "root.readonly");
+  MarkPhase("root entered");
   RETURN_IF_ERROR(ProtectHostStorageIfBrokered(spec, sandbox, prepared));
+  MarkPhase("host storage made read-only");
   RETURN_IF_ERROR(PrepareProcess(spec, config, fds, prepared));
+  MarkPhase("process prepared (sandbox filter compiled)");
   return prepared;
 }
 
@@ -470,7 +486,7 @@ int RunContainerInit(const InitFds& fds) {
   nlohmann::json made_readonly = nlohmann::json::array();
   for (const platform::MountTarget& mount : prepared->made_readonly) made_readonly.push_back(mount.destination);
   if (!platform::SendMessage(fds.sync, {{"ok", true}, {"warnings", prepared->warnings},
-                                        {"made_readonly", made_readonly}}).ok()) {
+                                        {"made_readonly", made_readonly}, {"timeline", Timeline()}}).ok()) {
     return 1;
   }
   close(fds.sync);

@@ -14,6 +14,7 @@
 #include "platform/cgroup_systemd.h"
 #include "platform/cgroups.h"
 #include "platform/errors.h"
+#include "platform/logging.h"
 #include "platform/procfs.h"
 #include "platform/self_exe.h"
 #include "platform/status_macros.h"
@@ -267,6 +268,9 @@ absl::StatusOr<std::vector<std::string>> ConfigureInit(int sync_fd, const Spec& 
       RETURN_IF_ERROR(hooks);
       continue;
     }
+    for (const auto& phase : reply->value("timeline", nlohmann::json::array())) {
+      platform::LogPhaseAt("init: " + phase.at(0).get<std::string>(), phase.at(1).get<int64_t>());
+    }
     for (const auto& warning : reply->value("warnings", nlohmann::json::array())) {
       // runc shows none of these by default (its own default spec asks for
       // ambient caps without an inheritable set): debug level.
@@ -335,6 +339,7 @@ absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const 
   ASSIGN_OR_RETURN(sentry::SandboxConfig annotated, ApplyAnnotations(flags, spec));
   ASSIGN_OR_RETURN(const sentry::SandboxConfig sandbox, ChoosePlatformForProfile(std::move(annotated), spec.linux.seccomp));
   RETURN_IF_ERROR(CheckSupported(spec, options));
+  platform::LogPhase("spec loaded");
   ASSIGN_OR_RETURN(ContainerDir dir, store.CreateNew(options.id));
   Rollback rollback(dir);
   if (mkfifo(dir.exec_fifo().c_str(), 0622) != 0) return LastError("creating the exec fifo");
@@ -350,7 +355,9 @@ absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const 
     ASSIGN_OR_RETURN(cgroup, SetUpCgroup(spec, options.id));
     rollback.SetCgroup(cgroup);
   }
+  platform::LogPhase("cgroup set up");
   ASSIGN_OR_RETURN(UniqueFd exe, platform::SealedSelfExe());
+  platform::LogPhase("own executable sealed");
   ASSIGN_OR_RETURN(ConsoleChannel console,
                    OpenConsoleChannel(spec.process.terminal, options.console_socket, options.foreground));
   int channel[2];
@@ -359,6 +366,7 @@ absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const 
   ASSIGN_OR_RETURN(auto init_and_sync,
                    SpawnInit(spec, options, exe.get(), fifo.get(), console.theirs.get(), init_end.get()));
   auto& [init, sync] = init_and_sync;
+  platform::LogPhase("init spawned");
   console.theirs.reset();
   init_end.reset();
   rollback.SetInit(init.pid, init.pidfd.get());
@@ -370,6 +378,7 @@ absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const 
   }
   ASSIGN_OR_RETURN(std::vector<std::string> made_readonly,
                    ConfigureInit(sync.get(), spec, options, bundle, init.pid, sandbox));
+  platform::LogPhase("init set up (handshake answered)");
   UniqueFd master;
   if (console.ours.valid()) {
     ASSIGN_OR_RETURN(master, platform::Annotate(platform::ReceiveFd(console.ours.get()), "receiving the pty"));
@@ -402,8 +411,10 @@ absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const 
     gofer_channel = std::move(gofer_and_channel.second);
     rollback.SetGofer(gofer->pid, gofer->pidfd.get());
     start.gofer_channel = gofer_channel.get();
+    platform::LogPhase("gofer started");
   }
   ASSIGN_OR_RETURN(auto daemons, SpawnSentryAndWatchdog(start, log));
+  platform::LogPhase("sentry and watchdog started");
   gofer_channel.reset();
   RETURN_IF_ERROR_CTX(visit.Leave(), "leaving the container's cgroup");
   const pid_t sentry = daemons.first.pid, watchdog = daemons.second.pid;
@@ -418,6 +429,7 @@ absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const 
   state.sandbox = sandbox.ToJson();
   if (unit) state.cgroup[platform::kSystemdUnitKey] = unit->unit;
   RETURN_IF_ERROR(dir.Save(state));
+  platform::LogPhase("state saved");
   if (!options.pid_file.empty()) RETURN_IF_ERROR(WritePidFile(options.pid_file, init.pid));
   rollback.Commit();
   spdlog::info("created container {} (init pid {}, sentry pid {})", options.id, init.pid, sentry);
