@@ -20,7 +20,7 @@ constexpr const char* kAllowed[] = {
     // the protocol and the brokered calls
     "recvmsg", "sendmsg", "shutdown", "getsockopt", "bind", "openat", "openat2", "close", "fcntl",
     "fstat", "newfstatat", "statx", "mkdirat", "mknodat", "unlinkat", "renameat", "renameat2", "linkat",
-    "symlinkat", "fchmodat", "fchownat", "utimensat", "ftruncate", "setxattr", "lsetxattr",
+    "symlinkat", "fchmodat", "fchownat", "utimensat", "truncate", "ftruncate", "setxattr", "lsetxattr",
     "removexattr", "lremovexattr", "fsetxattr", "fremovexattr", "fchdir", "umask", "faccessat2",
     // per-request credentials (raw, per thread)
     "setfsuid", "setfsgid", "setgroups", "capget", "capset",

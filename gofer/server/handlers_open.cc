@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <string>
+
 #include "gofer/server/handlers.h"
 #include "gofer/server/resolve.h"
 
@@ -53,13 +55,16 @@ Answer OpenNonBlocking(int start, const std::string& path, uint64_t flags, uint6
   return Answer{0, std::move(opened.fd)};
 }
 
-// ftruncate(fd, length) with the caller's RLIMIT_FSIZE, `limit`, checked
-// where the kernel checks it (inode_newsize_ok): after the writable open
-// (which refused an append-only or immutable file with EPERM), before the
+// truncate(2) of `last`, in the serving thread's cwd, with the caller's
+// RLIMIT_FSIZE, `limit`, checked where the kernel checks it
+// (inode_newsize_ok): after the write permission (EACCES, EROFS), before the
 // size changes. The sentry raises SIGXFSZ.
-Answer TruncateWithinLimit(int fd, int64_t length, uint64_t limit) {
-  if (static_cast<uint64_t>(length) > limit) return Errno(EFBIG);
-  return FromReturn(ftruncate(fd, length));
+Answer TruncateWithinLimit(const std::string& last, int64_t length, uint64_t limit) {
+  if (static_cast<uint64_t>(length) > limit) {
+    if (faccessat(AT_FDCWD, last.c_str(), W_OK, AT_EACCESS) != 0) return Errno(errno);
+    return Errno(EFBIG);
+  }
+  return FromReturn(truncate(last.c_str(), length));
 }
 
 }  // namespace
@@ -88,11 +93,14 @@ Answer HandleOpenat(Call& call, const protocol::Openat& request) {
   return OpenNonBlocking(start, request.path, flags, mode, request.resolve);
 }
 
-// truncate(2): the path resolved following symlinks, then a regular file
-// opened for writing (which is what checks write permission) and
-// ftruncate'd. The type is checked on an O_PATH fd first so that a FIFO or
-// device is never opened; the writable open is checked again (a rename in
-// between can only swap in another file of the caller's own tree).
+// truncate(2): the path resolved following symlinks to an O_PATH fd,
+// which must be a regular file (so a FIFO or device is never opened), then
+// truncate(2) itself on the last component from its parent, made the
+// serving thread's cwd (as the xattr calls' InParent: a final symlink is
+// followed by the kernel within the gofer's root). The kernel checks write
+// permission with the caller's credentials and refuses an append-only or
+// immutable file; no file is opened, so a watcher sees IN_MODIFY only, as
+// on Linux (an open for writing would add IN_OPEN and IN_CLOSE_WRITE).
 Answer HandleTruncate(Call& call, const protocol::Truncate& request) {
   if (request.length < 0) return Errno(EINVAL);
   if (request.path.empty()) return Errno(ENOENT);
@@ -103,12 +111,11 @@ Answer HandleTruncate(Call& call, const protocol::Truncate& request) {
   if (fstat(target.fd.get(), &st) != 0) return Errno(errno);
   if (S_ISDIR(st.st_mode)) return Errno(EISDIR);
   if (!S_ISREG(st.st_mode)) return Errno(EINVAL);
-  Opened writable = OpenBeneath(start, request.path, O_WRONLY | O_NONBLOCK | O_NOCTTY, 0, 0);
-  if (writable.error != 0) return Errno(writable.error);
-  struct stat again = {};
-  if (fstat(writable.fd.get(), &again) != 0) return Errno(errno);
-  if (again.st_dev != st.st_dev || again.st_ino != st.st_ino) return Errno(EINVAL);
-  return TruncateWithinLimit(writable.fd.get(), request.length, request.fsize_limit);
+  Parent parent = OpenParent(start, request.path);
+  if (parent.error != 0) return Errno(parent.error);
+  call.moved_cwd = true;
+  if (fchdir(parent.dir.get()) != 0) return Errno(errno);
+  return TruncateWithinLimit(parent.last, request.length, request.fsize_limit);
 }
 
 }  // namespace gofer
