@@ -79,6 +79,25 @@ TEST_P(DebugLogTest, StraceGoesToTheDebugLogAndLogStaysRuncStyle) {
   }
 }
 
+// The start-up timeline (issue 17): one debug line per phase, the init's
+// own phases included (it reports them with its set-up answer), in order.
+TEST_P(DebugLogTest, StartupTimelineNamesEachPhase) {
+  if (!IsRunsc()) GTEST_SKIP() << "--debug-log is a runsc flag";
+  BundleBuilder bundle = UnameBundle();
+  std::string debug_log = tmp() + "/debug.log", id = NewId();
+  RunResult result = rt().Run({"--debug-log", debug_log, "run", "--bundle", bundle.dir(), id});
+  ASSERT_EQ(result.exit_code, 0) << result;
+  std::string debug = ReadFile(debug_log);
+  size_t last = 0;
+  for (const char* phase : {"init spawned", "init: namespaces entered", "init: mounts made",
+                            "init: process prepared (sandbox filter compiled)", "init set up (handshake answered)",
+                            "sentry and watchdog started", "state saved"}) {
+    size_t at = debug.find(std::string("timeline run: ") + phase + " +", last);
+    ASSERT_NE(at, std::string::npos) << "no timeline line for \"" << phase << "\" in order in:\n" << debug;
+    last = at;
+  }
+}
+
 // %COMMAND% names each process: the CLI's command, and the sandbox's own
 // processes.
 TEST_P(DebugLogTest, EachProcessOfTheContainerNamesItsCommand) {
