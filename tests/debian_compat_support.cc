@@ -5,6 +5,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "fmt/format.h"
@@ -67,6 +68,9 @@ std::string CompatInputs(std::string* why) {
     chmod(path, 0755);
     fs::copy(RUNSC_COMPAT_SCRIPTS, path, fs::copy_options::recursive);
     reason = MakeLocalDebs(path);
+    static std::string made = path;
+    std::atexit(
+        [] { fs::remove_all(made); });  // the inputs go with the test process
     return reason.empty() ? path : "";
   }();
   *why = reason;
