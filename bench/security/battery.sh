@@ -13,6 +13,7 @@ sb_runtime_cmd() {
     runc | runc-seccomp) echo "runc --root $SB_WORK/state/runc" ;;
     crun) echo "crun --root $SB_WORK/state/crun" ;;
     runsc) echo "$SB_RUNSC --root $SB_WORK/state/runsc --platform seccomp-notify" ;;
+    runsc-ptrace) echo "$SB_RUNSC --root $SB_WORK/state/runsc-ptrace --platform ptrace" ;;
   esac
 }
 
@@ -101,7 +102,7 @@ sb_run() {
 # sb_cleanup: deletes every battery container left by an interrupted run.
 sb_cleanup() {
   local env id
-  for env in runc crun runsc; do
+  for env in runc crun runsc runsc-ptrace; do
     for id in $($(sb_runtime_cmd "$env") list -q 2> /dev/null | grep '^secbench-' || true); do
       $(sb_runtime_cmd "$env") delete --force "$id" > /dev/null 2>&1 || true
     done

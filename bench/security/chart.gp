@@ -1,4 +1,4 @@
-# chart.gp: REACHED probes per class and environment (gnuplot -e "data='...'; out='...'").
+# chart.gp: REACHED probes per class and environment (gnuplot -e "data='...'; out='...'; ncols=N").
 set terminal pngcairo size 900,480 font ",10"
 set output out
 set datafile separator "\t"
@@ -11,4 +11,5 @@ set title "Security battery: probes REACHED per class"
 set yrange [0:*]
 set offsets 0, 0, 2, 0
 set grid ytics
-plot for [i=2:6] data using i:xtic(1)
+# ncols: the number of environments (the columns after the class; the header row names them).
+plot for [i=2:ncols + 1] data using i:xtic(1)

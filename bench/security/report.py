@@ -82,10 +82,13 @@ def main(results_path, out_path, chart_path, meta_path):
     w(f"| **all** | {len(order)} | " + " | ".join(f"**{totals[e]}**" for e in envs) + " |")
     w(f"\n![REACHED probes per class and environment]({meta['chart']})\n")
     w("## Every REACHED under runsc, and why\n")
+    runsc_envs = [e for e in envs if e.startswith("runsc")]
     for probe in order:
-        if cells.get(("runsc", probe), ("",))[0] == "REACHED":
+        reached = [titles[e] for e in runsc_envs if cells.get((e, probe), ("",))[0] == "REACHED"]
+        if reached:
             note = runsc_notes.get(probe, "**not explained yet** (add it to bench/security/notes-runsc.tsv)")
-            w(f"- `{probe}`: {note}")
+            where = "" if len(reached) == len(runsc_envs) else f" (only under {', '.join(reached)})"
+            w(f"- `{probe}`{where}: {note}")
     w("\n## Probes not REACHED natively\n")
     w("Natively (root on the host) every probe should be REACHED, so that BLOCKED elsewhere means "
       "something. Where it is not, the reason:\n")
