@@ -135,7 +135,7 @@ measure_docker() {
 }
 
 # runtime_pids RUNTIME: pids of the runtime's own resident processes (not the containers').
-# runsc: the sentry (`runsc boot --id`) and, once it exists, the gofer (`runsc gofer --id`).
+# runsc: the sentry (`runsc boot --id`), the gofer (`runsc gofer --id`) and the watchdog.
 # runc/crun: any process running their binary (after create/start there is none: no shim here).
 runtime_pids() {
   local pid cmdline exe
@@ -143,7 +143,7 @@ runtime_pids() {
     cmdline=$(tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline") || continue
     exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
     case $1 in
-      runsc | runsc-gofer) [[ $cmdline =~ ^runsc\ .*(boot|gofer)\ .*--id\ bench-mem- ]] && echo "$pid" ;;
+      runsc | runsc-gofer) [[ $cmdline =~ ^runsc\ .*(boot|gofer|watchdog)\ .*--id\ bench-mem- ]] && echo "$pid" ;;
       runc) [[ $exe == */runc ]] && echo "$pid" ;;
       crun) [[ $exe == */crun ]] && echo "$pid" ;;
     esac
