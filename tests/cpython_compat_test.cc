@@ -65,14 +65,15 @@ std::vector<std::string> Differences(const std::vector<std::string>& runc,
 
 TEST(CpythonCompatTest, OsFacingSuitesGiveRuncsResults) {
   std::string reason = PrepareDocker();
-  if (reason.empty()) reason = MakeCompatRootfs();
-  if (reason.empty()) CompatInputs(&reason);
-  if (reason.empty()) reason = ImportCompatImage();
+  if (reason.empty()) reason = DebootstrapPrecondition(CompatRootfs());
   if (!reason.empty()) GTEST_SKIP() << reason;
-  if (!fs::exists(CompatRootfs() + "/usr/lib/python3.11/test/test_os.py")) {
-    GTEST_SKIP() << "the compat image has no CPython test suite "
-                    "(libpython3.11-testsuite)";
-  }
+  std::string error = MakeCompatRootfs();
+  if (error.empty()) CompatInputs(&error);
+  if (error.empty()) error = ImportCompatImage();
+  ASSERT_EQ(error, "");
+  ASSERT_TRUE(
+      fs::exists(CompatRootfs() + "/usr/lib/python3.11/test/test_os.py"))
+      << "the compat image has no CPython test suite (libpython3.11-testsuite)";
   std::string out = fmt::format("/tmp/runsc-cpython-{}", getpid());
   SuiteRun runc = RunSuites(Runc(), out + "/runc");
   SuiteRun runsc = RunSuites(Runsc(), out + "/runsc");

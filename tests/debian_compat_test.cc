@@ -27,12 +27,15 @@ const char* const kScenarios[] = {
     "tar",  "rsync", "python_access", "python_copy", "git"};
 
 // Skips unless the image can be made and the inputs written.
-std::string Precondition() {
+// Why these tests cannot run here (a reason to skip); "" when they can.
+std::string Precondition() { return DebootstrapPrecondition(CompatRootfs()); }
+
+// Makes the image's rootfs and the inputs; "" on success, else the failure.
+std::string MakeRootfsAndInputs() {
   std::string error = MakeCompatRootfs();
   if (!error.empty()) return error;
-  std::string why;
-  CompatInputs(&why);
-  return why;
+  CompatInputs(&error);
+  return error;
 }
 
 // What each scenario prints under runc on every image (a step that fails there
@@ -58,8 +61,10 @@ class DebianCompatDockerTest : public ::testing::TestWithParam<const char*> {
   void SetUp() override {
     std::string reason = PrepareDocker();
     if (reason.empty()) reason = Precondition();
-    if (reason.empty()) reason = ImportCompatImage();
     if (!reason.empty()) GTEST_SKIP() << reason;
+    std::string error = MakeRootfsAndInputs();
+    if (error.empty()) error = ImportCompatImage();
+    if (!error.empty()) GTEST_FAIL() << error;
   }
 };
 
@@ -79,8 +84,10 @@ class DebianCompatBundleTest : public ::testing::TestWithParam<const char*> {
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "bundles need root";
     std::string reason = Precondition();
-    if (reason.empty()) reason = PrivateMounts();
     if (!reason.empty()) GTEST_SKIP() << reason;
+    std::string error = MakeRootfsAndInputs();
+    if (error.empty()) error = PrivateMounts();
+    if (!error.empty()) GTEST_FAIL() << error;
     std::string why;
     dir_ = CompatInputs(&why) + "-" + GetParam();
   }

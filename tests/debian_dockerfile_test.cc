@@ -98,9 +98,11 @@ TEST(DebianDockerfileTest,
           .code != 0) {
     GTEST_SKIP() << "dockerd, containerd and unshare are needed";
   }
+  std::string skip = DebootstrapPrecondition(CompatRootfs());
+  if (!skip.empty()) GTEST_SKIP() << skip;
   std::string why = MakeCompatRootfs();
   std::string inputs = why.empty() ? CompatInputs(&why) : "";
-  if (!why.empty()) GTEST_SKIP() << why;
+  ASSERT_EQ(why, "");
   PrivateDockerd daemon;
   ASSERT_EQ(daemon.Start(), "");
   EXPECT_EQ(Trim(Sh(daemon.Cli() + " info --format '{{.DefaultRuntime}}'").out),

@@ -14,8 +14,6 @@ using namespace std::chrono_literals;
 constexpr char kPackages[] = "python3,git,rsync,libpython3.11-testsuite";
 
 std::string CacheDir() { return RUNSC_DOCKER_TEST_CACHE; }
-// Written once debootstrap has finished: a rootfs without it is incomplete.
-std::string DoneMarker() { return CompatRootfs() + ".complete"; }
 
 // One package: its control file, a data file and a postinst that records it
 // ran.
@@ -48,42 +46,63 @@ std::string MakeDeb(const std::string& dir, const std::string& name,
 
 std::string CompatRootfs() { return CacheDir() + "/debian-bookworm-compat"; }
 
-std::string MakeCompatRootfs() {
-  if (std::filesystem::exists(DoneMarker())) return "";
-  if (Sh("command -v debootstrap").code != 0)
-    return "debootstrap is not installed, so there is no Debian image";
-  std::string log = CacheDir() + "/debootstrap-compat.log";
+std::string MakeDebootstrapRootfs(const std::string& rootfs,
+                                  const std::string& packages,
+                                  std::chrono::seconds timeout) {
+  std::string done = rootfs + ".complete";
+  if (std::filesystem::exists(done)) return "";
+  std::string log = rootfs + ".debootstrap.log";
+  std::string include = packages.empty() ? "" : "--include=" + packages;
   // An interrupted debootstrap may leave /proc and /sys mounted in its target:
   // unmount, then remove.
   Shell made =
       Sh(fmt::format(
-             "mkdir -p '{0}' && for m in proc sys dev/pts; do "
-             "mountpoint -q '{1}.tmp/'$m && umount -l '{1}.tmp/'$m; done; "
-             "rm -rf --one-file-system '{1}.tmp' && "
-             "debootstrap --variant=minbase --include={4} bookworm '{1}.tmp' "
-             "http://deb.debian.org/debian >'{2}' 2>&1 && rm -rf "
-             "--one-file-system '{1}' && "
-             "mv '{1}.tmp' '{1}' && touch '{3}'",
-             CacheDir(), CompatRootfs(), log, DoneMarker(), kPackages),
-         900s);
+             "mkdir -p \"$(dirname '{0}')\" && for m in proc sys dev/pts; do "
+             "mountpoint -q '{0}.tmp/'$m && umount -l '{0}.tmp/'$m; done; "
+             "rm -rf --one-file-system '{0}.tmp' && "
+             "debootstrap --variant=minbase {3} bookworm '{0}.tmp' "
+             "http://deb.debian.org/debian >'{1}' 2>&1 && rm -rf "
+             "--one-file-system '{0}' && "
+             "mv '{0}.tmp' '{0}' && touch '{2}'",
+             rootfs, log, done, include),
+         timeout);
   if (made.code == 0) return "";
   return fmt::format("debootstrap failed ({}); the end of {}:\n{}",
                      made.timed_out ? "timed out" : "exit status", log,
                      Sh("tail -n 20 '" + log + "'").out);
 }
 
-std::string ImportCompatImage(const std::string& docker_cli) {
-  if (Sh(fmt::format("{} image inspect {} >/dev/null 2>&1", docker_cli,
-                     kCompatImage))
+std::string ImportDebootstrapImage(const std::string& rootfs,
+                                   const std::string& packages,
+                                   const std::string& image,
+                                   const std::string& docker_cli) {
+  if (Sh(fmt::format("{} image inspect {} >/dev/null 2>&1", docker_cli, image))
           .code == 0)
     return "";
-  std::string error = MakeCompatRootfs();
+  std::string error = MakeDebootstrapRootfs(rootfs, packages, 900s);
   if (!error.empty()) return error;
   Shell import =
       Sh(fmt::format("tar -C '{}' --numeric-owner -c . | {} import - {}",
-                     CompatRootfs(), docker_cli, kCompatImage),
+                     rootfs, docker_cli, image),
          300s);
   return import.code == 0 ? "" : "docker import failed: " + import.err;
+}
+
+std::string DebootstrapPrecondition(const std::string& rootfs) {
+  if (std::filesystem::exists(rootfs + ".complete") ||
+      Sh("command -v debootstrap").code == 0)
+    return "";
+  return "debootstrap is not installed (scripts/docker-daemons installs it), "
+         "so there is no Debian image";
+}
+
+std::string MakeCompatRootfs() {
+  return MakeDebootstrapRootfs(CompatRootfs(), kPackages, 900s);
+}
+
+std::string ImportCompatImage(const std::string& docker_cli) {
+  return ImportDebootstrapImage(CompatRootfs(), kPackages, kCompatImage,
+                                docker_cli);
 }
 
 std::string MakeLocalDebs(const std::string& dir) {

@@ -6,14 +6,34 @@
 #ifndef RUNSC_TESTS_DEBIAN_IMAGE_H_
 #define RUNSC_TESTS_DEBIAN_IMAGE_H_
 
+#include <chrono>
 #include <string>
 
 namespace runsc::testing {
 
+// A debootstrap minbase of bookworm from deb.debian.org in `rootfs`, with
+// `packages` (comma-separated, may be empty) added, unless `rootfs`.complete
+// says it was made before; "" on success, else what went wrong.
+std::string MakeDebootstrapRootfs(const std::string& rootfs,
+                                  const std::string& packages,
+                                  std::chrono::seconds timeout);
+
+// `docker import`s `rootfs` (made first with `packages`) as `image` into the
+// dockerd that `docker_cli` talks to, unless it has it; "" on success.
+std::string ImportDebootstrapImage(const std::string& rootfs,
+                                   const std::string& packages,
+                                   const std::string& image,
+                                   const std::string& docker_cli = "docker");
+
+// Why no Debian image can be made here (debootstrap missing and nothing
+// cached): a reason to skip; "" when one can be. A failure to make it once
+// debootstrap is there is a test failure, not a skip.
+std::string DebootstrapPrecondition(const std::string& rootfs);
+
 // The image name given to `docker import` of the compat rootfs.
 inline constexpr char kCompatImage[] = "runsc-test-debian-compat";
 
-// The cached rootfs directory (complete once CompatRootfsReady()).
+// The cached rootfs directory of the compat image.
 std::string CompatRootfs();
 
 // Why the rootfs cannot be made here ("" if it exists or was just made; takes
