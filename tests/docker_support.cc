@@ -90,6 +90,10 @@ std::string RuntimeName() {
   return TestPlatform().empty() ? "runsc" : "runsc-" + TestPlatform();
 }
 
+bool IsBuiltRunsc(const std::string& name) {
+  return name == "runsc" || (!TestPlatform().empty() && name == "runsc-" + TestPlatform());
+}
+
 
 std::string DockerExecRoot() {
   std::string pid = Trim(Sh("pidof dockerd").out);
@@ -124,8 +128,7 @@ std::string PrepareDocker() {
       if (import.code != 0) return "docker import failed: " + import.err;
     }
     std::string name = RuntimeName();
-    const bool built_runsc = name == "runsc" || (!TestPlatform().empty() && name == "runsc-" + TestPlatform());
-    if (!built_runsc) {
+    if (!IsBuiltRunsc(name)) {
       return info.out.find("\"" + name + "\"") != std::string::npos || name == "runc"
                  ? ""
                  : "dockerd has no runtime " + name;

@@ -35,8 +35,14 @@ Shell Sh(const std::string& command, std::chrono::milliseconds timeout = std::ch
 // `text` without trailing newlines and spaces.
 std::string Trim(std::string text);
 
-// The runtime under test: $RUNSC_DOCKER_RUNTIME, default "runsc".
+// The runtime under test: $RUNSC_DOCKER_RUNTIME, default "runsc" (or "runsc-<platform>").
 std::string RuntimeName();
+
+// $RUNSC_TEST_PLATFORM (e.g. "ptrace"), or "" for runsc's default platform.
+std::string TestPlatform();
+
+// Whether `name` is the built runsc: "runsc", or "runsc-<platform>" registered with --platform.
+bool IsBuiltRunsc(const std::string& name);
 
 // dockerd's --exec-root (default /var/run/docker), from its command line.
 std::string DockerExecRoot();

@@ -330,7 +330,7 @@ TEST_F(DockerTest, CpusSetsTheCfsQuota) {
 
 // The virtual /proc under Docker's own flags: free and nproc show the limits (runc: the host).
 TEST_F(DockerTest, MemoryAndCpusShowInFreeAndNproc) {
-  if (RuntimeName() != "runsc") GTEST_SKIP() << "runc shows the host's /proc files";
+  if (!IsBuiltRunsc(RuntimeName())) GTEST_SKIP() << "runc shows the host's /proc files";
   if (sysconf(_SC_NPROCESSORS_ONLN) < 2) GTEST_SKIP() << "needs a host with 2 CPUs or more";
   Shell r = Run("--memory 256m --cpus 0.5", "set -- $(free -m | grep Mem:); echo $2; nproc; grep -c ^processor /proc/cpuinfo");
   EXPECT_EQ(r.code, 0) << r;
@@ -472,6 +472,27 @@ class ContainerdTest : public DockerTest {
     if (!reason.empty()) GTEST_SKIP() << reason;
     runtime_ = RuntimeName();
   }
+  void TearDown() override {
+    if (!wrapper_dir_.empty()) std::filesystem::remove_all(wrapper_dir_);
+    DockerTest::TearDown();
+  }
+
+  // The built runsc for --runc-binary: ctr passes no runtime arguments, so under
+  // $RUNSC_TEST_PLATFORM a wrapper script adds `--platform <p>` in front of the shim's, as
+  // Docker's runtimeArgs do for runsc-<p>.
+  std::string RuntimeCommand() {
+    if (TestPlatform().empty()) return RUNSC_DOCKER_TEST_RUNSC;
+    char dir_template[] = "/tmp/runsc-ctr-wrapper-XXXXXX";
+    if (mkdtemp(dir_template) == nullptr) return "";
+    wrapper_dir_ = dir_template;
+    std::string wrapper = wrapper_dir_ + "/runsc-" + TestPlatform();
+    std::ofstream(wrapper) << fmt::format("#!/bin/sh\nexec '{}' --platform '{}' \"$@\"\n",
+                                          RUNSC_DOCKER_TEST_RUNSC, TestPlatform());
+    std::filesystem::permissions(wrapper, std::filesystem::perms::owner_all);
+    return wrapper;
+  }
+
+  std::string wrapper_dir_;
 };
 
 TEST_F(ContainerdTest, CtrRunExecKill) {
@@ -482,7 +503,7 @@ TEST_F(ContainerdTest, CtrRunExecKill) {
     Shell import = Sh(fmt::format("docker save {} | {} image import -", kImage, ctr), 120s);
     ASSERT_EQ(import.code, 0) << import;
   }
-  std::string binary = runtime_ == "runsc" ? RUNSC_DOCKER_TEST_RUNSC : Trim(Sh("command -v " + runtime_).out);
+  std::string binary = IsBuiltRunsc(runtime_) ? RuntimeCommand() : Trim(Sh("command -v " + runtime_).out);
   std::string run = fmt::format("{} run --runtime io.containerd.runc.v2 --runc-binary {}", ctr, binary);
   std::string id = fmt::format("runsc-test-ctr-{}", getpid());
 
