@@ -99,7 +99,7 @@ int OpenStarts(Call& call, const RequestBody& body, const std::vector<platform::
       call.starts.push_back(StartFd::Borrowed(call.root_fd));
       continue;
     }
-    Opened start = OpenStart(call.root_fd, *dir, received.at(next_fd++).get());
+    Opened start = OpenStart(call.root_fd, *dir, received.at(next_fd++).get(), StartOpenFlags(body));
     if (start.error != 0) return start.error;
     call.starts.push_back(StartFd::Owned(std::move(start.fd)));
   }

@@ -82,6 +82,9 @@ Answer HandleFaccessat(Call& call, const protocol::Faccessat& request);
 // AT_EACCESS; else the real ids, and the permitted caps when the real uid
 // is root in the gofer's namespace (none otherwise), as access(2) checks.
 protocol::Creds AccessCheckCreds(const protocol::Faccessat& request, const IdMaps& maps);
+// The open flags of a request's start fds (resolve.h): readable for the fd
+// form of Setxattr/Removexattr (fsetxattr refuses O_PATH fds), else O_PATH.
+uint64_t StartOpenFlags(const protocol::RequestBody& body);
 // handlers_socket.cc
 Answer HandleBindUnix(Call& call, const protocol::BindUnix& request);
 
@@ -98,8 +101,9 @@ struct Outcome {
 // caller's credentials (ThreadCreds::Take: cached from the thread's last
 // request when equal), opens the start directories with them, or, when
 // that fails, with the gofer's own (the caller's walk to its own cwd needed
-// no permission either) before taking the caller's again, and runs the
-// handler from the table. The thread keeps the caller's credentials after.
+// no permission either, nor does a call on its fd; the identity check makes
+// the start the caller's own file) before taking the caller's again, and
+// runs the handler from the table. The thread keeps the caller's credentials after.
 Outcome Perform(const ServerOptions& options, int root_fd, ThreadCreds& creds,
                 protocol::Incoming<protocol::Request>& request);
 

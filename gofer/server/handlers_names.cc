@@ -3,6 +3,7 @@
 // kernel applies its own rules to it ("." / ".." / trailing slashes).
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -45,9 +46,18 @@ Answer HandleRenameat2(Call& call, const protocol::Renameat2& request) {
 
 // With AT_EMPTY_PATH and an empty old path, the old file is the start fd
 // itself (the gofer's own O_PATH fd, identity-checked against the client's).
+// Invariant (never wider than Linux): Linux 6.10+ links such an fd for the
+// task whose very credentials opened it, or for a caller with
+// CAP_DAC_READ_SEARCH, else ENOENT (fs/namei.c, LOOKUP_LINKAT_EMPTY). The
+// workload's open was native, so who opened it is unknown here (the gofer's
+// own start would always pass the kernel's check): the capability is
+// required, as Linux before 6.10 did. A directory cannot be linked (EPERM).
 Answer HandleLinkat(Call& call, const protocol::Linkat& request) {
   Parent old_parent;
   if (request.old_path.empty() && (request.flags & AT_EMPTY_PATH)) {
+    struct stat st = {};
+    const bool directory = fstat(call.starts[0].get(), &st) == 0 && S_ISDIR(st.st_mode);
+    if (!directory && !(request.creds.cap_effective & (uint64_t{1} << CAP_DAC_READ_SEARCH))) return Errno(ENOENT);
     old_parent.dir = call.starts[0].Take();
     if (!old_parent.dir.valid()) return Errno(errno);
   } else {

@@ -9,16 +9,19 @@
 // (the gofer is pivot_root'ed there) and, in tests, a directory the serving
 // thread chroot()s into (it has its own fs struct, unshare(CLONE_FS)).
 //
-// Why walks from a verified directory fd are plain openat2 (RESOLVE_NO_MAGICLINKS
-// plus the caller's RESOLVE_* flags) bounded by the thread's root, rather than
-// one RESOLVE_IN_ROOT walk of `dir_path + "/" + path` from the root fd: the
-// joined walk would re-walk dir_path after the identity check (a rename in
-// between would move the call elsewhere), could exceed PATH_MAX where the
-// native call does not, and would apply the caller's RESOLVE_BENEATH and
-// RESOLVE_NO_XDEV to dir_path's components too (wrong answers: EXDEV). The
-// walk from the verified fd is exactly the native call; the root bounds it.
+// Why walks from a verified directory fd are plain openat2
+// (RESOLVE_NO_MAGICLINKS plus the caller's RESOLVE_* flags) bounded by the
+// thread's root, rather than one RESOLVE_IN_ROOT walk of `dir_path + "/" +
+// path` from the root fd: the joined walk would re-walk dir_path after the
+// identity check (a rename in between would move the call elsewhere), could
+// exceed PATH_MAX where the native call does not, and would apply the caller's
+// RESOLVE_BENEATH and RESOLVE_NO_XDEV to dir_path's components too (wrong
+// answers: EXDEV). The walk from the verified fd is exactly the native call;
+// the root bounds it.
 #ifndef RUNSC_GOFER_SERVER_RESOLVE_H_
 #define RUNSC_GOFER_SERVER_RESOLVE_H_
+
+#include <fcntl.h>
 
 #include <cstdint>
 #include <string>
@@ -27,6 +30,13 @@
 #include "platform/unique_fd.h"
 
 namespace gofer {
+
+// OpenStart's open flags: an O_PATH start, or a readable one that opens no
+// FIFO for long, takes no controlling tty and follows no final symlink (a
+// received fd's path is its real path, which ends in none).
+inline constexpr uint64_t kPathStart = O_PATH;
+inline constexpr uint64_t kReadableStart =
+    O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW;
 
 // A file the gofer opened, or the errno that answers the call instead.
 struct Opened {
@@ -49,12 +59,16 @@ struct Parent {
 // dir.path does not resolve, -ENOENT when the received directory is
 // deleted. `received_fd` is used only for fstat. The result need not be a
 // directory (an AT_EMPTY_PATH call names a file this way); a walk from a
-// non-directory fails with ENOTDIR as it would natively.
-Opened OpenStart(int root_fd, const protocol::Dir& dir, int received_fd);
+// non-directory fails with ENOTDIR as it would natively. `open_flags` is
+// O_PATH, or kReadableStart for a call that needs a file that is not O_PATH
+// (fsetxattr, fremovexattr); a failure to open it is that open's errno.
+Opened OpenStart(int root_fd, const protocol::Dir& dir, int received_fd,
+                 uint64_t open_flags = kPathStart);
 
 // openat2(start, path, how) with RESOLVE_NO_MAGICLINKS added and O_CLOEXEC
 // forced. `path` may be absolute (it then starts at the thread's root).
-Opened OpenBeneath(int start, const std::string& path, uint64_t flags, uint64_t mode, uint64_t resolve);
+Opened OpenBeneath(int start, const std::string& path, uint64_t flags,
+                   uint64_t mode, uint64_t resolve);
 
 // Splits `path` into its parent directory (opened O_PATH|O_DIRECTORY from
 // `start` with OpenBeneath) and its last component. An empty path is

@@ -6,6 +6,10 @@
 //   payload fdperm FILE   the same as a user who does not own FILE (EPERM, as Linux)
 //   payload fsize DIR     RLIMIT_FSIZE: truncate beyond it is EFBIG and raises SIGXFSZ
 //   payload badflags DIR  invalid flags are EINVAL before any path or pointer is looked at
+//   payload fdunlinked DIR   attribute changes through an fd whose file was unlinked
+//   payload fdlocked DIR     attribute changes through fds after the caller lost search permission
+//   payload fdlockedperm DIR the fdperm steps on DIR/locked/file after locking DIR/locked (mode 0)
+//   payload fdlink DIR       linkat(fd, "", ..., AT_EMPTY_PATH) by the opener and by a forked child
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -124,15 +128,19 @@ int FdAttrs(const char* dir) {
 }
 
 // As a user who does not own `file`: Linux's own refusals.
-int FdPerm(const char* file) {
-  int fd = open(file, O_RDONLY);
-  Step("open", fd);
+static void FdPermSteps(int fd) {
   Step("fchmod", fchmod(fd, 0666));
   Step("fchown", fchown(fd, getuid(), -1));
   Step("futimens", futimens(fd, (struct timespec[2]){{1, 0}, {2, 0}}));
   Step("futimens_now", futimens(fd, NULL));  // needs write permission: EACCES
   Step("fsetxattr", fsetxattr(fd, "user.runsc", "v", 1, 0));
   Show("file", fd);
+}
+
+int FdPerm(const char* file) {
+  int fd = open(file, O_RDONLY);
+  Step("open", fd);
+  FdPermSteps(fd);
   return 0;
 }
 
@@ -212,5 +220,105 @@ int BadFlags(const char* dir) {
   Step("symlink_empty", symlink("", bad));
   Step("rename_empty", rename("", bad));
   Step("link_empty", link("", bad));
+  return 0;
+}
+
+// The inode of an unlinked file is still there: Linux changes it through the fd.
+int FdUnlinked(const char* dir) {
+  char file[4096];
+  snprintf(file, sizeof(file), "%s/gone", dir);
+  Step("create", Create(file));
+  int fd = open(file, O_RDONLY);
+  Step("open", fd);
+  Step("unlink", unlink(file));
+  Step("fchmod", fchmod(fd, 0640));
+  Step("fchown", fchown(fd, geteuid(), getegid()));
+  Step("fsetxattr", fsetxattr(fd, "user.runsc", "v1", 2, 0));
+  Step("fremovexattr", fremovexattr(fd, "user.runsc"));
+  Step("futimens", futimens(fd, (struct timespec[2]){{1000, 0}, {2000, 0}}));
+  Show("file", fd);
+  return 0;
+}
+
+// fd calls look nothing up: they work after the caller lost search permission on the parent, and
+// on a directory it may not search (mode 0600) but may write.
+int FdLocked(const char* dir) {
+  char locked[4096], file[4096];
+  snprintf(locked, sizeof(locked), "%s/locked", dir);
+  snprintf(file, sizeof(file), "%s/locked/file", dir);
+  Step("mkdir", mkdir(locked, 0755));
+  Step("create", Create(file));
+  int fd = open(file, O_RDONLY);
+  Step("open", fd);
+  int dfd = open(locked, O_RDONLY | O_DIRECTORY);
+  Step("open_dir", dfd);
+  Step("lock", fchmod(dfd, 0));
+  Step("fchmod", fchmod(fd, 0600));
+  Step("fchown", fchown(fd, geteuid(), getegid()));
+  Step("fsetxattr", fsetxattr(fd, "user.runsc", "v1", 2, 0));
+  Step("fremovexattr", fremovexattr(fd, "user.runsc"));
+  Step("futimens", futimens(fd, (struct timespec[2]){{1000, 0}, {2000, 0}}));
+  Show("file", fd);
+  Step("dir_fchmod", fchmod(dfd, 0600));
+  Step("dir_fsetxattr", fsetxattr(dfd, "user.runsc", "v1", 2, 0));
+  Step("dir_fremovexattr", fremovexattr(dfd, "user.runsc"));
+  Step("dir_futimens", futimens(dfd, (struct timespec[2]){{1000, 0}, {2000, 0}}));
+  Show("dir", dfd);
+  Step("unlock", fchmod(dfd, 0755));
+  return 0;
+}
+
+// linkat with AT_EMPTY_PATH: Linux (6.10+) lets the task whose credentials opened the fd link it, and
+// anyone else only with CAP_DAC_READ_SEARCH (ENOENT otherwise): a forked child has other credentials.
+static void LinkOwnAndInherited(const char* step, int fd, const char* dir, const char* name) {
+  char own[4096], inherited[4096], child_step[64];
+  snprintf(own, sizeof(own), "%s/%s_own", dir, name);
+  snprintf(inherited, sizeof(inherited), "%s/%s_inherited", dir, name);
+  snprintf(child_step, sizeof(child_step), "%s_inherited", step);
+  fflush(stdout);
+  pid_t child = fork();
+  if (child == 0) {
+    Step(child_step, linkat(fd, "", AT_FDCWD, inherited, AT_EMPTY_PATH));
+    fflush(stdout);
+    _exit(0);
+  }
+  waitpid(child, NULL, 0);
+  snprintf(child_step, sizeof(child_step), "%s_own", step);
+  Step(child_step, linkat(fd, "", AT_FDCWD, own, AT_EMPTY_PATH));
+}
+
+int FdLink(const char* dir) {
+  char file[4096];
+  snprintf(file, sizeof(file), "%s/file", dir);
+  Step("create", Create(file));
+  int fd = open(file, O_RDONLY);
+  Step("open", fd);
+  LinkOwnAndInherited("link", fd, dir, "link");
+  Show("file", fd);
+  int tmp = open(dir, O_TMPFILE | O_WRONLY, 0600);
+  Step("open_tmpfile", tmp);
+  LinkOwnAndInherited("tmpfile_link", tmp, dir, "tmp");
+  // open(2)'s own example: the magic link with AT_SYMLINK_FOLLOW needs no capability.
+  char magic[64], named[4096];
+  snprintf(magic, sizeof(magic), "/proc/self/fd/%d", tmp);
+  snprintf(named, sizeof(named), "%s/tmp_magic", dir);
+  Step("tmpfile_link_magic", linkat(AT_FDCWD, magic, AT_FDCWD, named, AT_SYMLINK_FOLLOW));
+  Show("tmpfile", tmp);
+  return 0;
+}
+
+// A user who owns DIR/locked but not DIR/locked/file: after locking the directory, the fd calls
+// still get Linux's refusals, not more (the broker finds the file with its own credentials).
+int FdLockedPerm(const char* dir) {
+  char locked[4096], file[4096];
+  snprintf(locked, sizeof(locked), "%s/locked", dir);
+  snprintf(file, sizeof(file), "%s/locked/file", dir);
+  int fd = open(file, O_RDONLY);
+  Step("open", fd);
+  int dfd = open(locked, O_RDONLY | O_DIRECTORY);
+  Step("lock", fchmod(dfd, 0));
+  FdPermSteps(fd);
+  Step("trusted_fsetxattr", fsetxattr(fd, "trusted.runsc", "v", 1, 0));
+  Step("unlock", fchmod(dfd, 0755));
   return 0;
 }

@@ -29,6 +29,10 @@
 int FsOps(const char* dir);
 int FdAttrs(const char* dir);
 int FdPerm(const char* file);
+int FdUnlinked(const char* dir);
+int FdLocked(const char* dir);
+int FdLink(const char* dir);
+int FdLockedPerm(const char* dir);
 int FsizeLimit(const char* dir);
 int BadFlags(const char* dir);
 int FsPerm(const char* dir);
@@ -577,6 +581,10 @@ int main(int argc, char** argv) {
   if (!strcmp(cmd, "fsops")) return FsOps(arg);
   if (!strcmp(cmd, "fdattrs")) return FdAttrs(arg);
   if (!strcmp(cmd, "fdperm")) return FdPerm(arg);
+  if (!strcmp(cmd, "fdunlinked")) return FdUnlinked(arg);
+  if (!strcmp(cmd, "fdlocked")) return FdLocked(arg);
+  if (!strcmp(cmd, "fdlink")) return FdLink(arg);
+  if (!strcmp(cmd, "fdlockedperm")) return FdLockedPerm(arg);
   if (!strcmp(cmd, "fsize")) return FsizeLimit(arg);
   if (!strcmp(cmd, "badflags")) return BadFlags(arg);
   if (!strcmp(cmd, "fsperm")) return FsPerm(arg);
