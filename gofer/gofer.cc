@@ -229,6 +229,11 @@ int RunGofer(const GoferOptions& options) {
   ServerOptions server_options;
   server_options.id_maps = *std::move(maps);
   server_options.devices = options.devices;
+  server_options.donate_root = options.donate_root && server_options.id_maps.uid_map.empty();
+  if (options.donate_root && !server_options.donate_root) {
+    spdlog::info("gofer for container {}: directfs off: the container has its own user namespace",
+                 options.container_id);
+  }
   absl::Status status = Server(std::move(server_options)).Serve(socket.get());
   killer.Kill();  // the connection ended: the sentry is gone (or we failed)
   if (!status.ok()) {

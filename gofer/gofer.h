@@ -20,6 +20,11 @@ struct GoferOptions {
   int sentry_socket = -1;  // SOCK_SEQPACKET, the server end
   int ready_fd = -1;       // stream socket to runsc create (sync_channel framing)
   DeviceRules devices;  // the container's device cgroup rules (policy.h)
+  // --donate-root (directfs): hand the sentry an O_PATH fd of our root in
+  // the handshake. Honoured only when the container shares the host's user
+  // namespace (docs/design.md, "directfs": the sentry's capabilities are
+  // the host's, so it must not act for a container whose root is not).
+  bool donate_root = false;
   // The mounts the init made read-only in the workload's view (runsc/host_mounts.h),
   // each a single mount (never recursive): made read-write again in our copy.
   std::vector<platform::MountTarget> writable_mounts;

@@ -263,6 +263,7 @@ void AddInternalCommands(CLI::App& app, Parsed& p, Action& action) {
   gofer->add_option("--sentry-socket-fd", p.gofer.sentry_socket)->required();
   gofer->add_option("--ready-fd", p.gofer.ready_fd)->required();
   gofer->add_option("--cgroup-kill-fd", p.gofer.cgroup_kill_fd, "the container's cgroup.kill, to fail closed");
+  gofer->add_flag("--donate-root", p.gofer.donate_root, "directfs: give the sentry an O_PATH fd of the gofer's root");
   gofer->add_option("--device-rule", p.gofer_devices, "allow|deny RULE: the container's device rules, in order");
   gofer->add_option("--writable-mount", p.gofer_mounts, "a mount the init made read-only for the workload: writable in the gofer's copy");
   gofer->add_option("--virtual-proc-cgroup", p.gofer.virtual_proc_cgroup,
@@ -293,6 +294,9 @@ void AddGlobalFlags(CLI::App& app, Parsed& p) {
   app.add_option("--audit-log", p.global.sandbox.audit_log, "write every emulated/brokered/denied call as JSON lines to FILE");
   app.add_option("--kernel-release", p.global.sandbox.kernel_release, "the kernel release uname shows in the container");
   app.add_option("--overlay", p.global.sandbox.overlay, "none: rootfs writes reach the host rootfs through the gofer; memory: they stay in memory");
+  app.add_option("--directfs", p.global.sandbox.directfs,
+                 "true: the sentry performs brokered file calls itself on the gofer's donated root (one hop); "
+                 "false: every brokered call goes to the gofer (strict). Default true");
   app.add_option("--allow-suid", p.global.sandbox.allow_suid, "honour set-user-id bits on host-backed mounts (default false: nosuid)");
   app.add_option("--virtual-proc", p.global.sandbox.virtual_proc,
                  "size /proc/meminfo, cpuinfo, stat, uptime, loadavg and the online CPUs to the container's cgroup "

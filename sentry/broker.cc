@@ -107,7 +107,7 @@ CallResult ResultToAnswer(const protocol::Result& result, std::vector<platform::
   return CallResult::InjectFd(std::move(fds[0]), cloexec);
 }
 
-Broker::Broker(GoferClient* gofer, BrokerOptions options) : gofer_(gofer), options_(options) {}
+Broker::Broker(FileCalls* files, BrokerOptions options) : gofer_(files), options_(options) {}
 
 void Broker::CaptureContainerRoot() { ContainerRoot(); }
 

@@ -1,6 +1,8 @@
-// The broker: answers the syscall table's "broker" rows by sending them to
-// the gofer (gofer/protocol/PROTOCOL.md), which performs them with the
-// caller's credentials on its read-write copy of the container's mounts.
+// The broker: answers the syscall table's "broker" rows with gofer protocol
+// requests (gofer/protocol/PROTOCOL.md), performed with the caller's
+// credentials on the gofer's read-write copy of the container's mounts: by
+// the gofer, or by the sentry itself on the donated root (directfs,
+// file_calls.h).
 //
 // For one trapped call it
 //  1. reads the call's memory arguments once each (broker_calls.h);
@@ -42,7 +44,7 @@
 #include "platform/platform.h"
 #include "sentry/broker_caller.h"
 #include "sentry/broker_calls.h"
-#include "sentry/gofer_client.h"
+#include "sentry/file_calls.h"
 
 namespace sentry {
 
@@ -62,9 +64,9 @@ struct BrokerOptions {
 // blocks until the gofer answers it.
 class Broker {
  public:
-  // `gofer` (nullable: no gofer, every brokered call gets EIO) must outlive
-  // the broker.
-  Broker(GoferClient* gofer, BrokerOptions options);
+  // `files` (nullable: no gofer, every brokered call gets EIO) performs the
+  // requests (file_calls.h) and must outlive the broker.
+  Broker(FileCalls* files, BrokerOptions options);
 
   // Answers one trapped call of broker row `name`.
   platform::CallResult Handle(const std::string& name, const platform::TrappedCall& call,
@@ -106,7 +108,7 @@ class Broker {
   // The container root's O_PATH fd, or -1 before it is known.
   int RootFd();
 
-  GoferClient* const gofer_;
+  FileCalls* const gofer_;
   const BrokerOptions options_;
   std::mutex root_mutex_;  // guards root_ and root_fd_ (set once)
   std::optional<DirIdentity> root_;

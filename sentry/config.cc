@@ -81,7 +81,8 @@ absl::Status SandboxConfig::LoadPolicyFile(const std::string& path) {
 nlohmann::json SandboxConfig::ToJson() const {
   return {{"platform", platform}, {"strace", strace}, {"audit_log", audit_log}, {"kernel_release", kernel_release},
           {"policy", policy}, {"overlay", overlay}, {"allow_suid", allow_suid},
-          {"overlay_lower", overlay_lower}, {"virtual_proc", virtual_proc}, {"policy_learn", policy_learn}};
+          {"overlay_lower", overlay_lower}, {"virtual_proc", virtual_proc}, {"policy_learn", policy_learn},
+          {"directfs", directfs}};
 }
 
 absl::StatusOr<SandboxConfig> SandboxConfig::FromJson(const nlohmann::json& json) {
@@ -97,6 +98,7 @@ absl::StatusOr<SandboxConfig> SandboxConfig::FromJson(const nlohmann::json& json
     config.overlay_lower = json.value("overlay_lower", "");
     config.virtual_proc = json.value("virtual_proc", true);
     config.policy_learn = json.value("policy_learn", "");
+    config.directfs = json.value("directfs", true);
     return config;
   } catch (const nlohmann::json::exception& error) {
     return absl::DataLossError(fmt::format("sandbox config: {}", error.what()));

@@ -43,6 +43,12 @@ struct SandboxConfig {
   // The annotation dev.runsc.virtual-proc ("true"/"false") overrides it per
   // container (runsc create applies it here).
   bool virtual_proc = true;
+  // --directfs (gVisor's flag; docs/design.md, "directfs"): the gofer
+  // donates its root and the sentry performs brokered calls itself, one hop
+  // instead of two. False: the strict mode, every brokered call goes to the
+  // gofer. A container with its own user namespace always uses the strict
+  // mode.
+  bool directfs = true;
 
   // Checks the values before anything starts (an unknown --platform, a
   // relative --audit-log, a policy naming an unknown syscall, a kernel

@@ -71,6 +71,7 @@ absl::Status GoferClient::Handshake(std::chrono::milliseconds timeout) {
   if (answer == nullptr || reply.message.tag != kHelloTag || answer->version != protocol::kVersion) {
     return absl::FailedPreconditionError("the gofer did not answer Hello with HelloReply{1}");
   }
+  if (answer->root_fd_count == 1 && !reply.fds.empty()) donated_root_ = std::move(reply.fds[0]);
   return absl::OkStatus();
 }
 

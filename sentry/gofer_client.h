@@ -36,10 +36,11 @@
 #include "gofer/protocol/transport.h"
 #include "gofer/protocol/wire.h"
 #include "platform/unique_fd.h"
+#include "sentry/file_calls.h"
 
 namespace sentry {
 
-class GoferClient {
+class GoferClient : public FileCalls {
  public:
   // Called once, from whichever thread found the connection dead, with why.
   using FailureCallback = std::function<void(const absl::Status& why)>;
@@ -67,7 +68,11 @@ class GoferClient {
   // Errors: InvalidArgument when the request does not encode (nothing was
   // sent; the connection lives on); Unavailable once the connection is dead.
   absl::StatusOr<gofer::protocol::Incoming<gofer::protocol::Reply>> Call(
-      const gofer::protocol::Request& request, absl::Span<const int> fds);
+      const gofer::protocol::Request& request, absl::Span<const int> fds) override;
+
+  // The root the gofer donated in the handshake (directfs), once; invalid
+  // when it donated none (the strict mode, or a user-namespaced container).
+  platform::UniqueFd TakeDonatedRoot() { return std::move(donated_root_); }
 
   // The reason the connection died, or OK while it lives.
   absl::Status failure() const;
@@ -105,6 +110,7 @@ class GoferClient {
   const platform::UniqueFd socket_;
   const FailureCallback on_failure_;
   std::thread watcher_;
+  platform::UniqueFd donated_root_;  // set by Handshake
 
   mutable std::mutex mutex_;  // guards everything below
   std::map<uint32_t, Pending*> pending_;

@@ -21,6 +21,7 @@
 #include "sentry/call_log.h"
 #include "sentry/config.h"
 #include "sentry/control_server.h"
+#include "sentry/direct_fs.h"
 #include "sentry/dispatcher.h"
 #include "sentry/emulation.h"
 #include "sentry/gofer_client.h"
@@ -64,6 +65,7 @@ struct Sentry {
   std::unique_ptr<Emulator> emulator;
   std::unique_ptr<CallLog> log;
   std::unique_ptr<GoferClient> gofer;  // null without --gofer-fd
+  std::unique_ptr<DirectFs> direct;   // directfs: the gofer donated its root
   std::unique_ptr<Broker> broker;
   std::unique_ptr<Dispatcher> dispatcher;
   std::unique_ptr<PolicyLearner> learner;          // --policy-learn only
@@ -81,6 +83,22 @@ absl::Status JoinUtsNamespace(int init_pidfd) {
   return absl::OkStatus();
 }
 
+// directfs (direct_fs.h) when the gofer donated its root: it does so only
+// with --directfs and for a container in the host's user namespace.
+absl::Status StartDirectFs(const Dispatcher::FatalHandler& fatal, Sentry& sentry) {
+  if (sentry.gofer == nullptr) return absl::OkStatus();
+  platform::UniqueFd root = sentry.gofer->TakeDonatedRoot();
+  if (!root.valid()) {
+    if (sentry.config.directfs) spdlog::debug("sentry for container {}: directfs off (no donated root)", sentry.view.id);
+    return absl::OkStatus();
+  }
+  if (!sentry.config.directfs) return absl::InternalError("the gofer donated its root, but directfs is off");
+  auto on_failure = [fatal](const absl::Status& why) { fatal(std::string(why.message())); };
+  ASSIGN_OR_RETURN(sentry.direct, DirectFs::Create(std::move(root), sentry.gofer.get(), on_failure));
+  spdlog::debug("sentry for container {}: directfs on", sentry.view.id);
+  return absl::OkStatus();
+}
+
 // The gofer connection (handshake now, reader thread once confined) and
 // the broker. When the gofer is gone the container is stopped (DESIGN.md:
 // brokered calls fail with EIO and the sentry kills the container).
@@ -94,7 +112,9 @@ absl::Status ConnectGofer(const SentryOptions& options, const Dispatcher::FatalH
     spdlog::warn("sentry for container {}: broker rows are trapped but there is no gofer: they get EIO",
                  sentry.view.id);
   }
-  sentry.broker = std::make_unique<Broker>(sentry.gofer.get(), BrokerOptions{sentry.view.init_pid, options.init_pidfd, sentry.view.host_storage_under_dev});
+  RETURN_IF_ERROR(StartDirectFs(fatal, sentry));
+  FileCalls* files = sentry.direct ? static_cast<FileCalls*>(sentry.direct.get()) : sentry.gofer.get();
+  sentry.broker = std::make_unique<Broker>(files, BrokerOptions{sentry.view.init_pid, options.init_pidfd, sentry.view.host_storage_under_dev});
   return absl::OkStatus();
 }
 
@@ -160,7 +180,7 @@ absl::Status Build(const SentryOptions& options, const nlohmann::json& message, 
 // Serving threads start only after ConfineSentry, so that they inherit its
 // capability drop, no_new_privs and filter.
 absl::Status StartServing(Sentry& sentry, int init_channel_fd) {
-  RETURN_IF_ERROR(ConfineSentry(sentry.platform->SentrySyscalls()));
+  RETURN_IF_ERROR(ConfineSentry(sentry.platform->SentrySyscalls(), sentry.direct != nullptr));
   if (sentry.gofer != nullptr) sentry.gofer->Start();
   platform::CallHandler* handler = sentry.learning ? static_cast<platform::CallHandler*>(sentry.learning.get())
                                                    : sentry.dispatcher.get();

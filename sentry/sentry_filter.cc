@@ -36,11 +36,62 @@ constexpr const char* kAllowed[] = {
     "shutdown", "pidfd_open", "pidfd_getfd", "fstatfs", "openat2",
 };
 
+// directfs: the gofer's calls (gofer/gofer_filter.cc) the handlers make.
+// Those with a directory fd are allowed only with a real fd (kDirfdCalls).
+// truncate, the xattr calls and bind take a path in the thread's cwd: the
+// handler fchdir()s to a directory it opened beneath the donated root, and
+// the thread is chroot()ed there (direct_fs.h); a filter cannot see paths.
+constexpr const char* kDirectFsAllowed[] = {
+    "truncate", "ftruncate", "setxattr", "lsetxattr", "removexattr", "lremovexattr", "fsetxattr",
+    "fremovexattr", "bind", "fchdir", "chroot", "umask", "setfsuid", "setfsgid", "setgroups", "capget", "capset",
+};
+
+// A call and the argument positions that hold directory fds.
+struct DirfdCall {
+  const char* name;
+  int fallback_number;  // when libseccomp does not know the name (x86_64)
+  std::vector<unsigned> dirfd_args;
+};
+
+const std::vector<DirfdCall>& DirfdCalls() {
+  static const std::vector<DirfdCall> kCalls = {
+      {"mkdirat", 258, {0}},     {"mknodat", 259, {0}},       {"renameat", 264, {0, 2}}, {"renameat2", 316, {0, 2}},
+      {"linkat", 265, {0, 2}},   {"symlinkat", 266, {1}},     {"fchmodat", 268, {0}},    {"fchmodat2", 452, {0}},
+      {"fchownat", 260, {0}},    {"utimensat", 280, {0}},
+  };
+  return kCalls;
+}
+
 struct Release {
   void operator()(void* ctx) const { seccomp_release(ctx); }
 };
 
-absl::Status LoadAllowlist(const std::vector<std::string>& platform_syscalls) {
+absl::Status AllowDirectFs(void* ctx) {
+  for (const char* name : kDirectFsAllowed) {
+    int number = seccomp_syscall_resolve_name(name);
+    if (number == __NR_SCMP_ERROR) return absl::InternalError(fmt::format("unknown syscall {}", name));
+    int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, number, 0);
+    if (rc != 0) return platform::ErrnoError(-rc, fmt::format("allowing {}", name));
+  }
+  int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(unshare), 1, SCMP_A0(SCMP_CMP_EQ, CLONE_FS));
+  if (rc != 0) return platform::ErrnoError(-rc, "allowing unshare(CLONE_FS)");
+  // Invariant: no directfs call that takes a directory fd starts at the
+  // sentry's cwd (AT_FDCWD).
+  for (const DirfdCall& call : DirfdCalls()) {
+    int number = seccomp_syscall_resolve_name(call.name);
+    if (number == __NR_SCMP_ERROR) number = call.fallback_number;
+    // A real fd is a non-negative int: below 2^31 as the 64-bit value the
+    // filter sees, whichever way the caller extended it; AT_FDCWD (-100)
+    // and every other negative value are not (they meet the default: kill).
+    std::vector<scmp_arg_cmp> real_fds;
+    for (unsigned arg : call.dirfd_args) real_fds.push_back(SCMP_CMP(arg, SCMP_CMP_LT, 0x80000000u));
+    rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, number, real_fds.size(), real_fds.data());
+    if (rc != 0) return platform::ErrnoError(-rc, fmt::format("allowing {}", call.name));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LoadAllowlist(const std::vector<std::string>& platform_syscalls, bool directfs) {
   std::unique_ptr<void, Release> ctx(seccomp_init(SCMP_ACT_KILL_PROCESS));
   if (!ctx) return absl::InternalError("seccomp_init");
   std::vector<const char*> names(std::begin(kAllowed), std::end(kAllowed));
@@ -51,6 +102,7 @@ absl::Status LoadAllowlist(const std::vector<std::string>& platform_syscalls) {
     int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, number, 0);
     if (rc != 0) return platform::ErrnoError(-rc, fmt::format("allowing {}", name));
   }
+  if (directfs) RETURN_IF_ERROR(AllowDirectFs(ctx.get()));
   int rc = seccomp_load(ctx.get());
   if (rc != 0) return platform::ErrnoError(-rc, "loading the sentry's filter");
   return absl::OkStatus();
@@ -58,17 +110,24 @@ absl::Status LoadAllowlist(const std::vector<std::string>& platform_syscalls) {
 
 }  // namespace
 
-absl::Status ConfineSentry(const std::vector<std::string>& platform_syscalls) {
+absl::Status ConfineSentry(const std::vector<std::string>& platform_syscalls, bool directfs) {
   // CAP_SYS_PTRACE: /proc/<tid>/mem, cwd, root and fd/N of any workload
   // thread, and pidfd_getfd. CAP_DAC_OVERRIDE: the file permission check
   // before that: /proc/<tid>/mem is 0600 and /proc/<tid>/fd 0500, owned by
   // the thread's uid, so without it a non-root workload's results could not
   // be written (uname, sysinfo) nor its dirfds opened (the broker).
-  const std::vector<int> keep = {CAP_SYS_PTRACE, CAP_DAC_OVERRIDE};
+  std::vector<int> keep = {CAP_SYS_PTRACE, CAP_DAC_OVERRIDE};
+  // directfs: what a caller's credentials may include when the sentry acts
+  // for it (the gofer's set, gofer.cc, but CAP_MKNOD: device nodes are left
+  // to the gofer), and chroot for the per-thread root (direct_fs.h).
+  if (directfs) {
+    keep.insert(keep.end(), {CAP_CHOWN, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID, CAP_SETUID, CAP_SETGID,
+                             CAP_SETFCAP, CAP_SYS_CHROOT});
+  }
   RETURN_IF_ERROR_CTX(platform::LimitBoundingSet(keep), "sentry capabilities");
   RETURN_IF_ERROR_CTX(platform::ApplyCapabilities({keep, keep, {}, keep, {}}).status(), "sentry capabilities");
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return platform::LastError("no_new_privs");
-  return LoadAllowlist(platform_syscalls);
+  return LoadAllowlist(platform_syscalls, directfs);
 }
 
 }  // namespace sentry

@@ -16,8 +16,12 @@ namespace sentry {
 // loads an allowlist of the syscalls it serves with; anything else kills it
 // (SIGSYS), and the watchdog then stops the container: fail closed.
 // `platform_syscalls` (Platform::SentrySyscalls) are allowed too.
+// With `directfs` (direct_fs.h) it also keeps the capabilities the gofer
+// performs calls with, and allows its file calls: those that take a
+// directory fd only with a real fd (never AT_FDCWD), and the per-thread
+// credential, umask, unshare(CLONE_FS), fchdir and chroot calls.
 // Call once everything privileged is done and before any thread starts.
-absl::Status ConfineSentry(const std::vector<std::string>& platform_syscalls = {});
+absl::Status ConfineSentry(const std::vector<std::string>& platform_syscalls = {}, bool directfs = false);
 
 }  // namespace sentry
 

@@ -1,12 +1,15 @@
 #include "sentry/sentry_filter.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <grp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <string>
 
 #include "fmt/format.h"
@@ -32,13 +35,13 @@ constexpr bool kSanitized = false;
 
 // Runs `probe` in a forked child confined as the sentry (its capabilities,
 // no_new_privs, its allowlist) and returns its report.
-std::string AsConfinedSentry(const std::function<std::string()>& probe) {
+std::string AsConfinedSentry(const std::function<std::string()>& probe, bool directfs = false) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return "pipe";
   pid_t pid = fork();
   if (pid == 0) {
     close(fds[0]);
-    absl::Status confined = ConfineSentry();
+    absl::Status confined = ConfineSentry({}, directfs);
     std::string report = confined.ok() ? probe() : std::string(confined.message());
     (void)!write(fds[1], report.data(), report.size());
     _exit(0);
@@ -109,6 +112,51 @@ TEST(SentryFilterTest, TheBrokersCallerStepsRunUnderTheSentrysFilter) {
                        root.ok() ? root->path : std::string(root.status().message()), socket.ok(), identity.ok());
   });
   EXPECT_EQ(report, "uid=1000 cwd=/tmp root=/ socket=true identity=true");
+}
+
+// directfs (sentry_filter.h): the file calls are allowed from a real
+// directory fd, and a call that would start at the sentry's cwd is killed.
+TEST(SentryFilterTest, DirectfsCallsNeedARealDirectoryFd) {
+  if (kSanitized) GTEST_SKIP() << "the sentry's allowlist does not cover the sanitizer runtime";
+  char dir_template[] = "/tmp/sentry-filter-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::string dir = dir_template;
+  std::string report = AsConfinedSentry(
+      [&dir] {
+        int fd = open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+        std::string out = fmt::format("mkdirat-fd={} ", mkdirat(fd, "d", 0700) == 0 ? "ok" : strerrorname_np(errno));
+        out += fmt::format("fchmodat-fd={} ", fchmodat(fd, "d", 0755, 0) == 0 ? "ok" : strerrorname_np(errno));
+        out += fmt::format("renameat-fd={}", renameat(fd, "d", fd, "e") == 0 ? "ok" : strerrorname_np(errno));
+        return out;
+      },
+      /*directfs=*/true);
+  EXPECT_EQ(report, "mkdirat-fd=ok fchmodat-fd=ok renameat-fd=ok");
+  struct stat st;
+  EXPECT_EQ(stat((dir + "/e").c_str(), &st), 0);
+  for (const char* call : {"mkdirat", "renameat2-new", "symlinkat"}) {
+    std::string killed = AsConfinedSentry(
+        [&dir, call] {
+          int fd = open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+          if (std::string(call) == "mkdirat") mkdirat(AT_FDCWD, "cwd-dir", 0700);
+          if (std::string(call) == "renameat2-new") renameat2(fd, "e", AT_FDCWD, "cwd-moved", 0);
+          if (std::string(call) == "symlinkat") symlinkat("x", AT_FDCWD, "cwd-link");
+          return std::string("survived");
+        },
+        /*directfs=*/true);
+    EXPECT_EQ(killed, fmt::format(" (wait status {})", SIGSYS)) << call;
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// Without directfs the sentry makes none of those calls at all.
+TEST(SentryFilterTest, StrictModeSentryCannotMakeDirectories) {
+  if (kSanitized) GTEST_SKIP() << "the sentry's allowlist does not cover the sanitizer runtime";
+  std::string report = AsConfinedSentry([] {
+    int fd = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    mkdirat(fd, "sentry-filter-never", 0700);
+    return std::string("survived");
+  });
+  EXPECT_EQ(report, fmt::format(" (wait status {})", SIGSYS));
 }
 
 }  // namespace

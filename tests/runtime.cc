@@ -109,14 +109,20 @@ std::vector<RuntimeConfig> RuntimesUnderTest() {
   const char* platforms = std::getenv("RUNSC_TEST_PLATFORMS");
   if (platforms == nullptr || *platforms == '\0') platforms = std::getenv("RUNSC_TEST_PLATFORM");  // one, as docker_tests
   std::vector<std::string> names = SplitCommas(platforms ? platforms : "");
-  if (names.empty()) return {RuntimeConfig{"runsc", RUNSC_TEST_DEFAULT_RUNTIME, {}}};
   std::vector<RuntimeConfig> configs;
+  if (names.empty()) configs.push_back(RuntimeConfig{"runsc", RUNSC_TEST_DEFAULT_RUNTIME, {}});
   for (const std::string& platform : names) {
     std::string name = "runsc_" + platform;
     for (char& c : name) {
       if (!isalnum(static_cast<unsigned char>(c))) c = '_';
     }
     configs.push_back({name, RUNSC_TEST_DEFAULT_RUNTIME, {"--platform=" + platform}});
+  }
+  // $RUNSC_TEST_DIRECTFS=true|false: where brokered calls run (the sentry
+  // itself, or the gofer), on every platform above.
+  const char* directfs = std::getenv("RUNSC_TEST_DIRECTFS");
+  if (directfs != nullptr && *directfs != '\0') {
+    for (RuntimeConfig& config : configs) config.global_flags.push_back(std::string("--directfs=") + directfs);
   }
   return configs;
 }

@@ -47,6 +47,7 @@ inline std::vector<Reply> SampleReplies() {
       {2, Result{7, 1}},
       {3, Result{-13, 0}},
       {0, Error{3, "openat.path: length 70000 exceeds 4095"}},
+      {1, HelloReply{1, 1}},  // with the donated root (directfs)
   };
 }
 

@@ -214,7 +214,9 @@ absl::Status Fields(Io& io, M& m) {
 template <typename Io, Is<HelloReply> M>
 absl::Status Fields(Io& io, M& m) {
   RETURN_IF_ERROR(io.U16("version", m.version));
-  return io.Check(m.version >= 1, "version", "is 0");
+  RETURN_IF_ERROR(io.Check(m.version >= 1, "version", "is 0"));
+  RETURN_IF_ERROR(io.U8("root_fd_count", m.root_fd_count));
+  return io.Check(m.root_fd_count <= 1, "root_fd_count", fmt::format("{} exceeds 1", m.root_fd_count));
 }
 
 template <typename Io, Is<Result> M>
@@ -330,6 +332,7 @@ size_t FdCount(const Request& request) {
 
 size_t FdCount(const Reply& reply) {
   if (const auto* result = std::get_if<Result>(&reply.body)) return result->fd_count;
+  if (const auto* hello = std::get_if<HelloReply>(&reply.body)) return hello->root_fd_count;
   return 0;
 }
 

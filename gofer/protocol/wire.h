@@ -244,8 +244,11 @@ struct Request {
 };
 
 // ---- replies ----
+// root_fd_count 1: the gofer donates its root (directfs, PROTOCOL.md,
+// "directfs"): an O_PATH fd of its read-write copy of the container's tree.
 struct HelloReply {
   uint16_t version = kVersion;
+  uint8_t root_fd_count = 0;  // 0 or 1
   bool operator==(const HelloReply&) const = default;
 };
 // A call's answer: its result, or -errno. fd_count 1 (Openat only) only

@@ -268,7 +268,16 @@ class Connection {
     if (hello->min_version > protocol::kVersion || hello->max_version < protocol::kVersion) {
       return SendError(tag, absl::FailedPreconditionError("no common protocol version"));
     }
-    Send(protocol::Reply{tag, protocol::HelloReply{protocol::kVersion}}, {});
+    if (!options_.donate_root) {
+      Send(protocol::Reply{tag, protocol::HelloReply{protocol::kVersion}}, {});
+      return absl::OkStatus();
+    }
+    // Invariant: the donated fd is O_PATH on our root: it opens nothing by
+    // itself, and a walk from it stays in our copy of the container's tree
+    // (our mount namespace's root has no parent, so `..` stops there).
+    platform::UniqueFd root(fcntl(root_fd_, F_DUPFD_CLOEXEC, 0));
+    if (!root.valid()) return platform::LastError("opening the root to donate");
+    Send(protocol::Reply{tag, protocol::HelloReply{protocol::kVersion, 1}}, {root.get()});
     return absl::OkStatus();
   }
 

@@ -28,6 +28,10 @@ struct ServerOptions {
   // Called once per request (not Hello) on a serving thread, concurrently
   // from several threads, with one JSON line: call, dir, path, uid, result.
   std::function<void(const std::string& json_line)> audit;
+  // directfs (PROTOCOL.md, "directfs"): HelloReply carries an O_PATH fd of
+  // the root, so the sentry performs brokered calls itself. Off (strict
+  // mode): the root never leaves the gofer.
+  bool donate_root = false;
   // Serving threads at most: one starts with the connection, more when
   // every one is busy (server.cc).
   int threads = 4;
