@@ -188,7 +188,6 @@ void PtracePlatform::Track(pid_t tid) {
 
 void PtracePlatform::Forget(pid_t tid) {
   traced_.erase(tid);
-  fresh_.erase(tid);
   traced_count_ = traced_.size();
 }
 
@@ -201,10 +200,7 @@ void PtracePlatform::Resume(pid_t tid, int signal) {
 void PtracePlatform::OnStatus(pid_t tid, int status) {
   if (WIFEXITED(status) || WIFSIGNALED(status)) return Forget(tid);
   if (!WIFSTOPPED(status)) return;
-  if (traced_.count(tid) == 0)
-    fresh_.insert(
-        tid);  // a new child may report before its parent's fork event
-  Track(tid);
+  Track(tid);  // a new child may report before its parent's fork event
   const int signal = WSTOPSIG(status);
   const int event = status >> 16;
   if (event != 0) return OnEvent(tid, event, signal);
@@ -221,9 +217,12 @@ void PtracePlatform::OnEvent(pid_t tid, int event, int signal) {
     case PTRACE_EVENT_SECCOMP:
       return OnSeccomp(tid);
     case PTRACE_EVENT_STOP:
-      // A new child's first stop looks like a group-stop (SIGSTOP): resume
-      // it. A group-stop stays stopped until SIGCONT, as untraced (LISTEN).
-      if (fresh_.erase(tid) == 0 && IsGroupStopSignal(signal)) {
+      // The kernel reports SIGTRAP unless a group-stop is in progress or in
+      // force (do_jobctl_trap), so the signal tells them apart, also for a
+      // new child's first stop: a thread cloned while its group stops joins
+      // the stop and reports the stop signal. A group-stop stays stopped
+      // until SIGCONT, as untraced (LISTEN); PTRACE_CONT would run it.
+      if (IsGroupStopSignal(signal)) {
         ptrace(PTRACE_LISTEN, tid, nullptr, nullptr);
         return;
       }
@@ -231,11 +230,8 @@ void PtracePlatform::OnEvent(pid_t tid, int event, int signal) {
     case PTRACE_EVENT_FORK:
     case PTRACE_EVENT_VFORK:
     case PTRACE_EVENT_CLONE:
-      if (ptrace(PTRACE_GETEVENTMSG, tid, nullptr, &message) == 0 &&
-          traced_.count(static_cast<pid_t>(message)) == 0) {
-        fresh_.insert(static_cast<pid_t>(message));
+      if (ptrace(PTRACE_GETEVENTMSG, tid, nullptr, &message) == 0)
         Track(static_cast<pid_t>(message));
-      }
       return Resume(tid, 0);
     case PTRACE_EVENT_EXEC:
       // A non-leader thread that execs takes the leader's tid.

@@ -92,8 +92,6 @@ class PtracePlatform final : public Platform {
   std::atomic<bool> exited_{false};  // the tracer thread has returned
   uint64_t next_call_id_ = 1;
   std::set<pid_t> traced_;  // tracer thread only
-  std::set<pid_t>
-      fresh_;  // new children before their first stop (tracer thread only)
   std::atomic<size_t> traced_count_{0};
 
   std::mutex mutex_;  // guards the fields below

@@ -40,6 +40,8 @@ int FsRace(const char* secs, const char* good, const char* evil);
 int FsSwap(const char* secs, const char* link, const char* tmpdir, const char* hostdir);
 int Inotify(const char* dir, const char* which);
 int PdeathSig(void);
+int Creds(void);
+int StopCont(const char* rounds, const char* threads);
 
 // Prints the errno name of `err` and returns exit status 1.
 static int Fail(int err) {
@@ -502,7 +504,7 @@ static int Usage(void) {
           "ifaces|pids|fds|keyring|args...|exit N|readfd N|writefd N TEXT|mountprop PATH|write FILE|cat FILE|ls DIR|rlimit NAME|env NAME|"
           "sleep SECS|stat PATH|mountopts PATH|sysctl KEY|exec PATH|mkdir DIR|syscall NR [ARGS...]|echo WORDS...|"
           "sysinfo|cpus|uname|sethostname NAME|denywalk NR:ERRNO...|hammer SECS [THREADS]|fsops DIR|fsperm DIR|"
-          "fsrace SECS GOOD EVIL|access PATH MODE [RUID]|statfs PATH|session|seekend FILE|inotify DIR [CASE]|pdeathsig\n");
+          "fsrace SECS GOOD EVIL|access PATH MODE [RUID]|statfs PATH|session|seekend FILE|inotify DIR [CASE]|pdeathsig|creds|stopcont ROUNDS [THREADS]\n");
   return 2;
 }
 
@@ -551,6 +553,7 @@ int main(int argc, char** argv) {
     for (int i = 2; i < argc; i++) printf("%s%s", argv[i], i + 1 < argc ? " " : "\n");
     return 0;
   }
+  if (!strcmp(cmd, "creds")) return Creds();
   if (!arg) return Usage();
   if (!strcmp(cmd, "exit")) return atoi(arg);
   if (!strcmp(cmd, "write")) return WriteFile(arg);
@@ -595,6 +598,7 @@ int main(int argc, char** argv) {
   if (!strcmp(cmd, "seekend")) return SeekEnd(arg);
   if (!strcmp(cmd, "inotify")) return Inotify(arg, argc > 3 ? argv[3] : NULL);
   if (!strcmp(cmd, "hammer")) return Hammer(arg, argc > 3 ? argv[3] : NULL);
+  if (!strcmp(cmd, "stopcont") && arg) return StopCont(arg, argc > 3 ? argv[3] : NULL);
   if (!strcmp(cmd, "mkdir")) {
     if (mkdir(arg, 0755)) return Fail(errno);
     return printf("ok\n") < 0;
