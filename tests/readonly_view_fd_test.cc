@@ -268,7 +268,8 @@ TEST_P(ReadonlyViewFdTest,
       "fchmod ok\nfchown ok\nfsetxattr ok\nfremovexattr ok\nfutimens ok\n"
       "file mode=0600 uid=1000 gid=1000 nlink=1 mtime=2000\n"
       "dir_fchmod ok\ndir_fsetxattr ok\ndir_fremovexattr ok\ndir_futimens ok\n"
-      "dir mode=0600 uid=1000 gid=1000 nlink=2 mtime=2000\nunlock ok\n");
+      "dir mode=0600 uid=1000 gid=1000 nlink=2 mtime=2000\nunlock ok\n"
+      "write_only ok\nwrite_only_fsetxattr ok\nwrite_only_fremovexattr ok\n");
 }
 
 // The broker finds the file with its own credentials once the caller's walk

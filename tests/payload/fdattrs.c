@@ -240,8 +240,8 @@ int FdUnlinked(const char* dir) {
   return 0;
 }
 
-// fd calls look nothing up: they work after the caller lost search permission on the parent, and
-// on a directory it may not search (mode 0600) but may write.
+// fd calls look nothing up: they work after the caller lost search permission on the parent, on a
+// directory it may not search (mode 0600) but may write, and on a file it may not read.
 int FdLocked(const char* dir) {
   char locked[4096], file[4096];
   snprintf(locked, sizeof(locked), "%s/locked", dir);
@@ -265,6 +265,10 @@ int FdLocked(const char* dir) {
   Step("dir_futimens", futimens(dfd, (struct timespec[2]){{1000, 0}, {2000, 0}}));
   Show("dir", dfd);
   Step("unlock", fchmod(dfd, 0755));
+  // Write permission without read permission: xattrs need only the first.
+  Step("write_only", fchmod(fd, 0200));
+  Step("write_only_fsetxattr", fsetxattr(fd, "user.runsc", "v1", 2, 0));
+  Step("write_only_fremovexattr", fremovexattr(fd, "user.runsc"));
   return 0;
 }
 
