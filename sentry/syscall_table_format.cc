@@ -119,12 +119,54 @@ the filter are always kept. `runsc syscalls --policy FILE` prints this table und
 `--diff` prints only the rows it removes, adds and changes.
 
 **The read-only view is invisible.** Host storage the container may write is read-only in the
-workload's own view; a call whose answer depends on that flag is answered as on a writable mount:
-`access` with `W_OK` by the gofer, `statfs`/`fstatfs` (and `statvfs`) by the sentry (the kernel's
-answer for the same file, `ST_RDONLY` cleared on such a mount only; every other flag as the kernel
-says), `statmount`/`listmount` are ENOSYS (a kernel before 6.8; programs read
-`/proc/self/mountinfo`). Not yet: `/proc/self/mountinfo` and `/proc/mounts` say `ro` for those
-mounts (README, "What can observe the read-only view").
+workload's own view; a call whose answer depends on that flag is answered as on a writable mount.
+Every call that can observe the flag, and how it is answered:
+- creating, changing or removing a name, opening for writing, truncating, changing attributes or
+  xattrs by path, binding an AF_UNIX path: the **broker** rows below (the gofer, with the caller's
+  credentials, on its writable copy of the mount; a mount read-only for runc stays read-only).
+- the same changes through a file descriptor the workload opened natively (`fchmod`, `fchown`,
+  `fsetxattr`, `fremovexattr`, `futimens`/`utimensat`/`futimesat` with a NULL path, the `""` +
+  `AT_EMPTY_PATH` forms, `linkat` with `AT_EMPTY_PATH`): trapped, and sent to the gofer only when
+  the fd is on a read-only mount of the view; the gofer acts on that very inode (found by its own
+  walk, checked by device and inode), with the caller's credentials. The walk uses the gofer's own
+  credentials when the caller's fail, as an fd call looks nothing up (after `chmod 000` of the
+  parent directory they work, as on Linux); the call itself never does (a non-owner's `fchmod`
+  stays EPERM). `linkat(fd, "", ..., AT_EMPTY_PATH)` needs `CAP_DAC_READ_SEARCH` (below).
+- `access`/`faccessat`/`faccessat2` with `W_OK`: the gofer's view, with the credentials
+  `access(2)` uses; without `W_OK` native.
+- `statfs`/`fstatfs` (and `statvfs`): the sentry (the kernel's answer for the same file,
+  `ST_RDONLY` cleared on such a mount only; every other flag as the kernel says).
+- `statmount`/`listmount`: ENOSYS (a kernel before 6.8; programs read `/proc/self/mountinfo`).
+- writes, `ftruncate`, `fallocate`, `copy_file_range`, `sendfile`/`splice` into a file, writable
+  shared `mmap`: need an fd opened for writing, which is the gofer's (on its writable mount):
+  native. On a read-only fd Linux refuses them whatever the mount (EBADF, EACCES).
+- `/proc/self/mountinfo`, `/proc/mounts`: **not yet hidden**, they say `ro` for those mounts
+  (README, "What can observe the read-only view").
+
+**Known differences** (the first three pinned by tests that run under runc too,
+tests/readonly_view_fd_test.cc):
+- `fchmod`, `fchown`, `fsetxattr`, `fremovexattr`, `futimens` on an fd whose file was unlinked
+  (`st_nlink` 0): EROFS (runc: done). No path reaches the file in the gofer's view; the ways to its
+  inode on a writable mount are a file handle (`open_by_handle_at`: denied, needs the initial
+  namespace's `CAP_DAC_READ_SEARCH`, and overlayfs without `nfs_export` cannot decode them) or a
+  writable clone of the workload's read-only mount (`open_tree` + `mount_setattr`: mount family,
+  refused to the sentry and gofer by design), so the sentry lets the kernel answer.
+- `linkat(fd, "", ..., AT_EMPTY_PATH)` of an fd the workload opened: Linux 6.10+ lets the task
+  whose very credentials opened the fd link it, and anyone else only with `CAP_DAC_READ_SEARCH`
+  (ENOENT). The broker cannot see who opened the fd (the open was native), so it requires the
+  capability: ENOENT for the opener without it (runc: linked), as Linux before 6.10; never wider.
+- an `O_TMPFILE` file (opened by the gofer, on its writable mount) cannot be given a name in the
+  workload's view: `linkat(fd, "", ..., AT_EMPTY_PATH)` and `linkat(AT_FDCWD, "/proc/self/fd/N",
+  ..., AT_SYMLINK_FOLLOW)` run natively: ENOENT without `CAP_DAC_READ_SEARCH` (the fd's opener is
+  the gofer), else EROFS (runc: linked).
+- inotify: `fsetxattr`/`fremovexattr` through a native fd on the view show a watcher `IN_OPEN` and
+  `IN_CLOSE_NOWRITE` beside `IN_ATTRIB` (the gofer opens the file or directory to act on it:
+  `fsetxattr` refuses `O_PATH` fds, and the open is what lets it act where the caller may no
+  longer search the path).
+- atime: a file read through the read-only view never gets its access time updated (the kernel
+  skips atime on a read-only mount; runc's relatime updates it on the first read after a change).
+- `ioctl` changes through a native fd (`FS_IOC_SETFLAGS`, as `chattr`; `FS_IOC_FSSETXATTR`;
+  `FIDEDUPERANGE` into a read-only fd) and `file_setattr`: EROFS (no protocol request for them).
 
 **What a workload can learn about the host, and how each is answered:**
 - kernel release (`uname`): the host's, deliberately: it is the kernel the workload runs on, whose

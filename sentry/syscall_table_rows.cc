@@ -597,7 +597,7 @@ std::vector<SyscallEntry> SyscallRows() {
       Pass("newfstatat"),  // 262
       Broker("unlinkat", ""),  // 263
       Broker("renameat", ""),  // 264
-      Broker("linkat", "AT_EMPTY_PATH on a file fd of a read-only mount of the view: that very inode (broker_fd.h); on any other fd natively (an O_TMPFILE fd of the gofer gets EXDEV)"),  // 265
+      Broker("linkat", "AT_EMPTY_PATH on a file fd of a read-only mount of the view: that very inode (broker_fd.h), with CAP_DAC_READ_SEARCH only (ENOENT otherwise, as Linux before 6.10); on any other fd natively (an O_TMPFILE fd of the gofer: ENOENT, or EROFS with CAP_DAC_READ_SEARCH; see Known differences)"),  // 265
       Broker("symlinkat", ""),  // 266
       Pass("readlinkat"),  // 267
       Broker("fchmodat", ""),  // 268
