@@ -61,38 +61,29 @@ class Rollback {
   explicit Rollback(ContainerDir& dir) : dir_(dir) {}
   ~Rollback() {
     if (committed_) return;
-    if (init_pidfd_.valid()) {
-      syscall(SYS_pidfd_send_signal, init_pidfd_.get(), SIGKILL, nullptr, 0);
-      waitpid(init_pid_, nullptr, 0);
-    }
-    if (gofer_pidfd_.valid()) {
-      syscall(SYS_pidfd_send_signal, gofer_pidfd_.get(), SIGKILL, nullptr, 0);
-      waitpid(gofer_pid_, nullptr, 0);
+    // The last started first: the daemons, which would otherwise see the
+    // init die and fail closed (logging it), then the init.
+    for (auto it = processes_.rbegin(); it != processes_.rend(); ++it) {
+      syscall(SYS_pidfd_send_signal, it->second.get(), SIGKILL, nullptr, 0);
+      waitpid(it->first, nullptr, 0);
     }
     if (cgroup_) (void)cgroup_->Destroy();
     (void)dir_.Remove();
   }
   void SetCgroup(const platform::Cgroup& cgroup) { cgroup_ = cgroup; }
-  // Keeps its own copy of the pidfd: the caller's is closed before this
-  // destructor runs (declared later), and a closed one would kill nothing
-  // and leave waitpid waiting forever for an init blocked on the fifo.
-  void SetInit(pid_t pid, int pidfd) {
-    init_pid_ = pid;
-    init_pidfd_.reset(fcntl(pidfd, F_DUPFD_CLOEXEC, 0));
-  }
-  void SetGofer(pid_t pid, int pidfd) {
-    gofer_pid_ = pid;
-    gofer_pidfd_.reset(fcntl(pidfd, F_DUPFD_CLOEXEC, 0));
+  // Keeps its own copy of the pidfd: the caller's may be closed before this
+  // destructor runs, and a closed one would kill nothing and leave waitpid
+  // waiting forever (for an init blocked on the fifo, say).
+  void AddProcess(const SpawnedChild& child) {
+    processes_.emplace_back(
+        child.pid, UniqueFd(fcntl(child.pidfd.get(), F_DUPFD_CLOEXEC, 0)));
   }
   void Commit() { committed_ = true; }
 
  private:
   ContainerDir& dir_;
   std::optional<platform::Cgroup> cgroup_;
-  pid_t init_pid_ = 0;
-  UniqueFd init_pidfd_;
-  pid_t gofer_pid_ = 0;
-  UniqueFd gofer_pidfd_;
+  std::vector<std::pair<pid_t, UniqueFd>> processes_;  // in the order started
   bool committed_ = false;
 };
 
@@ -212,21 +203,40 @@ UniqueFd OpenCgroupKill(const platform::Cgroup& cgroup) {
 // read end the sentry watches (watchdog.h): the sentry stops the container
 // when the watchdog dies, the watchdog when the sentry does. Until the
 // watchdog exists we hold the write end, so the sentry also stops the
-// container if runsc create dies before it.
-absl::StatusOr<std::pair<SpawnedChild, SpawnedChild>> SpawnSentryAndWatchdog(SandboxStart start,
-                                                                             const platform::LogOptions& log) {
+// container if runsc create dies before it. Both are born in the
+// container's memory and cpu cgroups: charged from their first page
+// (ChargeSandbox joins the rest). The sentry waits for its config.
+absl::StatusOr<std::pair<StartingDaemon, SpawnedChild>> StartSentryAndWatchdog(
+    SandboxStart start, const platform::Cgroup& cgroup,
+    const platform::LogOptions& log) {
   int lifeline[2];
   if (pipe2(lifeline, O_CLOEXEC) != 0) return LastError("pipe2");
   UniqueFd sentry_end(lifeline[0]), watchdog_end(lifeline[1]);
   start.watchdog_lifeline = sentry_end.get();
-  ASSIGN_OR_RETURN(SpawnedChild sentry, SpawnSentry(start, log));
+  ASSIGN_OR_RETURN(platform::CgroupVisit visit,
+                   platform::CgroupVisit::Enter(cgroup.SandboxBirthDirs()));
+  ASSIGN_OR_RETURN(StartingDaemon sentry, StartSentry(start, log));
   sentry_end.reset();
-  absl::StatusOr<SpawnedChild> watchdog = SpawnWatchdog(start, sentry.pidfd.get(), watchdog_end.get(), log);
+  absl::StatusOr<SpawnedChild> watchdog =
+      SpawnWatchdog(start, sentry.child.pidfd.get(), watchdog_end.get(), log);
   if (!watchdog.ok()) {
-    KillChild(sentry);
+    KillChild(sentry.child);
     return watchdog.status();
   }
+  RETURN_IF_ERROR_CTX(visit.Leave(), "leaving the container's cgroup");
   return std::make_pair(std::move(sentry), *std::move(watchdog));
+}
+
+// Starts the gofer, born in the container's memory and cpu cgroups.
+absl::StatusOr<StartingDaemon> StartGoferInCgroup(
+    const SandboxStart& start, const Spec& spec, int gofer_end,
+    const platform::Cgroup& cgroup, const platform::LogOptions& log) {
+  ASSIGN_OR_RETURN(platform::CgroupVisit visit,
+                   platform::CgroupVisit::Enter(cgroup.SandboxBirthDirs()));
+  ASSIGN_OR_RETURN(StartingDaemon gofer,
+                   StartGofer(start, spec, gofer_end, log));
+  RETURN_IF_ERROR_CTX(visit.Leave(), "leaving the container's cgroup");
+  return gofer;
 }
 
 // The OCI state the create-time hooks get: the container is "creating".
@@ -306,6 +316,29 @@ absl::StatusOr<ContainerState> RecordState(const Spec& spec, const std::string& 
   return state;
 }
 
+// What the daemons are started with, before the init has set up: its
+// mounts made read-only (writable_mounts, made_readonly) come after.
+SandboxStart MakeSandboxStart(const Spec& spec, const std::string& id,
+                              const ContainerDir& dir,
+                              const sentry::SandboxConfig& sandbox,
+                              const platform::Cgroup& cgroup, int exe_fd,
+                              const SpawnedChild& init, int init_channel,
+                              int cgroup_kill_fd) {
+  SandboxStart start;
+  start.exe_fd = exe_fd;
+  start.init_pidfd = init.pidfd.get();
+  start.init_channel = init_channel;
+  start.config = sandbox;
+  start.view.id = id;
+  start.view.init_pid = init.pid;
+  start.view.cgroup = cgroup.ToJson();
+  start.view.own_uts = UtsIsOwn(spec);
+  start.view.control_path = dir.path() + "/sentry.sock";
+  start.view.host_storage_under_dev = HostStorageUnderDev(spec);
+  start.cgroup_kill_fd = cgroup_kill_fd;
+  return start;
+}
+
 // The sandbox's own processes are the container's (DESIGN.md, "Processes";
 // docs/design.md, "Cgroups"): born in its memory, cpu and other v1 cgroups
 // (CgroupVisit), they now join the rest of Cgroup::SandboxDirs(): the v1
@@ -369,13 +402,30 @@ absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const 
   platform::LogPhase("init spawned");
   console.theirs.reset();
   init_end.reset();
-  rollback.SetInit(init.pid, init.pidfd.get());
+  rollback.AddProcess(init);
   if (unit) {
     ASSIGN_OR_RETURN(cgroup, SetUpSystemdCgroup(spec, *unit, init.pid));
     rollback.SetCgroup(cgroup);  // systemd collects the scope once the init is gone
   } else {
     RETURN_IF_ERROR(cgroup.AddProcess(init.pid));
   }
+  UniqueFd cgroup_kill = OpenCgroupKill(cgroup);
+  SandboxStart start =
+      MakeSandboxStart(spec, options.id, dir, sandbox, cgroup, exe.get(), init,
+                       sentry_end.get(), cgroup_kill.get());
+  ASSIGN_OR_RETURN(sentry::Policy policy, sandbox.BuildPolicy());
+  std::optional<GoferChannel> gofer_channel;
+  if (policy.broker_to_gofer()) {
+    ASSIGN_OR_RETURN(gofer_channel, MakeGoferChannel());
+    start.gofer_channel = gofer_channel->sentry_end.get();
+  }
+  // The sentry's and the watchdog's start-up overlap the init's set-up.
+  ASSIGN_OR_RETURN(auto daemons, StartSentryAndWatchdog(start, cgroup, log));
+  auto& [sentry, watchdog] = daemons;
+  rollback.AddProcess(sentry.child);
+  rollback.AddProcess(watchdog);
+  if (gofer_channel) gofer_channel->sentry_end.reset();
+  platform::LogPhase("sentry and watchdog spawned");
   ASSIGN_OR_RETURN(std::vector<std::string> made_readonly,
                    ConfigureInit(sync.get(), spec, options, bundle, init.pid, sandbox));
   platform::LogPhase("init set up (handshake answered)");
@@ -383,48 +433,29 @@ absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const 
   if (console.ours.valid()) {
     ASSIGN_OR_RETURN(master, platform::Annotate(platform::ReceiveFd(console.ours.get()), "receiving the pty"));
   }
-  SandboxStart start;
-  start.exe_fd = exe.get();
-  start.init_pidfd = init.pidfd.get();
-  start.init_channel = sentry_end.get();
-  start.config = sandbox;
-  start.view.id = options.id;
-  start.view.init_pid = init.pid;
-  start.view.cgroup = cgroup.ToJson();
-  start.view.own_uts = UtsIsOwn(spec);
-  start.view.control_path = dir.path() + "/sentry.sock";
-  UniqueFd cgroup_kill = OpenCgroupKill(cgroup);
-  start.cgroup_kill_fd = cgroup_kill.get();
   start.view.writable_mounts = made_readonly;
   start.made_readonly = std::move(made_readonly);
-  start.view.host_storage_under_dev = HostStorageUnderDev(spec);
-  std::optional<SpawnedChild> gofer;
-  UniqueFd gofer_channel;
-  ASSIGN_OR_RETURN(sentry::Policy policy, sandbox.BuildPolicy());
-  // The daemons are born in the container's memory and cpu cgroups:
-  // charged from their first page (ChargeSandbox joins the rest).
-  ASSIGN_OR_RETURN(platform::CgroupVisit visit,
-                   platform::CgroupVisit::Enter(cgroup.SandboxBirthDirs()));
-  if (policy.broker_to_gofer()) {
-    ASSIGN_OR_RETURN(auto gofer_and_channel, SpawnGofer(start, spec, log));
-    gofer = std::move(gofer_and_channel.first);
-    gofer_channel = std::move(gofer_and_channel.second);
-    rollback.SetGofer(gofer->pid, gofer->pidfd.get());
-    start.gofer_channel = gofer_channel.get();
-    platform::LogPhase("gofer started");
+  // The gofer's start-up overlaps the sentry's, which connects to it.
+  std::optional<StartingDaemon> gofer;
+  if (gofer_channel) {
+    ASSIGN_OR_RETURN(
+        gofer, StartGoferInCgroup(start, spec, gofer_channel->gofer_end.get(),
+                                  cgroup, log));
+    rollback.AddProcess(gofer->child);
+    gofer_channel->gofer_end.reset();
   }
-  ASSIGN_OR_RETURN(auto daemons, SpawnSentryAndWatchdog(start, log));
+  RETURN_IF_ERROR(SendSentryConfig(sentry, start));
+  RETURN_IF_ERROR(AwaitSandbox(gofer ? &*gofer : nullptr, sentry));
   platform::LogPhase("sentry and watchdog started");
-  gofer_channel.reset();
-  RETURN_IF_ERROR_CTX(visit.Leave(), "leaving the container's cgroup");
-  const pid_t sentry = daemons.first.pid, watchdog = daemons.second.pid;
+  const pid_t gofer_pid = gofer ? gofer->child.pid : 0;
   RETURN_IF_ERROR(
-      ChargeSandbox(cgroup, {gofer ? gofer->pid : 0, sentry, watchdog}));
+      ChargeSandbox(cgroup, {gofer_pid, sentry.child.pid, watchdog.pid}));
   ASSIGN_OR_RETURN(ContainerState state,
-                   RecordState(spec, bundle, options.id, init.pid, sentry, gofer ? gofer->pid : 0, cgroup));
-  state.watchdog_pid = watchdog;
+                   RecordState(spec, bundle, options.id, init.pid,
+                               sentry.child.pid, gofer_pid, cgroup));
+  state.watchdog_pid = watchdog.pid;
   ASSIGN_OR_RETURN(platform::ProcessStat watchdog_stat,
-                   platform::ReadProcessStat(watchdog));
+                   platform::ReadProcessStat(watchdog.pid));
   state.watchdog_start_time = watchdog_stat.start_time;
   state.sandbox = sandbox.ToJson();
   if (unit) state.cgroup[platform::kSystemdUnitKey] = unit->unit;
@@ -432,7 +463,8 @@ absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const 
   platform::LogPhase("state saved");
   if (!options.pid_file.empty()) RETURN_IF_ERROR(WritePidFile(options.pid_file, init.pid));
   rollback.Commit();
-  spdlog::info("created container {} (init pid {}, sentry pid {})", options.id, init.pid, sentry);
+  spdlog::info("created container {} (init pid {}, sentry pid {})", options.id,
+               init.pid, sentry.child.pid);
   return CreatedContainer{init.pid, std::move(init.pidfd), std::move(master)};
 }
 

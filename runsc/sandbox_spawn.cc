@@ -47,7 +47,6 @@ std::vector<std::string> GoferArgs(const SpawnRequest& request, const Spec& spec
     args.insert(args.end(), {"--device-rule", fmt::format("{} {}", allow ? "allow" : "deny", rule)});
   }
   if (sandbox.virtual_proc) args.insert(args.end(), {"--virtual-proc-cgroup", start.view.cgroup.dump()});
-  if (sandbox.directfs) args.push_back("--donate-root");
   return args;
 }
 
@@ -56,6 +55,19 @@ void PassOptionalFd(SpawnRequest& request, int fd, const char* flag) {
   if (fd < 0) return;
   request.pass_fds.push_back(fd);
   request.argv.insert(request.argv.end(), {flag, std::to_string(ChildFd(request, request.pass_fds.size() - 1))});
+}
+
+// A daemon's ready socket: our end, and its end (closed here once it is
+// spawned, with the request).
+struct ReadyPair {
+  UniqueFd ours, theirs;
+};
+
+absl::StatusOr<ReadyPair> MakeReadyPair() {
+  int ready[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ready) != 0)
+    return LastError("socketpair");
+  return ReadyPair{UniqueFd(ready[0]), UniqueFd(ready[1])};
 }
 
 }  // namespace
@@ -77,13 +89,19 @@ void KillChild(const SpawnedChild& child) {
   waitpid(child.pid, nullptr, 0);
 }
 
-absl::StatusOr<SpawnedChild> SpawnSentry(const SandboxStart& start, const platform::LogOptions& log) {
-  int ready[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ready) != 0) return LastError("socketpair");
-  UniqueFd ours(ready[0]), theirs(ready[1]);
+absl::StatusOr<GoferChannel> MakeGoferChannel() {
+  int channel[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, channel) != 0)
+    return LastError("socketpair");
+  return GoferChannel{UniqueFd(channel[0]), UniqueFd(channel[1])};
+}
+
+absl::StatusOr<StartingDaemon> StartSentry(const SandboxStart& start,
+                                           const platform::LogOptions& log) {
+  ASSIGN_OR_RETURN(ReadyPair ready, MakeReadyPair());
   SpawnRequest request;
   request.exe_fd = start.exe_fd;
-  request.pass_fds = {start.init_pidfd, theirs.get(), start.init_channel};
+  request.pass_fds = {start.init_pidfd, ready.theirs.get(), start.init_channel};
   request.new_session = true;
   request.null_stdio = true;
   request.argv = {"runsc"};
@@ -95,32 +113,71 @@ absl::StatusOr<SpawnedChild> SpawnSentry(const SandboxStart& start, const platfo
   PassOptionalFd(request, start.watchdog_lifeline, "--watchdog-fd");
   PassOptionalFd(request, start.cgroup_kill_fd, "--cgroup-kill-fd");
   ASSIGN_OR_RETURN(SpawnedChild sentry, SpawnSelf(request));
-  theirs.reset();
-  absl::Status sent = platform::SendMessage(ours.get(), {{"sandbox", start.config.ToJson()}, {"container", start.view.ToJson()}});
-  absl::StatusOr<nlohmann::json> reply = sent.ok() ? platform::ReceiveMessage(ours.get()) : sent;
-  if (!reply.ok() || !reply->contains("ok")) {
-    KillChild(sentry);
-    if (reply.ok() && reply->contains("error")) {
-      return absl::InternalError(fmt::format("the sentry failed to start: {}", reply->at("error").get<std::string>()));
-    }
-    return absl::InternalError("the sentry failed to start (see the log)");
-  }
-  return sentry;
+  return StartingDaemon{std::move(sentry), std::move(ready.ours)};
 }
 
-// Starts the gofer (a daemon, like the sentry) once the init has built the
-// container's mounts, and waits until it holds its own copy of them.
-// Returns it and the sentry's end of their connection.
-absl::StatusOr<std::pair<SpawnedChild, UniqueFd>> SpawnGofer(const SandboxStart& start, const Spec& spec,
-                                                            const platform::LogOptions& log) {
-  int ready[2], channel[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ready) != 0) return LastError("socketpair");
-  UniqueFd ours(ready[0]), theirs(ready[1]);
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, channel) != 0) return LastError("socketpair");
-  UniqueFd sentry_end(channel[0]), gofer_end(channel[1]);
+absl::Status SendSentryConfig(const StartingDaemon& sentry,
+                              const SandboxStart& start) {
+  absl::Status sent = platform::SendMessage(
+      sentry.ready.get(),
+      {{"sandbox", start.config.ToJson()}, {"container", start.view.ToJson()}});
+  if (!sent.ok()) KillChild(sentry.child);
+  return platform::Annotate(sent, "sending the sentry its config");
+}
+
+namespace {
+
+// A daemon's answer on its ready socket: `error` is empty when it failed
+// without saying why (it died).
+struct ReadyAnswer {
+  bool ok = false;
+  std::string error;
+};
+
+// Reads `daemon`'s answer; kills it unless it serves.
+ReadyAnswer AwaitAnswer(const StartingDaemon& daemon) {
+  absl::StatusOr<nlohmann::json> reply =
+      platform::ReceiveMessage(daemon.ready.get());
+  ReadyAnswer answer;
+  answer.ok = reply.ok() && reply->contains("ok");
+  if (!answer.ok) KillChild(daemon.child);
+  if (!answer.ok && reply.ok() && reply->contains("error"))
+    answer.error = reply->at("error").get<std::string>();
+  return answer;
+}
+
+absl::Status StartFailed(const char* what, const ReadyAnswer& answer) {
+  if (answer.error.empty())
+    return absl::InternalError(
+        fmt::format("the {} failed to start (see the log)", what));
+  return absl::InternalError(
+      fmt::format("the {} failed to start: {}", what, answer.error));
+}
+
+}  // namespace
+
+absl::Status AwaitSandbox(const StartingDaemon* gofer,
+                          const StartingDaemon& sentry) {
+  const ReadyAnswer gofer_answer =
+      gofer != nullptr ? AwaitAnswer(*gofer) : ReadyAnswer{true, ""};
+  // Bounded when the gofer failed: the sentry's handshake then meets a
+  // closed socket.
+  const ReadyAnswer sentry_answer = AwaitAnswer(sentry);
+  const bool sentry_said_why =
+      !sentry_answer.ok && !sentry_answer.error.empty();
+  if (!gofer_answer.ok && (!gofer_answer.error.empty() || !sentry_said_why))
+    return StartFailed("gofer", gofer_answer);
+  if (!sentry_answer.ok) return StartFailed("sentry", sentry_answer);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<StartingDaemon> StartGofer(const SandboxStart& start,
+                                          const Spec& spec, int gofer_end,
+                                          const platform::LogOptions& log) {
+  ASSIGN_OR_RETURN(ReadyPair ready, MakeReadyPair());
   SpawnRequest request;
   request.exe_fd = start.exe_fd;
-  request.pass_fds = {start.init_pidfd, gofer_end.get(), theirs.get()};
+  request.pass_fds = {start.init_pidfd, gofer_end, ready.theirs.get()};
   request.new_session = true;
   request.null_stdio = true;
   request.argv = {"runsc"};
@@ -128,17 +185,7 @@ absl::StatusOr<std::pair<SpawnedChild, UniqueFd>> SpawnGofer(const SandboxStart&
   for (std::string& arg : GoferArgs(request, spec, start)) request.argv.push_back(arg);
   PassOptionalFd(request, start.cgroup_kill_fd, "--cgroup-kill-fd");
   ASSIGN_OR_RETURN(SpawnedChild gofer, SpawnSelf(request));
-  theirs.reset();
-  gofer_end.reset();
-  absl::StatusOr<nlohmann::json> reply = platform::ReceiveMessage(ours.get());
-  if (!reply.ok() || !reply->contains("ok")) {
-    KillChild(gofer);
-    if (reply.ok() && reply->contains("error")) {
-      return absl::InternalError(fmt::format("the gofer failed to start: {}", reply->at("error").get<std::string>()));
-    }
-    return absl::InternalError("the gofer failed to start (see the log)");
-  }
-  return std::make_pair(std::move(gofer), std::move(sentry_end));
+  return StartingDaemon{std::move(gofer), std::move(ready.ours)};
 }
 
 absl::StatusOr<SpawnedChild> SpawnWatchdog(const SandboxStart& start, int sentry_pidfd, int lifeline,

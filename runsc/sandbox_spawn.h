@@ -1,7 +1,8 @@
-// Starting the sandbox's daemons for runsc create: the gofer (once the init
-// has built the container's mounts), the sentry (given the gofer's
-// connection) and the watchdog (DESIGN.md, "Processes"), wired to watch
-// each other (watchdog.h: fail closed).
+// Starting the sandbox's daemons for runsc create: the sentry and the
+// watchdog (while the init sets up), the gofer (once the init has built the
+// container's mounts), wired to watch each other (DESIGN.md, "Processes";
+// watchdog.h: fail closed). Each is started first and awaited after, so that
+// their start-ups overlap.
 #ifndef RUNSC_RUNSC_SANDBOX_SPAWN_H_
 #define RUNSC_RUNSC_SANDBOX_SPAWN_H_
 
@@ -41,13 +42,41 @@ absl::StatusOr<sentry::SandboxConfig> ApplyAnnotations(const sentry::SandboxConf
 // SIGKILLs `child` and reaps it.
 void KillChild(const SpawnedChild& child);
 
-// Starts the gofer and waits until it holds its own copy of the container's
-// mounts. Returns it and the sentry's end of their connection.
-absl::StatusOr<std::pair<SpawnedChild, platform::UniqueFd>> SpawnGofer(const SandboxStart& start, const Spec& spec,
-                                                                      const platform::LogOptions& log);
+// A daemon that runs but has not yet said it serves: `ready` is our end of
+// the socket it answers {"ok": true} or {"error": ...} on.
+struct StartingDaemon {
+  SpawnedChild child;
+  platform::UniqueFd ready;
+};
 
-// Starts the sentry daemon, sends it its config and waits until it serves.
-absl::StatusOr<SpawnedChild> SpawnSentry(const SandboxStart& start, const platform::LogOptions& log);
+// The two ends of the sentry's connection to the gofer.
+struct GoferChannel {
+  platform::UniqueFd sentry_end;
+  platform::UniqueFd gofer_end;
+};
+absl::StatusOr<GoferChannel> MakeGoferChannel();
+
+// Starts the gofer on `gofer_end` once the init has built the container's
+// mounts; AwaitReady says when it holds its own copy of them.
+absl::StatusOr<StartingDaemon> StartGofer(const SandboxStart& start,
+                                          const Spec& spec, int gofer_end,
+                                          const platform::LogOptions& log);
+
+// Starts the sentry daemon, which waits for its config (SendSentryConfig)
+// before anything else: it can start while the init sets up.
+absl::StatusOr<StartingDaemon> StartSentry(const SandboxStart& start,
+                                           const platform::LogOptions& log);
+
+// Sends the sentry its config: `start`'s sandbox config and container view.
+absl::Status SendSentryConfig(const StartingDaemon& sentry,
+                              const SandboxStart& start);
+
+// Waits until the gofer (null: none) and the sentry serve; kills each that
+// does not. When one fails the other usually fails after it (the gofer exits
+// with its sentry, the sentry's handshake fails without its gofer): the
+// error is the one a daemon gave for itself, the gofer's first.
+absl::Status AwaitSandbox(const StartingDaemon* gofer,
+                          const StartingDaemon& sentry);
 
 // Starts the watchdog that stops the container if the sentry dies, holding
 // `lifeline` (the write end of the pipe the sentry watches; watchdog.h).
