@@ -35,7 +35,9 @@ Opened OpenStart(int root_fd, const protocol::Dir& dir, int received_fd,
   if (received.st_nlink == 0) return Opened{platform::UniqueFd(), ENOENT};
   // The gofer opens no FIFO, socket or device for the workload (PROTOCOL.md).
   // Linux refuses user.* xattrs on them (EPERM); the trusted.* and
-  // security.* ones a CAP_SYS_ADMIN caller could set are refused too.
+  // security.* ones a CAP_SYS_ADMIN caller could set are refused too. A path
+  // the container swaps for its own FIFO meanwhile is opened non-blocking
+  // and fails the identity check below (a device: EACCES, the tree is nodev).
   if (open_flags != kPathStart && !S_ISREG(received.st_mode) &&
       !S_ISDIR(received.st_mode)) {
     return Opened{platform::UniqueFd(), EPERM};
