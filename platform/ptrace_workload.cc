@@ -1,9 +1,13 @@
 // The ptrace platform's registration and its workload side: trapped rows
 // compile to SECCOMP_RET_TRACE, and a container process hands the sentry a
 // pidfd of itself, then waits until the sentry has seized it.
+#include <errno.h>
 #include <linux/seccomp.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <chrono>
 
 #include "platform/errors.h"
 #include "platform/platform_registration.h"
@@ -13,6 +17,26 @@
 
 namespace platform {
 namespace {
+
+// In learn mode even the call that waits for the sentry's reply traps
+// (SECCOMP_RET_TRACE), and a trapped call gets ENOSYS until the sentry has
+// seized us: peek at the channel until the call is no longer refused (it
+// then blocks for the reply, traced or allowed). Outside learn mode the
+// first peek simply blocks. Bounded by a clock read through the vDSO (no
+// system call, so nothing to refuse); the spin lasts until the sentry seizes.
+absl::Status WaitUntilTheReplyCanBeRead(int channel) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  char byte;
+  while (recv(channel, &byte, 1, MSG_PEEK) < 0) {
+    if (errno != ENOSYS && errno != EINTR)
+      return LastError("waiting for the sentry's reply");
+    if (std::chrono::steady_clock::now() > deadline)
+      return absl::DeadlineExceededError(
+          "the sentry did not trace us within 10 s");
+  }
+  return absl::OkStatus();
+}
 
 class PtraceWorkloadSide final : public WorkloadSide {
  public:
@@ -38,6 +62,7 @@ class PtraceWorkloadSide final : public WorkloadSide {
   }
 
   absl::Status AwaitSentry(int channel) const override {
+    RETURN_IF_ERROR(WaitUntilTheReplyCanBeRead(channel));
     ASSIGN_OR_RETURN(nlohmann::json reply, ReceiveMessage(channel));
     if (reply.contains("error")) {
       return absl::FailedPreconditionError("the sentry could not trace us: " +
