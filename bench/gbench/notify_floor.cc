@@ -67,6 +67,8 @@ int g_listener = -1;
 std::string g_error;  // why there is no listener, or no responder
 Responder g_responder = Responder::kNone;
 std::atomic<bool> g_retire_thread{false};
+// getppid's (ignored) first argument on the call that retires the thread responder.
+constexpr unsigned long kRetireCall = 0x52455449;  // "RETI"
 
 // A listener for getppid on the calling (main) thread only (no TSYNC): responders started
 // before it are never trapped themselves.
@@ -211,7 +213,9 @@ void Serve(int fd, int gofer, const std::atomic<bool>* retire) {
       resp.error = result == 0 ? 0 : -result;
     }
     ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
-    if (retire != nullptr && retire->load()) return;
+    // Only after answering the retiring call itself: the flag alone, seen right after the
+    // answer to the last timed call, left that call unanswered (the main thread hung in it).
+    if (retire != nullptr && retire->load() && call.data.args[0] == kRetireCall) return;
   }
 }
 
@@ -268,7 +272,7 @@ bool UseResponder(Responder wanted) {
   }
   if (g_responder == Responder::kThread) {
     g_retire_thread = true;
-    syscall(SYS_getppid);  // its last answer
+    syscall(SYS_getppid, kRetireCall);  // its last answer
   }
   if (wanted == Responder::kThread) {
     std::thread([fd = g_listener] { Serve(fd, -1, &g_retire_thread); }).detach();

@@ -14,13 +14,14 @@ import sys
 
 from report_fs import FsSection
 
-ENVS = ["native", "runc", "runsc"]
+ENVS = ["native", "runc", "runsc", "runsc-ptrace"]  # runsc-ptrace: runsc --platform ptrace
 # benchmark -> (label, disposition under runsc)
 ROWS = {
     "BM_Getpid": ("getpid (raw syscall)", "passthrough (BPF allow)"),
     "BM_Uname": ("uname", "emulated (USER_NOTIF → sentry; no release configured: the kernel answers, CONTINUE)"),
     "BM_Sysinfo/real_time": ("sysinfo", "emulated (USER_NOTIF → sentry reads the cgroup, writes the answer into the caller)"),
     "BM_DeniedKeyctl": ("denied call (keyctl, invalid op)", "denied via the sentry (USER_NOTIF → EPERM, counted)"),
+    "BM_Write1": ("write 1 byte (/dev/null)", "passthrough"),
     "BM_Stat": ("stat (rootfs file)", "passthrough"),
     "BM_Read4k": ("4 KiB pread (page cache)", "passthrough"),
     "BM_ReadProcMeminfo": ("cat /proc/meminfo (open, read to EOF, close)",
@@ -98,12 +99,14 @@ class Report:
         return f"{a / b:.2f}" if a and b else "–"
 
     def table(self):
-        out = ["| benchmark | native ns/op | runc ns/op | runsc ns/op | runsc/native | runsc/runc | under runsc |",
-               "|---|---:|---:|---:|---:|---:|---|"]
+        out = ["| benchmark | native ns/op | runc ns/op | runsc ns/op | runsc (ptrace) ns/op | runsc/native | "
+               "runsc/runc | ptrace/native | ptrace/runc | under runsc |",
+               "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
         for bench, (label, disp) in ROWS.items():
             cells = " | ".join(self.cell(bench, env) for env in ENVS)
-            out.append(f"| {label} | {cells} | {self.ratio(bench, 'runsc', 'native')} | "
-                       f"{self.ratio(bench, 'runsc', 'runc')} | {disp} |")
+            ratios = " | ".join(self.ratio(bench, env, base) for env in ("runsc", "runsc-ptrace")
+                                for base in ("native", "runc"))
+            out.append(f"| {label} | {cells} | {ratios} | {disp} |")
         return out
 
     def floor(self):
@@ -135,6 +138,12 @@ class Report:
                        f"{fmt_ns(sandboxed - native)} over the native call, against "
                        f"{fmt_ns(floor - getpid)} for the floor over a plain syscall "
                        f"({(sandboxed - native) / (floor - getpid):.2f} round trips).")
+        for bench, what in (("BM_Uname", "uname"), ("BM_Sysinfo/real_time", "sysinfo"),
+                            ("BM_DeniedKeyctl", "denied keyctl")):
+            notify, ptrace, runc = m.get((bench, "runsc")), m.get((bench, "runsc-ptrace")), m.get((bench, "runc"))
+            if notify and ptrace and runc:
+                out.append(f"- **{what}** under runsc --platform ptrace: {fmt_ns(ptrace)}, {ptrace / notify:.2f} × "
+                           f"seccomp-notify's {fmt_ns(notify)} ({fmt_ns(ptrace - runc)} over runc's call)")
         for bench in ("BM_Getpid", "BM_Stat", "BM_Read4k"):
             a, b = m.get((bench, "runsc")), m.get((bench, "runc"))
             if a and b:
@@ -167,7 +176,10 @@ def main():
         "the same binary in a chroot of the same Debian rootfs with the host's /proc mounted (no namespaces, "
         "cgroups or seccomp); "
         "runc runs the bench's config.json, which has **no seccomp profile** (so runc installs no filter "
-        "at all), while runsc loads the sentry's full syscall-table filter. The machine is shared with "
+        "at all), while runsc loads the sentry's full syscall-table filter. \"runsc (ptrace)\" is runsc "
+        "--platform ptrace: the same filter, whose trapped rows stop the caller for the sentry's tracer "
+        "(SECCOMP_RET_TRACE) instead of a USER_NOTIF round trip; passthrough rows never reach it. "
+        "The machine is shared with "
         "other test runs and syscalls are slow on it (~1 µs): compare columns, not absolute numbers. "
         "Real (wall) time, not CPU time: a trapped call's cost is mostly spent in another thread or the "
         "sentry, which the calling thread's CPU time leaves out (both are in the TSV). Debian's "
@@ -225,7 +237,7 @@ def main():
             "(keyctl, …) are answered and counted by the sentry, and everything else in the table's "
             "allowlist passes through the filter to the kernel. "
             f"`./scripts/bench --gbench-only` measures one system call of each kind with Google Benchmark, "
-            f"natively, under runc and under runsc in one run (latest: "
+            f"natively, under runc and under runsc (seccomp-notify and ptrace) in one run (latest: "
             f"[bench/results/{args.name}.md](bench/results/{args.name}.md)); runc runs without a seccomp "
             f"profile here, and the machine is shared, so these are ratios from one run, not absolutes.",
             ""] + machine + [""] + table + [""] + floor + [""] + fs_section.section(floor_extra, heading=False)

@@ -69,14 +69,17 @@ class FsSection:
         return ratio, f"{text}; quartile range {lo:.2f}–{hi:.2f}"
 
     def table(self, where):
-        out = [f"| call ({WHERE[where]}) | native | runc | runsc | runsc/native | runsc/runc | target: verdict |",
-               "|---|---:|---:|---:|---:|---:|---|"]
+        out = [f"| call ({WHERE[where]}) | native | runc | runsc | runsc (ptrace) | runsc/native | runsc/runc | "
+               "ptrace/native | target (runsc): verdict |",
+               "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
         for bench, (label, trapped, _) in FS_ROWS.items():
             key = fs_key(bench, where)
-            cells = " | ".join(self.cell(key, env) for env in ("native", "runc", "runsc"))
+            cells = " | ".join(self.cell(key, env) for env in ("native", "runc", "runsc", "runsc-ptrace"))
             n = self.verdict(key, "runsc", "native", BROKER_TARGET)
             r = self.verdict(key, "runsc", "runc", NATIVE_TARGET)
             ratios = f"{n[0]:.2f} | {r[0]:.2f}" if n and r else "– | –"
+            p = self.verdict(key, "runsc-ptrace", "native", BROKER_TARGET)
+            ratios += f" | {p[0]:.2f}" if p else " | –"
             if trapped:
                 target = f"runsc/native ≤ {BROKER_TARGET:g}: {n[1]}" if n else "–"
             else:

@@ -4,6 +4,7 @@
 //   BM_Uname           emulated (USER_NOTIF -> sentry; the kernel answers unless a release is set)
 //   BM_Sysinfo         emulated, the answer written into the caller by the sentry
 //   BM_DeniedKeyctl    denied (keyctl with an invalid operation; runsc: the sentry answers EPERM)
+//   BM_Write1          passthrough: write of 1 byte to /dev/null
 //   BM_Stat, BM_Read4k passthrough file calls (stat of a rootfs file, 4 KiB pread from page cache)
 //   BM_NotifRoundTrip* the floor of every trapped call (notify_floor.cc): a call trapped by this
 //                      program's own USER_NOTIF filter and answered by another of its threads or by
@@ -123,6 +124,21 @@ void BM_DeniedKeyctl(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_DeniedKeyctl);
+
+// Passthrough: a 1-byte write to /dev/null (the fd-based call with the least work behind it).
+void BM_Write1(benchmark::State& state) {
+  int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (fd < 0) {
+    state.SkipWithError(ErrnoText("open /dev/null", errno).c_str());
+    return;
+  }
+  const char byte = 'x';
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(write(fd, &byte, 1));
+  }
+  close(fd);
+}
+BENCHMARK(BM_Write1);
 
 void BM_Stat(benchmark::State& state) {
   int fd = OpenRoFile();

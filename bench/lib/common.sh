@@ -24,6 +24,8 @@ runtime_cmd() {
     runc) echo "runc --root $WORK/state/runc" ;;
     crun) echo "crun --root $WORK/state/crun" ;;
     runsc) echo "$RUNSC --root $WORK/state/runsc" ;;
+    # The second platform (issue 19): trapped calls reach the sentry by ptrace.
+    runsc-ptrace) echo "$RUNSC --platform ptrace --root $WORK/state/runsc-ptrace" ;;
     # The strict mode: every brokered call goes sentry -> gofer (issue 17's comparison column).
     runsc-gofer) echo "$RUNSC --directfs=false --root $WORK/state/runsc-gofer" ;;
   esac

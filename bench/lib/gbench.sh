@@ -1,5 +1,6 @@
 # gbench.sh: the Google Benchmark syscall costs of scripts/bench (sourced): bench/gbench's
-# runsc-gbench-syscall natively, under runc and under runsc, interleaved by round in one run;
+# runsc-gbench-syscall natively, under runc and under runsc on each platform (seccomp-notify,
+# the default, and ptrace: the env runsc-ptrace), interleaved by round in one run;
 # writes bench/results/<date>[-quick]-gbench.md (+ .tsv) and, for a full run, README's
 # "Syscall costs (Google Benchmark)" subsection.
 #
@@ -13,7 +14,7 @@
 # tmpfs mount of the bundle under runc and runsc, one that measure_gbench mounts in the chroot
 # for the native runs.
 
-GB_ENVS=(native runc runsc)
+GB_ENVS=(native runc runsc runsc-ptrace)
 GB_TMPFS=/mnt/runsc-gbench-tmpfs
 GB_MOUNTS="{\"destination\": \"$GB_TMPFS\", \"type\": \"tmpfs\", \"source\": \"tmpfs\", \"options\": [\"nosuid\", \"nodev\", \"mode=1777\", \"size=65536k\"]},"
 GB_HEADING="### Syscall costs (Google Benchmark)"
