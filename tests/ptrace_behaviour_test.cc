@@ -45,7 +45,8 @@ RUNSC_INSTANTIATE_FOR_RUNTIMES(PtraceBehaviourTest);
 // The pid namespace of host process `pid` ("" once it is gone).
 std::string PidNamespaceOf(int pid) {
   std::error_code ec;
-  auto target = std::filesystem::read_symlink(fmt::format("/proc/{}/ns/pid", pid), ec);
+  auto target =
+      std::filesystem::read_symlink(fmt::format("/proc/{}/ns/pid", pid), ec);
   return ec ? "" : target.string();
 }
 
@@ -55,7 +56,8 @@ std::vector<int> ProcessesInPidNamespace(const std::string& ns) {
   for (const std::string& entry : DirEntries("/proc")) {
     if (entry.find_first_not_of("0123456789") != std::string::npos) continue;
     const int pid = std::stoi(entry);
-    if (pid != getpid() && PidNamespaceOf(pid) == ns && ProcessAlive(pid)) pids.push_back(pid);
+    if (pid != getpid() && PidNamespaceOf(pid) == ns && ProcessAlive(pid))
+      pids.push_back(pid);
   }
   return pids;
 }
@@ -64,7 +66,9 @@ std::vector<int> ProcessesInPidNamespace(const std::string& ns) {
 // not set no_new_privs (runc allows it); a tracer must not drop the bit.
 TEST_P(PtraceBehaviourTest, ExecOfASetuidBinaryRaisesTheEffectiveUid) {
   BundleBuilder bundle = NewBundle();
-  bundle.User(1000, 1000).NoNewPrivileges(false).Args({"/bin/payload-suid", "creds"});
+  bundle.User(1000, 1000)
+      .NoNewPrivileges(false)
+      .Args({"/bin/payload-suid", "creds"});
   WriteWithSetuidPayload(bundle);
   RunResult result = RunWritten(bundle);
   EXPECT_EQ(result.exit_code, 0) << result;
@@ -72,10 +76,12 @@ TEST_P(PtraceBehaviourTest, ExecOfASetuidBinaryRaisesTheEffectiveUid) {
 }
 
 // The same from a forked child of the workload (traced from its fork on).
-TEST_P(PtraceBehaviourTest, ExecOfASetuidBinaryFromAForkedChildRaisesTheEffectiveUid) {
+TEST_P(PtraceBehaviourTest,
+       ExecOfASetuidBinaryFromAForkedChildRaisesTheEffectiveUid) {
   BundleBuilder bundle = NewBundle();
-  bundle.User(1000, 1000).NoNewPrivileges(false).Args(
-      {"sh", "-c", "/bin/payload-suid creds; /bin/payload-suid creds"});
+  bundle.User(1000, 1000)
+      .NoNewPrivileges(false)
+      .Args({"sh", "-c", "/bin/payload-suid creds; /bin/payload-suid creds"});
   WriteWithSetuidPayload(bundle);
   RunResult result = RunWritten(bundle);
   EXPECT_EQ(result.exit_code, 0) << result;
@@ -85,8 +91,9 @@ TEST_P(PtraceBehaviourTest, ExecOfASetuidBinaryFromAForkedChildRaisesTheEffectiv
 // The same exec after a fork, under no_new_privs: the bit is ignored.
 TEST_P(PtraceBehaviourTest, ExecOfASetuidBinaryUnderNoNewPrivsKeepsTheUid) {
   BundleBuilder bundle = NewBundle();
-  bundle.User(1000, 1000).NoNewPrivileges(true).Args(
-      {"sh", "-c", "/bin/payload-suid creds; /bin/payload-suid creds"});
+  bundle.User(1000, 1000)
+      .NoNewPrivileges(true)
+      .Args({"sh", "-c", "/bin/payload-suid creds; /bin/payload-suid creds"});
   WriteWithSetuidPayload(bundle);
   RunResult result = RunWritten(bundle);
   EXPECT_EQ(result.exit_code, 0) << result;
@@ -108,7 +115,8 @@ TEST_P(PtraceBehaviourTest, SigkillUnderLoadEndsTheContainer) {
   const std::string ns = PidNamespaceOf(pid);
   ASSERT_FALSE(ns.empty());
   // Under load: the hammer's children come and go in the container.
-  EXPECT_TRUE(WaitUntil([&] { return ProcessesInPidNamespace(ns).size() >= 2; }));
+  EXPECT_TRUE(
+      WaitUntil([&] { return ProcessesInPidNamespace(ns).size() >= 2; }));
 
   RunResult kill = rt().Run({"kill", id, "KILL"}, 10s);
   EXPECT_EQ(kill.exit_code, 0) << kill;
