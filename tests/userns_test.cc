@@ -162,6 +162,38 @@ TEST_P(UserNamespaceTest, RootInsideCannotWriteHostRootsFiles) {
   EXPECT_EQ(ReadFile(shared + "/host-owned"), "host");
 }
 
+// The container's root may change only what its namespace maps. Attack on
+// directfs (docs/design.md): the sentry's capabilities are the host's, so if
+// it acted for a user-namespaced container, root inside could chmod, chown
+// or touch a file owned by an unmapped host id in a writable bind mount, or
+// replace it. runsc keeps such a container in the strict mode (the gofer,
+// in the container's namespace, acts) even with --directfs=true.
+TEST_P(UserNamespaceTest, RootInsideCannotChangeAttributesOfUnmappedFilesUnderDirectfs) {
+  std::string shared = tmp() + "/shared";
+  fs::create_directory(shared);
+  chmod(shared.c_str(), 0777);
+  std::ofstream(shared + "/host-owned") << "host";
+  chmod((shared + "/host-owned").c_str(), 0666);
+  BundleBuilder bundle = NewBundle();
+  // Docker's capabilities that act on files: root inside has them in its
+  // own namespace only.
+  bundle.AddMount("/shared", "bind", shared, {"rbind", "rw"})
+      .Capabilities({"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID"});
+  Prepare(bundle, {"sh", "-c",
+                   "f=/shared/host-owned; chmod 600 $f; echo chmod=$?; chown 0:0 $f; echo chown=$?; "
+                   "touch -d @0 $f; echo touch=$?; mkdir /shared/made; echo mkdir=$?"});
+  std::vector<std::string> args = {"run", "--bundle", bundle.dir(), NewId()};
+  if (IsRunsc()) args.insert(args.begin(), "--directfs=true");
+  RunResult result = rt().Run(args);
+  EXPECT_THAT(result.out, HasSubstr("chmod=1\nchown=1\ntouch=1\nmkdir=0\n")) << result;
+  struct stat st;
+  ASSERT_EQ(stat((shared + "/host-owned").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0666u);
+  EXPECT_NE(st.st_mtime, 0);
+  ASSERT_EQ(stat((shared + "/made").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, kHostBase);  // made by the container's root, as mapped
+}
+
 TEST_P(UserNamespaceTest, DevicesWorkInside) {
   BundleBuilder bundle = NewBundle();
   Prepare(bundle, {"sh", "-c", "echo x > /dev/null && head -c 4 /dev/zero | wc -c && ls -l /dev/null"});
