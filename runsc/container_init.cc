@@ -52,6 +52,7 @@ absl::StatusOr<InitConfig> ReceiveConfig(int sync_fd) {
     config.exec = message.value("exec", false);
     config.hook_state = message.value("hook_state", nlohmann::json::object());
     config.sandbox = message.value("sandbox", nlohmann::json::object());
+    config.sandbox_filter = message.value("sandbox_filter", nlohmann::json());
   } catch (const nlohmann::json::exception& error) {
     return absl::DataLossError(fmt::format("init config: {}", error.what()));
   }
@@ -358,7 +359,9 @@ absl::Status PrepareProcess(const Spec& spec, const InitConfig& config, const In
   ASSIGN_OR_RETURN(prepared.executable,
                    platform::LookPath(spec.process.args[0], EnvValue(prepared.env, "PATH")));
   ASSIGN_OR_RETURN(prepared.sandbox,
-                   PendingSandboxFilter::Prepare(config.sandbox, prepared.seccomp.takes_listener(), fds.sentry));
+                   PendingSandboxFilter::Prepare(
+                       config.sandbox, prepared.seccomp.takes_listener(),
+                       fds.sentry, config.sandbox_filter));
   // Without no_new_privs a filter needs CAP_SYS_ADMIN: load it before the caps drop (runc).
   if (!spec.process.no_new_privileges) {
     RETURN_IF_ERROR(InstallFilters(prepared));
@@ -469,9 +472,15 @@ absl::StatusOr<Prepared> SetUp(const InitConfig& config, const InitFds& fds) {
 }  // namespace
 
 nlohmann::json InitConfigToJson(const InitConfig& config) {
-  return {{"id", config.id}, {"bundle", config.bundle}, {"spec", config.spec},
-          {"no_pivot", config.no_pivot}, {"no_new_keyring", config.no_new_keyring}, {"exec", config.exec},
-          {"hook_state", config.hook_state}, {"sandbox", config.sandbox}};
+  return {{"id", config.id},
+          {"bundle", config.bundle},
+          {"spec", config.spec},
+          {"no_pivot", config.no_pivot},
+          {"no_new_keyring", config.no_new_keyring},
+          {"exec", config.exec},
+          {"hook_state", config.hook_state},
+          {"sandbox", config.sandbox},
+          {"sandbox_filter", config.sandbox_filter}};
 }
 
 int RunContainerInit(const InitFds& fds) {

@@ -32,6 +32,9 @@ struct InitConfig {
   nlohmann::json hook_state;
   // sentry::SandboxConfig::ToJson(): the policy the sandbox filter is built from.
   nlohmann::json sandbox = nlohmann::json::object();
+  // The sandbox filter runsc create compiled from `sandbox`
+  // (PrecompiledSandboxFilter, filter_cache.h), or null: the init compiles it.
+  nlohmann::json sandbox_filter;
 };
 
 nlohmann::json InitConfigToJson(const InitConfig& config);

@@ -15,22 +15,24 @@
 #include "platform/cgroups.h"
 #include "platform/errors.h"
 #include "platform/logging.h"
+#include "platform/oci_seccomp.h"
 #include "platform/procfs.h"
 #include "platform/self_exe.h"
 #include "platform/status_macros.h"
 #include "platform/sync_channel.h"
-#include "runsc/container.h"
 #include "platform/unix_socket.h"
 #include "runsc/console.h"
+#include "runsc/container.h"
 #include "runsc/container_init.h"
 #include "runsc/device_rules.h"
+#include "runsc/filter_cache.h"
 #include "runsc/host_mounts.h"
 #include "runsc/sandbox_filter.h"
 #include "runsc/sandbox_spawn.h"
 #include "runsc/spawn.h"
-#include "spdlog/spdlog.h"
 #include "runsc/spec.h"
 #include "sentry/config.h"
+#include "spdlog/spdlog.h"
 
 namespace runsc {
 namespace {
@@ -251,12 +253,25 @@ nlohmann::json CreatingState(const Spec& spec, const std::string& id, const std:
   return state;
 }
 
+// The init's sandbox filter, compiled once per policy and binary
+// (filter_cache.h): the init compiles it only when this is null.
+absl::StatusOr<nlohmann::json> SandboxFilterForInit(
+    const std::string& root, const Spec& spec, const nlohmann::json& sandbox) {
+  ASSIGN_OR_RETURN(
+      std::optional<platform::OciSeccompProfile> profile,
+      platform::ParseOciSeccomp(spec.linux.seccomp, "linux.seccomp"));
+  return PrecompiledSandboxFilter(
+      root, sandbox, profile.has_value() && profile->NeedsListener());
+}
+
 // Sends the init its config, then serves it until it is ready: it may ask
 // for the prestart and createRuntime hooks, which run here, in the
 // runtime's namespaces. Returns the mounts the init made read-only for the
 // workload (host_mounts.h), which the gofer makes writable in its copy.
-absl::StatusOr<std::vector<std::string>> ConfigureInit(int sync_fd, const Spec& spec, const CreateOptions& options, const std::string& bundle,
-                           pid_t init, const sentry::SandboxConfig& sandbox) {
+absl::StatusOr<std::vector<std::string>> ConfigureInit(
+    int sync_fd, const Spec& spec, const CreateOptions& options,
+    const std::string& bundle, pid_t init, const sentry::SandboxConfig& sandbox,
+    const std::string& root) {
   InitConfig config;
   config.id = options.id;
   config.bundle = bundle;
@@ -265,6 +280,8 @@ absl::StatusOr<std::vector<std::string>> ConfigureInit(int sync_fd, const Spec& 
   config.no_new_keyring = options.no_new_keyring;
   config.hook_state = CreatingState(spec, options.id, bundle, init);
   config.sandbox = sandbox.ToJson();
+  ASSIGN_OR_RETURN(config.sandbox_filter,
+                   SandboxFilterForInit(root, spec, config.sandbox));
   RETURN_IF_ERROR(platform::SendMessage(sync_fd, InitConfigToJson(config)));
   while (true) {
     absl::StatusOr<nlohmann::json> reply = platform::ReceiveMessage(sync_fd);
@@ -427,7 +444,8 @@ absl::StatusOr<CreatedContainer> CreateContainer(const StateStore& store, const 
   if (gofer_channel) gofer_channel->sentry_end.reset();
   platform::LogPhase("sentry and watchdog spawned");
   ASSIGN_OR_RETURN(std::vector<std::string> made_readonly,
-                   ConfigureInit(sync.get(), spec, options, bundle, init.pid, sandbox));
+                   ConfigureInit(sync.get(), spec, options, bundle, init.pid,
+                                 sandbox, store.root()));
   platform::LogPhase("init set up (handshake answered)");
   UniqueFd master;
   if (console.ours.valid()) {

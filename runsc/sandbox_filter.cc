@@ -6,6 +6,7 @@
 
 #include "platform/errors.h"
 #include "platform/status_macros.h"
+#include "runsc/filter_cache.h"
 #include "sentry/config.h"
 #include "sentry/syscall_table.h"
 #include "sentry/workload_filter.h"
@@ -37,29 +38,73 @@ absl::StatusOr<sentry::SandboxConfig> ChoosePlatformForProfile(
   return sandbox;
 }
 
-absl::StatusOr<PendingSandboxFilter> PendingSandboxFilter::Prepare(
-    const nlohmann::json& sandbox, bool oci_takes_listener,
-    int sentry_channel) {
-  sentry::SandboxConfig config;
+namespace {
+
+// What the sandbox filter is compiled from, and who loads it.
+struct FilterPlan {
   sentry::Policy policy;
+  const platform::WorkloadSide* side = nullptr;  // null: no trapped rows
+  uint32_t trap_action = 0;
+};
+
+absl::StatusOr<FilterPlan> PlanFilter(const nlohmann::json& sandbox,
+                                      bool oci_takes_listener) {
+  sentry::SandboxConfig config;
+  FilterPlan plan;
   if (!sandbox.empty()) {
     ASSIGN_OR_RETURN(config, sentry::SandboxConfig::FromJson(sandbox));
-    ASSIGN_OR_RETURN(policy, config.BuildPolicy());
+    ASSIGN_OR_RETURN(plan.policy, config.BuildPolicy());
   }
   ASSIGN_OR_RETURN(const bool trapping,
                    SandboxTraps(config, oci_takes_listener));
-  policy.set_notify_denials(true);
-  policy.set_listener(trapping);
-  PendingSandboxFilter pending;
-  uint32_t trap_action = 0;
+  plan.policy.set_notify_denials(true);
+  plan.policy.set_listener(trapping);
   if (trapping) {
-    ASSIGN_OR_RETURN(pending.side_, platform::WorkloadSideOf(config.platform));
-    trap_action = pending.side_->TrapAction();
+    ASSIGN_OR_RETURN(plan.side, platform::WorkloadSideOf(config.platform));
+    plan.trap_action = plan.side->TrapAction();
   }
-  ASSIGN_OR_RETURN(
-      pending.compiled_,
-      platform::Annotate(sentry::CompileWorkloadFilter(policy, trap_action),
-                         "sandbox filter"));
+  return plan;
+}
+
+// The program runsc create compiled for this very config (filter_cache.h),
+// when it was compiled for `oci_takes_listener` too.
+std::optional<platform::CompiledSeccomp> Precompiled(
+    const nlohmann::json& precompiled, bool oci_takes_listener) {
+  if (!precompiled.is_object() ||
+      precompiled.value("oci_takes_listener", !oci_takes_listener) !=
+          oci_takes_listener) {
+    return std::nullopt;
+  }
+  std::optional<std::vector<sock_filter>> program =
+      DecodeProgram(precompiled.value("program", ""));
+  if (!program) return std::nullopt;
+  return platform::CompiledSeccomp{*std::move(program),
+                                   precompiled.value("flags", 0u)};
+}
+
+}  // namespace
+
+absl::StatusOr<platform::CompiledSeccomp> CompileSandboxFilter(
+    const nlohmann::json& sandbox, bool oci_takes_listener) {
+  ASSIGN_OR_RETURN(FilterPlan plan, PlanFilter(sandbox, oci_takes_listener));
+  return platform::Annotate(
+      sentry::CompileWorkloadFilter(plan.policy, plan.trap_action),
+      "sandbox filter");
+}
+
+absl::StatusOr<PendingSandboxFilter> PendingSandboxFilter::Prepare(
+    const nlohmann::json& sandbox, bool oci_takes_listener, int sentry_channel,
+    const nlohmann::json& precompiled) {
+  ASSIGN_OR_RETURN(FilterPlan plan, PlanFilter(sandbox, oci_takes_listener));
+  PendingSandboxFilter pending;
+  pending.side_ = plan.side;
+  pending.compiled_ = Precompiled(precompiled, oci_takes_listener);
+  if (!pending.compiled_) {
+    ASSIGN_OR_RETURN(pending.compiled_,
+                     platform::Annotate(sentry::CompileWorkloadFilter(
+                                            plan.policy, plan.trap_action),
+                                        "sandbox filter"));
+  }
   pending.channel_ = sentry_channel;
   return pending;
 }

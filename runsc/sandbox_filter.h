@@ -30,6 +30,11 @@ absl::StatusOr<bool> SandboxTraps(const sentry::SandboxConfig& sandbox,
 absl::StatusOr<sentry::SandboxConfig> ChoosePlatformForProfile(
     sentry::SandboxConfig sandbox, const nlohmann::json& oci_seccomp);
 
+// The sandbox filter for `sandbox` (sentry::SandboxConfig::ToJson()), as
+// PendingSandboxFilter::Prepare compiles it.
+absl::StatusOr<platform::CompiledSeccomp> CompileSandboxFilter(
+    const nlohmann::json& sandbox, bool oci_takes_listener);
+
 class PendingSandboxFilter {
  public:
   PendingSandboxFilter() = default;
@@ -40,10 +45,12 @@ class PendingSandboxFilter {
   // to its control socket). When the filter does not trap (SandboxTraps:
   // an OCI profile with SCMP_ACT_NOTIFY took the listener seccomp-notify
   // needs) emulated calls run natively, denials stay in the kernel and the
-  // sentry is not involved.
+  // sentry is not involved. `precompiled` (InitConfig::sandbox_filter) is
+  // the program runsc create compiled from the same config, used instead of
+  // compiling when it was made for `oci_takes_listener`.
   static absl::StatusOr<PendingSandboxFilter> Prepare(
       const nlohmann::json& sandbox, bool oci_takes_listener,
-      int sentry_channel);
+      int sentry_channel, const nlohmann::json& precompiled = nullptr);
 
   // Loads the filter (once) and hands the process over to the sentry,
   // without waiting: the sentry may not run yet (runsc create starts it
