@@ -140,11 +140,19 @@ absl::Status Broker::CheckCallerRoot(pid_t tid) {
 
 CallResult Broker::Handle(const std::string& name, const platform::TrappedCall& call,
                           platform::RemoteMemory& memory) {
+  const BrokerHandler* handler = FindBrokerHandler(name);
+  if (handler == nullptr) return Failed(name, call.tid, absl::InternalError(fmt::format("no broker handler for {}", name)));
+  return Handle(*handler, call, memory);
+}
+
+CallResult Broker::Handle(const BrokerHandler& handler, const platform::TrappedCall& call,
+                          platform::RemoteMemory& memory) {
+  const std::string name(handler.name);
   if (gofer_ == nullptr) {
     spdlog::error("broker: {} trapped, but the sentry has no gofer; answering EIO", name);
     return CallResult::Error(EIO);
   }
-  absl::StatusOr<ParsedCall> parsed = ParseBrokeredCall(name, call, memory);
+  absl::StatusOr<ParsedCall> parsed = handler.parse(call.args, memory);
   if (!parsed.ok()) return Failed(name, call.tid, parsed.status());
   if (auto* answer = std::get_if<CallResult>(&*parsed)) return std::move(*answer);
   return Send(name, call, std::get<BrokeredCall>(*parsed), memory);

@@ -68,7 +68,11 @@ class Broker {
   // requests (file_calls.h) and must outlive the broker.
   Broker(FileCalls* files, BrokerOptions options);
 
-  // Answers one trapped call of broker row `name`.
+  // Answers one trapped call of a broker row, with the handler the row
+  // carries (SyscallEntry::broker).
+  platform::CallResult Handle(const BrokerHandler& handler, const platform::TrappedCall& call,
+                              platform::RemoteMemory& memory);
+  // The same for the row named `name` (tests); a name without a handler is EIO.
   platform::CallResult Handle(const std::string& name, const platform::TrappedCall& call,
                               platform::RemoteMemory& memory);
 

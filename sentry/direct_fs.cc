@@ -31,7 +31,8 @@ thread_local DirectThread this_thread;
 // chroot on one would move them all.
 absl::StatusOr<DirectThread*> PrepareThisThread() {
   if (!this_thread.own_fs) {
-    if (unshare(CLONE_FS) != 0) return platform::LastError("directfs: unshare(CLONE_FS)");
+    if (unshare(CLONE_FS) != 0)
+      return platform::LastError("directfs: unshare(CLONE_FS)");
     this_thread.own_fs = true;
   }
   if (!this_thread.creds.has_value()) {
@@ -41,11 +42,13 @@ absl::StatusOr<DirectThread*> PrepareThisThread() {
   return &this_thread;
 }
 
-absl::StatusOr<std::vector<platform::UniqueFd>> DupAll(absl::Span<const int> fds) {
+absl::StatusOr<std::vector<platform::UniqueFd>> DupAll(
+    absl::Span<const int> fds) {
   std::vector<platform::UniqueFd> dups;
   for (int fd : fds) {
     platform::UniqueFd dup(fcntl(fd, F_DUPFD_CLOEXEC, 0));
-    if (!dup.valid()) return platform::LastError("directfs: dup of a request fd");
+    if (!dup.valid())
+      return platform::LastError("directfs: dup of a request fd");
     dups.push_back(std::move(dup));
   }
   return dups;
@@ -58,19 +61,24 @@ bool LeftToGofer(const protocol::Request& request) {
   return mknod != nullptr && (S_ISCHR(mknod->mode) || S_ISBLK(mknod->mode));
 }
 
-absl::StatusOr<std::unique_ptr<DirectFs>> DirectFs::Create(platform::UniqueFd root, FileCalls* gofer,
-                                                           FailureCallback on_failure) {
-  if (!root.valid()) return absl::InvalidArgumentError("directfs: no donated root");
+absl::StatusOr<std::unique_ptr<DirectFs>> DirectFs::Create(
+    platform::UniqueFd root, FileCalls* gofer, FailureCallback on_failure) {
+  if (!root.valid())
+    return absl::InvalidArgumentError("directfs: no donated root");
   platform::UniqueFd own_root(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!own_root.valid()) return platform::LastError("directfs: opening the sentry's root");
+  if (!own_root.valid())
+    return platform::LastError("directfs: opening the sentry's root");
   platform::UniqueFd own_cwd(open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!own_cwd.valid()) return platform::LastError("directfs: opening the sentry's cwd");
+  if (!own_cwd.valid())
+    return platform::LastError("directfs: opening the sentry's cwd");
   return std::unique_ptr<DirectFs>(
-      new DirectFs(std::move(root), std::move(own_root), std::move(own_cwd), gofer, std::move(on_failure)));
+      new DirectFs(std::move(root), std::move(own_root), std::move(own_cwd),
+                   gofer, std::move(on_failure)));
 }
 
-DirectFs::DirectFs(platform::UniqueFd root, platform::UniqueFd own_root, platform::UniqueFd own_cwd,
-                   FileCalls* gofer, FailureCallback on_failure)
+DirectFs::DirectFs(platform::UniqueFd root, platform::UniqueFd own_root,
+                   platform::UniqueFd own_cwd, FileCalls* gofer,
+                   FailureCallback on_failure)
     : root_(std::move(root)),
       own_root_(std::move(own_root)),
       own_cwd_(std::move(own_cwd)),
@@ -78,43 +86,56 @@ DirectFs::DirectFs(platform::UniqueFd root, platform::UniqueFd own_root, platfor
       on_failure_(std::move(on_failure)) {}
 
 absl::Status DirectFs::EnterRoot() {
-  if (fchdir(root_.get()) != 0) return platform::LastError("directfs: fchdir to the donated root");
+  if (fchdir(root_.get()) != 0)
+    return platform::LastError("directfs: fchdir to the donated root");
   if (chroot(".") != 0) {
-    absl::Status status = platform::LastError("directfs: chroot into the donated root");
-    if (fchdir(own_cwd_.get()) != 0) on_failure_(platform::LastError("directfs: fchdir back to the sentry's cwd"));
+    absl::Status status =
+        platform::LastError("directfs: chroot into the donated root");
+    if (fchdir(own_cwd_.get()) != 0)
+      on_failure_(
+          platform::LastError("directfs: fchdir back to the sentry's cwd"));
     return status;
   }
   return absl::OkStatus();
 }
 
 absl::Status DirectFs::LeaveRoot(gofer::ThreadCreds& creds) {
-  RETURN_IF_ERROR(creds.Reset());  // first: its full capabilities allow the rest
-  if (fchdir(own_root_.get()) != 0) return platform::LastError("directfs: fchdir to the sentry's root");
-  if (chroot(".") != 0) return platform::LastError("directfs: chroot back into the sentry's root");
-  if (fchdir(own_cwd_.get()) != 0) return platform::LastError("directfs: fchdir to the sentry's cwd");
+  RETURN_IF_ERROR(
+      creds.Reset());  // first: its full capabilities allow the rest
+  if (fchdir(own_root_.get()) != 0)
+    return platform::LastError("directfs: fchdir to the sentry's root");
+  if (chroot(".") != 0)
+    return platform::LastError("directfs: chroot back into the sentry's root");
+  if (fchdir(own_cwd_.get()) != 0)
+    return platform::LastError("directfs: fchdir to the sentry's cwd");
   return absl::OkStatus();
 }
 
-absl::StatusOr<protocol::Incoming<protocol::Reply>> DirectFs::Call(const protocol::Request& request,
-                                                                   absl::Span<const int> fds) {
+absl::StatusOr<protocol::Incoming<protocol::Reply>> DirectFs::Call(
+    const protocol::Request& request, absl::Span<const int> fds) {
   if (LeftToGofer(request)) return gofer_->Call(request, fds);
   ASSIGN_OR_RETURN(DirectThread * thread, PrepareThisThread());
   protocol::Incoming<protocol::Request> incoming{request, {}};
   ASSIGN_OR_RETURN(incoming.fds, DupAll(fds));
   RETURN_IF_ERROR(EnterRoot());
-  gofer::Outcome outcome = gofer::Perform(options_, root_.get(), *thread->creds, incoming);
+  gofer::Outcome outcome =
+      gofer::Perform(options_, root_.get(), *thread->creds, incoming);
   absl::Status left = LeaveRoot(*thread->creds);
   if (!left.ok() || !outcome.status.ok()) {
     // Fail closed (the class invariant): this thread must not go on.
     on_failure_(left.ok() ? outcome.status : left);
-    return absl::UnavailableError("directfs: the thread lost its own root or credentials");
+    return absl::UnavailableError(
+        "directfs: the thread lost its own root or credentials");
   }
   if (spdlog::should_log(spdlog::level::trace)) {
-    spdlog::trace("directfs: {}", gofer::AuditLine(request, outcome.answer.value));
+    spdlog::trace("directfs: {}",
+                  gofer::AuditLine(request, outcome.answer.value));
   }
   protocol::Incoming<protocol::Reply> reply;
   const bool with_fd = outcome.answer.fd.valid();
-  reply.message = protocol::Reply{request.tag, protocol::Result{outcome.answer.value, static_cast<uint8_t>(with_fd ? 1 : 0)}};
+  reply.message = protocol::Reply{
+      request.tag, protocol::Result{outcome.answer.value,
+                                    static_cast<uint8_t>(with_fd ? 1 : 0)}};
   if (with_fd) reply.fds.push_back(std::move(outcome.answer.fd));
   return reply;
 }

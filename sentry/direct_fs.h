@@ -39,14 +39,16 @@ class DirectFs : public FileCalls {
   // `root`: the gofer's donated root (O_PATH). `gofer` (borrowed, outlives
   // this) answers what is left to it. `on_failure` stops the container: a
   // thread could not get its own root or credentials back.
-  static absl::StatusOr<std::unique_ptr<DirectFs>> Create(platform::UniqueFd root, FileCalls* gofer,
-                                                          FailureCallback on_failure);
+  static absl::StatusOr<std::unique_ptr<DirectFs>> Create(
+      platform::UniqueFd root, FileCalls* gofer, FailureCallback on_failure);
 
   absl::StatusOr<gofer::protocol::Incoming<gofer::protocol::Reply>> Call(
-      const gofer::protocol::Request& request, absl::Span<const int> fds) override;
+      const gofer::protocol::Request& request,
+      absl::Span<const int> fds) override;
 
  private:
-  DirectFs(platform::UniqueFd root, platform::UniqueFd own_root, platform::UniqueFd own_cwd, FileCalls* gofer,
+  DirectFs(platform::UniqueFd root, platform::UniqueFd own_root,
+           platform::UniqueFd own_cwd, FileCalls* gofer,
            FailureCallback on_failure);
   // Into the donated root (the thread's fs struct is its own by then).
   absl::Status EnterRoot();

@@ -87,7 +87,9 @@ CallResult Dispatcher::Answer(const SyscallEntry* entry, const Decision& decisio
 
 CallResult Dispatcher::Brokered(const SyscallEntry& entry, const platform::TrappedCall& call,
                                 platform::RemoteMemory& memory) {
-  if (broker_ != nullptr) return broker_->Handle(entry.name, call, memory);
+  // The row's own handler (HasHandler: a trapped broker row has one).
+  if (broker_ != nullptr && entry.broker != nullptr) return broker_->Handle(*entry.broker, call, memory);
+  if (entry.broker == nullptr) return Fault(fmt::format("broker call {} has no handler", entry.name));
   spdlog::error("sentry: {} trapped for the gofer, but the sentry has none; answering EIO", entry.name);
   return CallResult::Error(EIO);
 }

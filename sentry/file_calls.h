@@ -20,8 +20,8 @@ class FileCalls {
   // and returns its Result reply. Thread-safe. Errors: the request could not
   // be performed at all (the broker answers EIO; a dead gofer or a thread
   // that lost its own root has already stopped the container).
-  virtual absl::StatusOr<gofer::protocol::Incoming<gofer::protocol::Reply>> Call(
-      const gofer::protocol::Request& request, absl::Span<const int> fds) = 0;
+  virtual absl::StatusOr<gofer::protocol::Incoming<gofer::protocol::Reply>>
+  Call(const gofer::protocol::Request& request, absl::Span<const int> fds) = 0;
 };
 
 }  // namespace sentry

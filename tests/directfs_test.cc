@@ -22,7 +22,8 @@ class DirectfsTest : public IntegrationTest {
  protected:
   void SetUp() override {
     IntegrationTest::SetUp();
-    if (!IsRunsc()) GTEST_SKIP() << "--directfs is a runsc flag (runc has no gofer)";
+    if (!IsRunsc())
+      GTEST_SKIP() << "--directfs is a runsc flag (runc has no gofer)";
   }
 
   void TearDown() override {
@@ -37,7 +38,8 @@ class DirectfsTest : public IntegrationTest {
     EXPECT_TRUE(bundle.Write().ok());
     rootfs_ = bundle.rootfs();
     const std::string id = NewId();
-    RunResult created = rt().Run({"--directfs=" + directfs, "create", "--bundle", bundle.dir(), id});
+    RunResult created = rt().Run(
+        {"--directfs=" + directfs, "create", "--bundle", bundle.dir(), id});
     EXPECT_EQ(created.exit_code, 0) << created;
     RunResult started = rt().Run({"start", id});
     EXPECT_EQ(started.exit_code, 0) << started;
@@ -46,7 +48,9 @@ class DirectfsTest : public IntegrationTest {
 
   // SIGSTOPs the container's gofer (SIGCONT again in TearDown).
   void StopGofer(const std::string& id) {
-    auto state = nlohmann::json::parse(ReadFile(fmt::format("{}/{}/state.json", rt().root(), id)), nullptr, false);
+    auto state = nlohmann::json::parse(
+        ReadFile(fmt::format("{}/{}/state.json", rt().root(), id)), nullptr,
+        false);
     ASSERT_FALSE(state.is_discarded());
     stopped_gofer_ = state.value("gofer_pid", 0);
     ASSERT_GT(stopped_gofer_, 0);
@@ -60,11 +64,14 @@ class DirectfsTest : public IntegrationTest {
 TEST_P(DirectfsTest, BrokeredCallsDoNotWaitForTheGofer) {
   const std::string id = StartWithDirectfs("true");
   StopGofer(id);
-  RunResult made = rt().Run({"exec", id, "sh", "-c", "mkdir /made && echo x > /made/f && mv /made/f /made/g && echo done"},
-                            std::chrono::seconds(20));
+  RunResult made = rt().Run(
+      {"exec", id, "sh", "-c",
+       "mkdir /made && echo x > /made/f && mv /made/f /made/g && echo done"},
+      std::chrono::seconds(20));
   EXPECT_EQ(made.out, "done\n") << made;
   struct stat st;
-  EXPECT_EQ(stat((rootfs_ + "/made/g").c_str(), &st), 0) << "the write did not reach the host rootfs";
+  EXPECT_EQ(stat((rootfs_ + "/made/g").c_str(), &st), 0)
+      << "the write did not reach the host rootfs";
 }
 
 // The strict mode: a brokered call is the gofer's to perform, so it waits
@@ -72,11 +79,15 @@ TEST_P(DirectfsTest, BrokeredCallsDoNotWaitForTheGofer) {
 TEST_P(DirectfsTest, StrictModeBrokeredCallsWaitForTheGofer) {
   const std::string id = StartWithDirectfs("false");
   StopGofer(id);
-  RunResult waiting = rt().Run({"exec", id, "sh", "-c", "mkdir /made && echo done"}, std::chrono::seconds(3));
+  RunResult waiting =
+      rt().Run({"exec", id, "sh", "-c", "mkdir /made && echo done"},
+               std::chrono::seconds(3));
   EXPECT_TRUE(waiting.timed_out) << waiting;
   ASSERT_EQ(kill(stopped_gofer_, SIGCONT), 0);
   stopped_gofer_ = 0;
-  RunResult made = rt().Run({"exec", id, "sh", "-c", "[ -d /made ] && echo done"}, std::chrono::seconds(20));
+  RunResult made =
+      rt().Run({"exec", id, "sh", "-c", "[ -d /made ] && echo done"},
+               std::chrono::seconds(20));
   EXPECT_EQ(made.out, "done\n") << made;
 }
 
@@ -85,7 +96,9 @@ TEST_P(DirectfsTest, StrictModeBrokeredCallsWaitForTheGofer) {
 TEST_P(DirectfsTest, MknodOfADeviceIsLeftToTheGofer) {
   const std::string id = StartWithDirectfs("true");
   StopGofer(id);
-  RunResult waiting = rt().Run({"exec", id, "sh", "-c", "mknod /null2 c 1 3; echo done"}, std::chrono::seconds(3));
+  RunResult waiting =
+      rt().Run({"exec", id, "sh", "-c", "mknod /null2 c 1 3; echo done"},
+               std::chrono::seconds(3));
   EXPECT_TRUE(waiting.timed_out) << waiting;
 }
 
