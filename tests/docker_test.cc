@@ -522,7 +522,14 @@ TEST_F(ContainerdTest, CtrRunExecKill) {
       << Sh(fmt::format("{} task ls", ctr));
   Shell removed = Sh(fmt::format("{} task rm {} && {} container rm {}", ctr, id, ctr, id));
   EXPECT_EQ(removed.code, 0) << removed;
-  EXPECT_TRUE(DirEntries("/run/containerd/runc/runsc-test").empty());
+  // Nothing of the container is left in containerd's state root. runsc's
+  // compiled-filter cache (runsc/filter_cache.h: "@filter-<hash>", a name no
+  // container id can take) is the root's own, not the container's.
+  std::vector<std::string> left;
+  for (const std::string& entry : DirEntries("/run/containerd/runc/runsc-test")) {
+    if (!entry.starts_with("@filter-")) left.push_back(entry);
+  }
+  EXPECT_TRUE(left.empty()) << fmt::format("{}", fmt::join(left, " "));
   Sh(fmt::format("{} task rm -f {} ; {} container rm {}", ctr, id, ctr, id));  // if a step above failed
 }
 
