@@ -47,6 +47,7 @@ std::vector<std::string> GoferArgs(const SpawnRequest& request, const Spec& spec
     args.insert(args.end(), {"--device-rule", fmt::format("{} {}", allow ? "allow" : "deny", rule)});
   }
   if (sandbox.virtual_proc) args.insert(args.end(), {"--virtual-proc-cgroup", start.view.cgroup.dump()});
+  if (sandbox.directfs) args.push_back("--donate-root");
   return args;
 }
 
