@@ -10,20 +10,17 @@
 
 #include "fmt/format.h"
 #include "gofer/gofer.h"
+#include "gofer/server/handler_syscalls.h"
 #include "platform/errors.h"
 #include "platform/status_macros.h"
 
 namespace gofer {
 namespace {
 
+// Besides the handlers' own calls (server/handler_syscalls.h).
 constexpr const char* kAllowed[] = {
-    // the protocol and the brokered calls
-    "recvmsg", "sendmsg", "shutdown", "getsockopt", "bind", "openat", "openat2", "close", "fcntl",
-    "fstat", "newfstatat", "statx", "mkdirat", "mknodat", "unlinkat", "renameat", "renameat2", "linkat",
-    "symlinkat", "fchmodat", "fchownat", "utimensat", "truncate", "ftruncate", "setxattr", "lsetxattr",
-    "removexattr", "lremovexattr", "fsetxattr", "fremovexattr", "fchdir", "umask", "faccessat2",
-    // per-request credentials (raw, per thread)
-    "setfsuid", "setfsgid", "setgroups", "capget", "capset",
+    // the protocol
+    "recvmsg", "sendmsg", "shutdown",
     // threads, memory, time, logging, exit
     "mmap", "munmap", "mprotect", "madvise", "mremap", "brk", "futex", "set_robust_list", "rseq",
     "rt_sigprocmask", "rt_sigaction", "rt_sigreturn", "sched_yield", "nanosleep", "clock_nanosleep",
@@ -65,9 +62,12 @@ absl::Status AddRules(void* ctx) {
     if (number == __NR_SCMP_ERROR) return absl::InternalError(fmt::format("unknown syscall {}", name));
     RETURN_IF_ERROR(Add(ctx, SCMP_ACT_ALLOW, number, name));
   }
-  // fchmodat2 (6.6) is newer than Debian's libseccomp: by number (x86_64).
-  int fchmodat2 = seccomp_syscall_resolve_name("fchmodat2");
-  RETURN_IF_ERROR(Add(ctx, SCMP_ACT_ALLOW, fchmodat2 == __NR_SCMP_ERROR ? 452 : fchmodat2, "fchmodat2"));
+  for (const HandlerSyscall& call : HandlerSyscalls()) {
+    int number = seccomp_syscall_resolve_name(call.name);
+    if (number == __NR_SCMP_ERROR) number = call.fallback_number;
+    if (number < 0) return absl::InternalError(fmt::format("unknown syscall {}", call.name));
+    RETURN_IF_ERROR(Add(ctx, SCMP_ACT_ALLOW, number, call.name));
+  }
   // Serving threads: unshare(CLONE_FS) only; clone without namespaces;
   // clone3 (its flags are behind a pointer) answers ENOSYS, and glibc
   // falls back to clone.

@@ -7,8 +7,11 @@
 
 #include <cstdlib>
 #include <memory>
+#include <set>
+#include <string_view>
 
 #include "fmt/format.h"
+#include "gofer/server/handler_syscalls.h"
 #include "platform/errors.h"
 #include "platform/process_attrs.h"
 #include "platform/status_macros.h"
@@ -36,58 +39,38 @@ constexpr const char* kAllowed[] = {
     "shutdown", "pidfd_open", "pidfd_getfd", "fstatfs", "openat2",
 };
 
-// directfs: the gofer's calls (gofer/gofer_filter.cc) the handlers make.
-// Those with a directory fd are allowed only with a real fd (kDirfdCalls).
-// truncate, the xattr calls and bind take a path in the thread's cwd: the
-// handler fchdir()s to a directory it opened beneath the donated root, and
-// the thread is chroot()ed there (direct_fs.h); a filter cannot see paths.
-constexpr const char* kDirectFsAllowed[] = {
-    "truncate", "ftruncate", "setxattr", "lsetxattr", "removexattr", "lremovexattr", "fsetxattr",
-    "fremovexattr", "bind", "fchdir", "chroot", "umask", "setfsuid", "setfsgid", "setgroups", "capget", "capset",
-};
-
-// A call and the argument positions that hold directory fds.
-struct DirfdCall {
-  const char* name;
-  int fallback_number;  // when libseccomp does not know the name (x86_64)
-  std::vector<unsigned> dirfd_args;
-};
-
-const std::vector<DirfdCall>& DirfdCalls() {
-  static const std::vector<DirfdCall> kCalls = {
-      {"mkdirat", 258, {0}},     {"mknodat", 259, {0}},       {"renameat", 264, {0, 2}}, {"renameat2", 316, {0, 2}},
-      {"linkat", 265, {0, 2}},   {"symlinkat", 266, {1}},     {"fchmodat", 268, {0}},    {"fchmodat2", 452, {0}},
-      {"fchownat", 260, {0}},    {"utimensat", 280, {0}},
-  };
-  return kCalls;
-}
-
 struct Release {
   void operator()(void* ctx) const { seccomp_release(ctx); }
 };
 
+// directfs (direct_fs.h): the calls the gofer's handlers make
+// (gofer/server/handler_syscalls.h), those that take a directory fd only
+// with a real one; chroot for the per-call root and unshare(CLONE_FS) for
+// each thread's own fs struct. truncate, the xattr calls and bind take a
+// name in the thread's cwd, which the handler fchdir()s to a directory it
+// opened beneath the donated root, with the thread chroot()ed there; a
+// filter cannot see paths. Calls the allowlist already has stay as they are.
 absl::Status AllowDirectFs(void* ctx) {
-  for (const char* name : kDirectFsAllowed) {
-    int number = seccomp_syscall_resolve_name(name);
-    if (number == __NR_SCMP_ERROR) return absl::InternalError(fmt::format("unknown syscall {}", name));
-    int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, number, 0);
-    if (rc != 0) return platform::ErrnoError(-rc, fmt::format("allowing {}", name));
-  }
-  int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(unshare), 1, SCMP_A0(SCMP_CMP_EQ, CLONE_FS));
-  if (rc != 0) return platform::ErrnoError(-rc, "allowing unshare(CLONE_FS)");
-  // Invariant: no directfs call that takes a directory fd starts at the
-  // sentry's cwd (AT_FDCWD).
-  for (const DirfdCall& call : DirfdCalls()) {
+  const std::set<std::string_view> already(std::begin(kAllowed), std::end(kAllowed));
+  for (const gofer::HandlerSyscall& call : gofer::HandlerSyscalls()) {
+    if (already.contains(call.name)) continue;
     int number = seccomp_syscall_resolve_name(call.name);
     if (number == __NR_SCMP_ERROR) number = call.fallback_number;
-    // A real fd is a non-negative int: below 2^31 as the 64-bit value the
-    // filter sees, whichever way the caller extended it; AT_FDCWD (-100)
-    // and every other negative value are not (they meet the default: kill).
+    if (number < 0) return absl::InternalError(fmt::format("unknown syscall {}", call.name));
+    // Invariant: no directfs call that takes a directory fd starts at the
+    // sentry's cwd. A real fd is a non-negative int: below 2^31 as the
+    // 64-bit value the filter sees, whichever way the caller extended it;
+    // AT_FDCWD (-100) and every other negative value are not (they meet the
+    // default action: kill).
     std::vector<scmp_arg_cmp> real_fds;
     for (unsigned arg : call.dirfd_args) real_fds.push_back(SCMP_CMP(arg, SCMP_CMP_LT, 0x80000000u));
-    rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, number, real_fds.size(), real_fds.data());
+    int rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, number, real_fds.size(), real_fds.data());
     if (rc != 0) return platform::ErrnoError(-rc, fmt::format("allowing {}", call.name));
   }
+  int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(chroot), 0);
+  if (rc != 0) return platform::ErrnoError(-rc, "allowing chroot");
+  rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(unshare), 1, SCMP_A0(SCMP_CMP_EQ, CLONE_FS));
+  if (rc != 0) return platform::ErrnoError(-rc, "allowing unshare(CLONE_FS)");
   return absl::OkStatus();
 }
 
