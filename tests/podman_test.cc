@@ -253,9 +253,11 @@ TEST_F(PodmanTest, CpIntoARunningContainersTmpfs) {
 // writes at the absolute path there (strace: openat(AT_FDCWD, "/tmp/in",
 // O_WRONLY|O_CREAT|O_EXCL)). Under runsc that namespace holds host storage (the
 // rootfs and the binds) read-only, the workload's writes going through the
-// gofer, and podman's own write is not the workload's: it gets EROFS. No design
-// makes that namespace writable for podman without making it writable for the
-// workload (README, podman). runc and crun keep it writable.
+// gofer, and podman's own write is not the workload's: it gets EROFS. A mount's
+// read-only flag holds for every process of the namespace; only a per-task
+// write guard (Landlock) in place of it would let podman write and keep the
+// workload out: a decision for the founders (docs/design.md). runc and crun
+// keep it writable.
 TEST_F(PodmanTest, CpIntoARunningContainersImageFilesAndVolume) {
   HostDir volume;
   std::string name = Detached(kSleeper, "-v " + volume.path() + ":/data");
