@@ -28,6 +28,9 @@ runtime_cmd() {
     runsc-ptrace) echo "$RUNSC --platform ptrace --root $WORK/state/runsc-ptrace" ;;
     # The strict mode: every brokered call goes sentry -> gofer (issue 17's comparison column).
     runsc-gofer) echo "$RUNSC --directfs=false --root $WORK/state/runsc-gofer" ;;
+    # runc and runsc with Docker's default seccomp profile in config.json (gbench's passthrough rows).
+    runc-docker) echo "runc --root $WORK/state/runc-docker" ;;
+    runsc-docker) echo "$RUNSC --root $WORK/state/runsc-docker" ;;
   esac
 }
 
@@ -47,6 +50,7 @@ write_config() {
   local bundle=$1 root=$2 mounts=$3; shift 3
   local args; args=$(json_args "$@")
   args=${args//&/\\&}  # `&` is special in a sed replacement
+  args=${args//|/\\|}  # and `|`, the delimiter (gbench's --benchmark_filter alternation)
   sed -e "s|@ARGS@|$args|" -e "s|@ROOT@|$root|" -e "s|@MOUNTS@|$mounts|" \
     "$REPO/bench/config.json.in" > "$bundle/config.json"
 }
@@ -60,6 +64,10 @@ in_env() {
     return
   fi
   write_config "$bundle" "$root" "$mounts" "$@"
+  if [[ $env == *-docker ]]; then
+    python3 "$REPO/bench/lib/docker_seccomp.py" "$bundle/config.json" \
+      "$REPO/tests/data/docker_default_seccomp.json" || return 1
+  fi
   local id="bench-$env-$BASHPID-$((++RUN_SEQ))" cmd rc=0; cmd=$(runtime_cmd "$env")
   # Output goes to a file, not a pipe: a process left behind by a failed run cannot hold it.
   timeout "$RUN_TIMEOUT" $cmd run --bundle "$bundle" "$id" < /dev/null > "$WORK/run.out" \

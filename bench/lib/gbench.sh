@@ -14,7 +14,10 @@
 # tmpfs mount of the bundle under runc and runsc, one that measure_gbench mounts in the chroot
 # for the native runs.
 
-GB_ENVS=(native runc runsc runsc-ptrace)
+GB_ENVS=(native runc runsc runsc-ptrace runc-docker runsc-docker)
+# The *-docker environments (Docker's default seccomp profile in config.json) run only the
+# passthrough rows: issue 17's goal compares runsc with runc when both load that profile.
+GB_DOCKER_FILTER='^BM_(Getpid|Write1|Stat|Read4k)$'
 GB_TMPFS=/mnt/runsc-gbench-tmpfs
 GB_MOUNTS="{\"destination\": \"$GB_TMPFS\", \"type\": \"tmpfs\", \"source\": \"tmpfs\", \"options\": [\"nosuid\", \"nodev\", \"mode=1777\", \"size=65536k\"]},"
 GB_HEADING="### Syscall costs (Google Benchmark)"
@@ -41,7 +44,7 @@ prepare_gbench() {
 # measure_gbench: GB_ROUNDS rounds; each round runs the program once per environment, in an
 # order rotated per round; every run's JSON is kept under $GB_BUNDLE/json.
 measure_gbench() {
-  local round env out tmpfs=$GB_ROOT$GB_TMPFS proc=$GB_ROOT/proc
+  local round env out only tmpfs=$GB_ROOT$GB_TMPFS proc=$GB_ROOT/proc
   # The native runs' tmpfs and /proc (left mounted only if a run was interrupted: replaced here).
   # /proc: the design-floor rows read the caller's /proc/<tid>/status as a broker must, and
   # /proc/meminfo gets a native row.
@@ -54,8 +57,10 @@ measure_gbench() {
     log "gbench round $((round + 1))/$GB_ROUNDS"
     for env in $(rotated "$round" "${GB_ENVS[@]}"); do
       out=$GB_BUNDLE/json/$env-$round.json
+      only=()
+      [[ $env != *-docker ]] || only=("--benchmark_filter=$GB_DOCKER_FILTER")
       in_env "$env" "$GB_BUNDLE" "$GB_ROOT" "$GB_MOUNTS" "$GB_BIN" --dir=/tmp "--tmpfs-dir=$GB_TMPFS" \
-        --benchmark_format=json \
+        --benchmark_format=json "${only[@]}" \
         "--benchmark_min_time=$GB_MIN_TIME" "--benchmark_repetitions=$GB_REPS" > "$out" ||
         log "gbench under $env failed (see $WORK/runtime.log)"
     done
