@@ -8,6 +8,8 @@ import json
 import os
 import sys
 
+sys.dont_write_bytecode = True  # it imports from bench/security: leave no __pycache__ in the tree
+
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "security"))
 from make_config import docker_to_oci  # noqa: E402
 
