@@ -1,6 +1,7 @@
 // create, start, run, kill, delete.
 #include "fmt/format.h"
 #include "platform/errors.h"
+#include "platform/logging.h"
 #include "platform/status_macros.h"
 #include "runsc/commands.h"
 #include "runsc/foreground.h"
@@ -47,11 +48,14 @@ absl::StatusOr<int> RunCommand(const GlobalOptions& global, const RunOptions& op
     (void)DeleteById(store, options.create.id);
     return started;
   }
+  platform::LogPhase("started");
   if (options.detach) return 0;
   int exit_code = WaitForwardingSignals(signals.get(), init.pid, init.pidfd.get(), init.console_master.get());
+  platform::LogPhase("workload exited");
   if (!options.keep) {
     absl::Status deleted = DeleteById(store, options.create.id);
     if (!deleted.ok() && !absl::IsNotFound(deleted)) return deleted;
+    platform::LogPhase("deleted");
   }
   return exit_code;
 }

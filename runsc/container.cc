@@ -17,6 +17,7 @@
 #include "platform/cgroup_systemd.h"
 #include "platform/cgroups.h"
 #include "platform/errors.h"
+#include "platform/logging.h"
 #include "platform/procfs.h"
 #include "platform/status_macros.h"
 #include "runsc/hooks.h"
@@ -45,6 +46,40 @@ bool WaitForExit(int pidfd, std::chrono::milliseconds timeout) {
   struct pollfd poller = {pidfd, POLLIN, 0};
   int ready = poll(&poller, 1, static_cast<int>(timeout.count()));
   return ready > 0;
+}
+
+std::chrono::milliseconds Left(std::chrono::steady_clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  return std::max(left, std::chrono::milliseconds(0));
+}
+
+// Waits until every process of `pidfds` has exited, at most `timeout`; the
+// pidfds of those that have are closed. True if all did.
+bool WaitForExits(std::vector<UniqueFd>& pidfds, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pidfds.empty()) {
+    std::vector<struct pollfd> pollers;
+    for (const UniqueFd& pidfd : pidfds) pollers.push_back({pidfd.get(), POLLIN, 0});
+    int ready = poll(pollers.data(), pollers.size(), static_cast<int>(Left(deadline).count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) return false;
+    for (size_t i = pollers.size(); i-- > 0;) {
+      if (pollers[i].revents != 0) pidfds.erase(pidfds.begin() + static_cast<long>(i));
+    }
+  }
+  return true;
+}
+
+// SIGKILLs each of `pids` through a pidfd; returns those pidfds.
+std::vector<UniqueFd> KillEach(const std::vector<pid_t>& pids) {
+  std::vector<UniqueFd> killed;
+  for (pid_t pid : pids) {
+    UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+    if (!pidfd.valid()) continue;  // gone already
+    syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+    killed.push_back(std::move(pidfd));
+  }
+  return killed;
 }
 
 // The --root a container's dir is in.
@@ -85,9 +120,11 @@ std::set<pid_t> RuntimePids(const std::string& root) {
 
 // Kills every process of the container: the init (its pid namespace dies
 // with it) and, for containers sharing the host's pid namespace, the rest
-// of the cgroup's workload. The sandbox's processes exit by themselves once
-// the workload is gone (StopSentry waits for them, bounded); a shared
-// cgroup's other sandboxes are left alone.
+// of the cgroup's workload, listed again until none is left (one may have
+// forked before its signal) and waited for on pidfds, bounded. The
+// sandbox's processes exit by themselves once the workload is gone
+// (StopSandbox waits for them, bounded); a shared cgroup's other sandboxes
+// are left alone.
 void KillAll(const std::string& root, const ContainerState& state,
              const platform::Cgroup& cgroup) {
   absl::StatusOr<UniqueFd> init = OpenRecordedProcess(state.pid, state.pid_start_time);
@@ -96,31 +133,75 @@ void KillAll(const std::string& root, const ContainerState& state,
     if (cgroup.Frozen()) (void)cgroup.Freeze(false);  // a frozen v1 task dies only once thawed
     WaitForExit(init->get(), std::chrono::seconds(5));
   }
-  for (int round = 0; round < 50; ++round) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (Left(deadline).count() > 0) {
     absl::StatusOr<CgroupProcesses> pids = ListCgroupProcesses(root, state);
     if (!pids.ok() || pids->workload.empty()) break;
-    for (pid_t pid : pids->workload) kill(pid, SIGKILL);
-    usleep(10000);
+    std::vector<UniqueFd> killed = KillEach(pids->workload);
+    if (killed.empty()) break;  // all gone between the listing and the kill
+    WaitForExits(killed, Left(deadline));
   }
 }
 
-// The sentry exits by itself once the init is gone, and the gofer once the
-// sentry has closed its connection; wait for that, and kill one that does
-// not (neither may outlive its container).
-void StopDaemon(pid_t pid, uint64_t start_time) {
-  if (pid <= 0) return;
-  absl::StatusOr<UniqueFd> daemon = OpenRecordedProcess(pid, start_time);
-  if (!daemon.ok()) return;
-  if (WaitForExit(daemon->get(), std::chrono::seconds(2))) return;
-  syscall(SYS_pidfd_send_signal, daemon->get(), SIGKILL, nullptr, 0);
-  WaitForExit(daemon->get(), std::chrono::seconds(2));
+// The sandbox's processes still alive: the sentry exits by itself once the
+// init is gone, the gofer once the sentry has closed its connection, the
+// watchdog once the sentry is gone.
+std::vector<UniqueFd> OpenSandboxProcesses(const ContainerState& state) {
+  std::vector<UniqueFd> alive;
+  for (auto [pid, start_time] : {std::pair{state.sentry_pid, state.sentry_start_time},
+                                 std::pair{state.gofer_pid, state.gofer_start_time},
+                                 std::pair{state.watchdog_pid, state.watchdog_start_time}}) {
+    if (pid <= 0) continue;
+    absl::StatusOr<UniqueFd> pidfd = OpenRecordedProcess(pid, start_time);
+    if (pidfd.ok()) alive.push_back(*std::move(pidfd));
+  }
+  return alive;
 }
 
-// The cgroup can be removed only once they have left it: all three.
-void StopSentry(const ContainerState& state) {
-  StopDaemon(state.sentry_pid, state.sentry_start_time);
-  StopDaemon(state.gofer_pid, state.gofer_start_time);
-  StopDaemon(state.watchdog_pid, state.watchdog_start_time);
+// Waits for the sandbox's processes to exit by themselves, and kills those
+// that do not (none may outlive its container): the cgroup can be removed
+// only once they have left it.
+void StopSandbox(const ContainerState& state) {
+  std::vector<UniqueFd> alive = OpenSandboxProcesses(state);
+  if (WaitForExits(alive, std::chrono::seconds(2))) return;
+  for (const UniqueFd& pidfd : alive) syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+  WaitForExits(alive, std::chrono::seconds(2));
+}
+
+// The cgroup.events of the cgroup's v2 directory (pure v2, or the hybrid
+// layout's unified hierarchy); invalid on a v1-only host.
+UniqueFd OpenCgroupEvents(const platform::Cgroup& cgroup) {
+  for (const std::string& dir : cgroup.dirs()) {
+    UniqueFd events(open((dir + "/cgroup.events").c_str(), O_RDONLY | O_CLOEXEC));
+    if (events.valid()) return events;
+  }
+  return UniqueFd();
+}
+
+bool Populated(int events) {
+  char buffer[256];
+  ssize_t got = pread(events, buffer, sizeof(buffer) - 1, 0);
+  if (got <= 0) return false;
+  buffer[got] = '\0';
+  return strstr(buffer, "populated 1") != nullptr;
+}
+
+// A process whose pidfd reported its exit may still count in its cgroup
+// for a moment (seen on Linux 6.18: right after `run`'s workload exited,
+// rmdir met EBUSY in most runs, and Cgroup::Destroy slept 10 ms). When cgroup.procs lists no process but the cgroup is still
+// populated, only exiting ones are left: wait, bounded, for the kernel's
+// "populated 0" (a change of cgroup.events wakes poll with POLLPRI). A
+// cgroup shared with live processes is not waited for.
+void WaitForExitingToLeave(const platform::Cgroup& cgroup) {
+  UniqueFd events = OpenCgroupEvents(cgroup);
+  if (!events.valid()) return;  // v1 only: Destroy retries
+  absl::StatusOr<std::vector<pid_t>> listed = cgroup.Processes();
+  if (!listed.ok() || !listed->empty()) return;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (Populated(events.get()) && Left(deadline).count() > 0) {
+    struct pollfd poller = {events.get(), POLLPRI, 0};
+    if (poll(&poller, 1, static_cast<int>(Left(deadline).count())) < 0 && errno != EINTR) return;
+  }
 }
 
 absl::Status WaitForFifoReader(int fifo, int init_pidfd) {
@@ -220,12 +301,14 @@ absl::Status StartContainer(const ContainerDir& dir, const ContainerState& state
   UniqueFd fifo(open(dir.exec_fifo().c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
   if (!fifo.valid()) return LastError("opening the exec fifo");
   RETURN_IF_ERROR(WaitForFifoReader(fifo.get(), init.get()));
+  platform::LogPhase("start: the init took the start byte");
   char byte;
   if (read(fifo.get(), &byte, 1) != 1) return absl::FailedPreconditionError("the container init exited before start");
   if (unlink(dir.exec_fifo().c_str()) != 0) return LastError("removing the exec fifo");
   // poststart runs once the workload has been executed (OCI: "after the
   // user-specified process is executed"; runc 1.1 runs it before).
   RETURN_IF_ERROR(WaitForExec(fifo.get(), state.id));
+  platform::LogPhase("start: workload executed");
   RunHooksWarning("poststart", state, Status::kRunning);
   return absl::OkStatus();
 }
@@ -256,8 +339,12 @@ absl::Status SignalContainer(const ContainerDir& dir, const ContainerState& stat
 absl::Status DestroyContainer(ContainerDir& dir, const ContainerState& state) {
   ASSIGN_OR_RETURN(platform::Cgroup cgroup, platform::Cgroup::FromJson(state.cgroup));
   KillAll(RootOf(dir), state, cgroup);
-  StopSentry(state);
+  platform::LogPhase("delete: workload killed");
+  StopSandbox(state);
+  platform::LogPhase("delete: sandbox processes gone");
+  WaitForExitingToLeave(cgroup);
   RETURN_IF_ERROR_CTX(cgroup.Destroy(), fmt::format("deleting container {}", state.id));
+  platform::LogPhase("delete: cgroup removed");
   RETURN_IF_ERROR_CTX(platform::StopSystemdUnitOf(state.cgroup), fmt::format("deleting container {}", state.id));
   RETURN_IF_ERROR(dir.Remove());
   RunHooksWarning("poststop", state, Status::kStopped);

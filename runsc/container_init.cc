@@ -487,6 +487,7 @@ int RunContainerInit(const InitFds& fds) {
   prctl(PR_SET_NAME, "runsc:[INIT]");
   absl::StatusOr<InitConfig> config = ReceiveConfig(fds.sync);
   if (!config.ok()) return 1;
+  MarkPhase("config received");
   absl::StatusOr<Prepared> prepared = SetUp(*config, fds);
   if (!prepared.ok()) {
     (void)platform::SendMessage(fds.sync, {{"error", std::string(prepared.status().message())}});
