@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -37,6 +38,17 @@ constexpr uint64_t kMinSizeHint = 65536;
 // (direct I/O, until EOF).
 
 using Reply = std::optional<std::vector<uint8_t>>;  // nullopt: no reply
+
+// The calling thread's read buffer: a thread serves one request at a time,
+// whatever number of connections it polls (the gofer's loop serves ten), and
+// a request is decoded and answered before the next read. Left
+// uninitialised: the kernel writes only the request (a few hundred bytes for
+// these read-only files), so an idle gofer keeps a page or two of it
+// resident, not 64 KiB per connection.
+uint8_t* ThreadReadBuffer() {
+  thread_local const std::unique_ptr<uint8_t[]> buffer = std::make_unique_for_overwrite<uint8_t[]>(kReadBufferSize);
+  return buffer.get();
+}
 
 const VFileInfo* FileAt(uint64_t index) {
   const auto& files = AllFiles();
@@ -82,7 +94,6 @@ class Session {
 
   const int fd_;
   const Options& options_;
-  std::vector<uint8_t> buffer_;  // one request at a time
   uint64_t mount_time_ = 0;
   uint64_t next_fh_ = 1;
   std::map<uint64_t, std::string> handles_;  // fh -> the snapshot taken at OPEN
@@ -98,15 +109,15 @@ absl::Status Session::Run() {
 }
 
 absl::StatusOr<ServeStep> Session::ServeOne() {
-  buffer_.resize(kReadBufferSize);
-  ssize_t n = read(fd_, buffer_.data(), buffer_.size());
+  uint8_t* buffer = ThreadReadBuffer();
+  ssize_t n = read(fd_, buffer, kReadBufferSize);
   if (n < 0) {
     // ENOENT: the request was interrupted before we read it.
     if (errno == EINTR || errno == ENOENT || errno == EAGAIN) return ServeStep::kIdle;
     if (errno == ENODEV) return ServeStep::kEnded;
     return platform::ErrnoError(errno, "reading /dev/fuse");
   }
-  absl::Span<const uint8_t> bytes(buffer_.data(), static_cast<size_t>(n));
+  absl::Span<const uint8_t> bytes(buffer, static_cast<size_t>(n));
   absl::StatusOr<Request> request = DecodeRequest(bytes);
   Reply reply;
   if (request.ok()) {
