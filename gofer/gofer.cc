@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <malloc.h>
 #include <sched.h>
 #include <poll.h>
 #include <signal.h>
@@ -234,6 +235,9 @@ int RunGofer(const GoferOptions& options) {
     spdlog::info("gofer for container {}: directfs off: the container has its own user namespace",
                  options.container_id);
   }
+  // Start-up's garbage (the parsed command line, the virtual /proc's
+  // set-up) goes back to the kernel before the gofer waits for calls.
+  malloc_trim(0);
   absl::Status status = Server(std::move(server_options)).Serve(socket.get());
   killer.Kill();  // the connection ended: the sentry is gone (or we failed)
   if (!status.ok()) {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "CLI/CLI.hpp"
 #include "fmt/format.h"
@@ -328,13 +329,13 @@ platform::LogContext CommandContext(const CLI::App& app) {
 // Sets up logging for the chosen command. A relative --debug-log is made
 // absolute first (from the directory runsc was started in), so the sandbox's
 // processes, which get the pattern, open the same place.
-absl::Status SetupCommandLogging(const CLI::App& app, platform::LogOptions& log) {
+absl::Status SetupCommandLogging(const platform::LogContext& context, platform::LogOptions& log) {
   if (!log.debug_log.empty() && !log.debug_log.starts_with('/')) {
     std::error_code error;
     std::filesystem::path cwd = std::filesystem::current_path(error);
     if (!error) log.debug_log = (cwd / log.debug_log).string();
   }
-  return platform::SetupLogging(log, CommandContext(app));
+  return platform::SetupLogging(log, context);
 }
 
 void ReportError(const absl::Status& status, bool logged) {
@@ -343,13 +344,26 @@ void ReportError(const absl::Status& status, bool logged) {
   std::cerr << "runsc: " << message << "\n";
 }
 
-}  // namespace
+// What RunCli needs of the parser once it is gone.
+struct Chosen {
+  std::optional<int> exit_code;  // set: exit now (--help, --version, a parse error)
+  platform::LogContext context;
+  bool run = false;   // `runsc run`
+  bool exec = false;  // `runsc exec`
+};
 
-int RunCli(int argc, char** argv) {
+Chosen ExitWith(int code) {
+  Chosen chosen;
+  chosen.exit_code = code;
+  return chosen;
+}
+
+// Parses the command line into `p` and `action`. The parser (every
+// command's options, ~100 KiB of heap) is gone when this returns: the
+// sandbox's daemons, which are this binary, do not keep it while they run.
+Chosen Parse(int argc, char** argv, Parsed& p, Action& action) {
   CLI::App app{"runsc: a sandboxed OCI container runtime", "runsc"};
   app.require_subcommand(1);
-  Parsed p;
-  Action action;
   AddGlobalFlags(app, p);
   AddLifecycleCommands(app, p, action);
   AddExecCommand(app, p, action);
@@ -360,7 +374,7 @@ int RunCli(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& success) {
-    return app.exit(success);
+    return ExitWith(app.exit(success));
   } catch (const CLI::ParseError& error) {
     std::vector<std::string> rest = app.remaining();
     if (app.get_subcommands().empty() && !rest.empty()) {
@@ -368,12 +382,22 @@ int RunCli(int argc, char** argv) {
     } else {
       std::cerr << "runsc: " << error.what() << " (see runsc --help)\n";
     }
-    return 1;
+    return ExitWith(1);
   }
+  return {std::nullopt, CommandContext(app), app.got_subcommand("run"), app.got_subcommand("exec")};
+}
+
+}  // namespace
+
+int RunCli(int argc, char** argv) {
+  Parsed p;
+  Action action;
+  const Chosen chosen = Parse(argc, argv, p, action);
+  if (chosen.exit_code) return *chosen.exit_code;
   if (p.internal) {
     // The init's stdio is the workload's: it must print nothing there.
     spdlog::set_default_logger(std::make_shared<spdlog::logger>("null", std::make_shared<spdlog::sinks::null_sink_mt>()));
-  } else if (absl::Status logging = SetupCommandLogging(app, p.global.log); !logging.ok()) {
+  } else if (absl::Status logging = SetupCommandLogging(chosen.context, p.global.log); !logging.ok()) {
     ReportError(logging, false);
     return 1;
   }
@@ -383,7 +407,7 @@ int RunCli(int argc, char** argv) {
       return 1;
     }
   }
-  const std::string learning_id = app.got_subcommand("run") ? p.run.create.id : p.create.id;
+  const std::string learning_id = chosen.run ? p.run.create.id : p.create.id;
   if (absl::Status learn = PreparePolicyLearn(p.global.sandbox, learning_id); !learn.ok()) {
     ReportError(learn, !p.global.log.path.empty());
     return 1;
@@ -395,7 +419,7 @@ int RunCli(int argc, char** argv) {
     ReportError(result.status(), !p.global.log.path.empty());
     // As runc: exec's own failures exit 255, so that they cannot be taken
     // for the exit status of the process it runs.
-    return app.got_subcommand("exec") ? 255 : 1;
+    return chosen.exec ? 255 : 1;
   }
   return *result;
 }

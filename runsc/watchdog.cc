@@ -1,6 +1,7 @@
 #include "runsc/watchdog.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -45,6 +46,9 @@ bool Exited(int pidfd) {
 
 int RunWatchdog(const WatchdogOptions& options) {
   prctl(PR_SET_NAME, "runsc-watchdog");
+  // What start-up freed (the parsed command line) goes back to the kernel:
+  // the watchdog waits for the container's whole life.
+  malloc_trim(0);
   // The lifeline is held, never written: the sentry watches it hang up.
   struct pollfd sentry = {options.sentry_pidfd, POLLIN, 0};
   while (poll(&sentry, 1, -1) < 0 && errno == EINTR) {

@@ -1,6 +1,7 @@
 #include "sentry/sentry.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -224,6 +225,10 @@ int RunSentry(const SentryOptions& options) {
     return 1;
   }
   spdlog::debug("sentry for container {} serving on {}", options.container_id, sentry.platform->Name());
+  // Start-up's garbage (the parsed command line and set-up message, the
+  // filter compilation) goes back to the kernel: an idle container keeps
+  // only what serving needs.
+  malloc_trim(0);
   WaitForInitExit(options.init_pidfd, options.watchdog_fd, sentry.fatal);
   ServeUntilNoneAttached(*sentry.platform, options.watchdog_fd, sentry.fatal);
   spdlog::debug("sentry for container {}: the init exited; stopping", options.container_id);
