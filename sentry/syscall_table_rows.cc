@@ -38,8 +38,10 @@
 #include <unistd.h>
 
 #include <array>
+#include <initializer_list>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "fmt/format.h"
 #include "sentry/syscall_table_rows.h"
@@ -313,6 +315,14 @@ SyscallEntry SeccompRow() {
                    "passthrough");
 }
 
+// Appends `more` to `rows`. SyscallRows builds the table a chunk at a time:
+// one braced list of every row is a ~90 KiB stack frame (all rows are
+// temporaries at once), which stays resident in the sentry's main thread for
+// the container's life.
+void AppendRows(std::vector<SyscallEntry>& rows, std::initializer_list<SyscallEntry> more) {
+  rows.insert(rows.end(), more.begin(), more.end());
+}
+
 }  // namespace
 
 std::optional<int> NewerX86_64Number(std::string_view name) {
@@ -330,7 +340,8 @@ std::optional<int> NewerX86_64Number(std::string_view name) {
 }
 
 std::vector<SyscallEntry> SyscallRows() {
-  return {
+  std::vector<SyscallEntry> rows;
+  AppendRows(rows, {
       Pass("read"),  // 0
       Pass("write"),  // 1
       OpenRow(),  // 2
@@ -395,6 +406,8 @@ std::vector<SyscallEntry> SyscallRows() {
       Pass("wait4"),  // 61
       Pass("kill", "the pid namespace confines the targets; the sentry and gofer are outside it"),  // 62
       Emulate("uname", "the container's hostname and domain name; the kernel answers (CONTINUE) unless --kernel-release is set"),  // 63
+  });
+  AppendRows(rows, {
       Pass("semget"),  // 64
       Pass("semop"),  // 65
       Pass("semctl"),  // 66
@@ -459,6 +472,8 @@ std::vector<SyscallEntry> SyscallRows() {
       Pass("capget"),  // 125
       Pass("capset", "can only keep or drop capabilities the process has"),  // 126
       Pass("rt_sigpending"),  // 127
+  });
+  AppendRows(rows, {
       Pass("rt_sigtimedwait"),  // 128
       Pass("rt_sigqueueinfo"),  // 129
       Pass("rt_sigsuspend"),  // 130
@@ -523,6 +538,8 @@ std::vector<SyscallEntry> SyscallRows() {
       Broker("lsetxattr", ""),  // 189
       Broker("fsetxattr", kFdForm),  // 190
       Pass("getxattr"),  // 191
+  });
+  AppendRows(rows, {
       Pass("lgetxattr"),  // 192
       Pass("fgetxattr"),  // 193
       Pass("listxattr"),  // 194
@@ -588,6 +605,8 @@ std::vector<SyscallEntry> SyscallRows() {
       Pass("inotify_init"),  // 253
       Pass("inotify_add_watch"),  // 254
       Pass("inotify_rm_watch"),  // 255
+  });
+  AppendRows(rows, {
       Pass("migrate_pages"),  // 256
       OpenatRow(),  // 257
       Broker("mkdirat", ""),  // 258
@@ -652,6 +671,8 @@ std::vector<SyscallEntry> SyscallRows() {
       SeccompRow(),  // 317
       Pass("getrandom"),  // 318
       Pass("memfd_create"),  // 319
+  });
+  AppendRows(rows, {
       Deny("kexec_file_load", EPERM, "replaces the host kernel"),  // 320
       Deny("bpf", EPERM, "loads programs into the kernel; CAP_BPF decides natively, and the verifier is a large attack surface"),  // 321
       Pass("execveat", "runs natively against the read-only view"),  // 322
@@ -714,7 +735,8 @@ std::vector<SyscallEntry> SyscallRows() {
       Deny("open_tree_attr", EPERM, "new mount API; mount family"),  // 467
       Pass("file_getattr"),  // 468
       PartialBroker("file_setattr", "protocol v1 has no request for it: continued, so host storage answers EROFS"),  // 469
-  };
+  });
+  return rows;
 }
 
 }  // namespace sentry::internal
