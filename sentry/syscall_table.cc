@@ -136,17 +136,23 @@ std::optional<Disposition> ParseDisposition(std::string_view name) {
   return std::nullopt;
 }
 
-Policy::Policy() : entries_(SyscallTable()) {}
+Policy::Policy() = default;
 
 Policy Policy::ForTesting(std::vector<SyscallEntry> entries) {
   Policy policy;
-  policy.entries_ = std::move(entries);
+  policy.own_ = std::make_shared<std::vector<SyscallEntry>>(std::move(entries));
   return policy;
 }
 
+std::vector<SyscallEntry>& Policy::MutableEntries() {
+  if (own_ == nullptr || own_.use_count() > 1) own_ = std::make_shared<std::vector<SyscallEntry>>(entries());
+  return *own_;
+}
+
 absl::Status Policy::Override(std::string_view name, Disposition disposition, int errno_value) {
-  auto it = std::find_if(entries_.begin(), entries_.end(), [&](const SyscallEntry& e) { return e.name == name; });
-  if (it == entries_.end()) return absl::InvalidArgumentError(fmt::format("policy: unknown syscall \"{}\"", name));
+  const std::vector<SyscallEntry>& rows = entries();
+  auto found = std::find_if(rows.begin(), rows.end(), [&](const SyscallEntry& e) { return e.name == name; });
+  if (found == rows.end()) return absl::InvalidArgumentError(fmt::format("policy: unknown syscall \"{}\"", name));
   if (disposition == Disposition::kDeny && errno_value == 0) errno_value = EPERM;
   if (disposition != Disposition::kDeny && errno_value != 0) {
     return absl::InvalidArgumentError(fmt::format("policy: syscall \"{}\": an errno is only for deny", name));
@@ -154,7 +160,9 @@ absl::Status Policy::Override(std::string_view name, Disposition disposition, in
   if (errno_value < 0 || errno_value > 4095) {
     return absl::InvalidArgumentError(fmt::format("policy: syscall \"{}\": errno {} is out of range", name, errno_value));
   }
-  if (!HasHandler(*it, disposition)) return NoHandlerError(name, disposition);
+  if (!HasHandler(*found, disposition)) return NoHandlerError(name, disposition);
+  const size_t index = static_cast<size_t>(found - rows.begin());
+  SyscallEntry* it = &MutableEntries()[index];  // `rows` and `found` may be stale from here
   it->disposition = disposition;
   it->errno_value = errno_value;
   it->rules.clear();

@@ -10,6 +10,7 @@
 #define RUNSC_SENTRY_SYSCALL_TABLE_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -137,7 +138,7 @@ class Policy {
   static Policy ForTesting(std::vector<SyscallEntry> entries);
 
   // The rows, in table order.
-  const std::vector<SyscallEntry>& entries() const { return entries_; }
+  const std::vector<SyscallEntry>& entries() const { return own_ != nullptr ? *own_ : SyscallTable(); }
 
   // Whether broker rows trap to the sentry (true, the default:
   // kBrokerToGofer) or run natively (false).
@@ -166,7 +167,12 @@ class Policy {
   void set_learn(bool on) { learn_ = on; }
 
  private:
-  std::vector<SyscallEntry> entries_;
+  // The rows an Override changes, copied on the first one (copy-on-write,
+  // shared between copies of this policy until one changes): a policy
+  // without overrides reads the table itself, so the sentry, which keeps
+  // its policy for the container's life, does not hold the table twice.
+  std::vector<SyscallEntry>& MutableEntries();
+  std::shared_ptr<std::vector<SyscallEntry>> own_;  // null: the table's rows
   bool broker_to_gofer_ = kBrokerToGofer;
   bool notify_denials_ = false;
   bool listener_ = true;

@@ -276,6 +276,31 @@ TEST(PolicyTest, OverrideMovesARow) {
   EXPECT_EQ(Row("keyctl").disposition, Disposition::kDeny);
 }
 
+// The disposition of row `name` in `rows` (kPassthrough when absent).
+Disposition DispositionOf(const std::vector<SyscallEntry>& rows, std::string_view name) {
+  for (const SyscallEntry& entry : rows) {
+    if (entry.name == name) return entry.disposition;
+  }
+  return Disposition::kPassthrough;
+}
+
+// A policy reads the table until an Override copies its rows; copies of a
+// policy are independent of each other and of the table.
+TEST(PolicyTest, OverridesChangeOnlyTheirOwnCopy) {
+  Policy original;
+  EXPECT_EQ(&original.entries(), &SyscallTable());
+  Policy copy = original;
+  ASSERT_THAT(copy.Override("getppid", Disposition::kDeny), IsOk());
+  Policy copy_of_copy = copy;
+  ASSERT_THAT(copy_of_copy.Override("getpid", Disposition::kDeny), IsOk());
+  EXPECT_EQ(DispositionOf(SyscallTable(), "getppid"), Disposition::kPassthrough);
+  EXPECT_EQ(DispositionOf(original.entries(), "getppid"), Disposition::kPassthrough);
+  EXPECT_EQ(DispositionOf(copy.entries(), "getppid"), Disposition::kDeny);
+  EXPECT_EQ(DispositionOf(copy.entries(), "getpid"), Disposition::kPassthrough);
+  EXPECT_EQ(DispositionOf(copy_of_copy.entries(), "getppid"), Disposition::kDeny);
+  EXPECT_EQ(DispositionOf(copy_of_copy.entries(), "getpid"), Disposition::kDeny);
+}
+
 TEST(PolicyTest, OverrideRefusesUnknownNamesAndBadErrnos) {
   Policy policy;
   EXPECT_THAT(policy.Override("foo", Disposition::kDeny),
