@@ -101,11 +101,10 @@ absl::StatusOr<const WorkloadSide*> WorkloadSideOf(std::string_view name) {
   return &platform->workload_side();
 }
 
-absl::StatusOr<std::unique_ptr<Platform>> CreatePlatform(std::string_view name,
-                                                         int handler_threads) {
+absl::StatusOr<std::unique_ptr<Platform>> CreatePlatform(std::string_view name) {
   RETURN_IF_ERROR(CheckPlatform(name));
   ASSIGN_OR_RETURN(const PlatformRegistration* platform, Find(name));
-  return Annotate(platform->create(handler_threads),
+  return Annotate(platform->create(),
                   fmt::format("--platform {}", name));
 }
 

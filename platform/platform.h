@@ -116,9 +116,9 @@ class CallHandler {
   virtual ~CallHandler();
   virtual CallResult Handle(const TrappedCall& call, RemoteMemory& memory) = 0;
   // True when Handle may block on `call` (a brokered call waits for the
-  // gofer): the platform then runs it on a worker thread, so that calls
-  // answered at once (emulation, denials) are never queued behind it. Must
-  // be cheap and decide from `call` alone (no memory reads).
+  // gofer): the platform then keeps receiving on another thread while it
+  // runs, so that no call of the same process waits behind it. Must be
+  // cheap and decide from `call` alone (no memory reads).
   virtual bool MayBlock(const TrappedCall& call) const {
     (void)call;
     return false;
@@ -218,12 +218,10 @@ absl::Status CheckPlatform(std::string_view name);
 // the kernel check: the sentry made it).
 absl::StatusOr<const WorkloadSide*> WorkloadSideOf(std::string_view name);
 
-// The platform called `name`, checked with CheckPlatform.
-// `handler_threads`: how many threads run the handler; 0 runs it on the
-// thread that receives the calls, except calls for which the handler's
-// MayBlock is true, which go to worker threads started when first needed.
-absl::StatusOr<std::unique_ptr<Platform>> CreatePlatform(
-    std::string_view name, int handler_threads = 3);
+// The platform called `name`, checked with CheckPlatform. Each runs a
+// trapped call on the thread that received it (MayBlock: platform.h's
+// CallHandler).
+absl::StatusOr<std::unique_ptr<Platform>> CreatePlatform(std::string_view name);
 
 }  // namespace platform
 

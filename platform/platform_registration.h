@@ -18,8 +18,8 @@ struct PlatformRegistration {
   // OK when this kernel has what the platform needs; else FailedPrecondition
   // naming it (CheckPlatform adds the "--platform <name>" prefix).
   absl::Status (*check)();
-  // The sentry's side, with `handler_threads` as CreatePlatform documents.
-  absl::StatusOr<std::unique_ptr<Platform>> (*create)(int handler_threads);
+  // The sentry's side.
+  absl::StatusOr<std::unique_ptr<Platform>> (*create)();
   // The workload's side (a static instance).
   const WorkloadSide& (*workload_side)();
 };

@@ -80,7 +80,7 @@ absl::Status CheckPtrace() {
 #endif
 }
 
-absl::StatusOr<std::unique_ptr<Platform>> CreatePtrace(int) {
+absl::StatusOr<std::unique_ptr<Platform>> CreatePtrace() {
   ASSIGN_OR_RETURN(std::unique_ptr<PtracePlatform> platform,
                    PtracePlatform::Create());
   return std::unique_ptr<Platform>(std::move(platform));

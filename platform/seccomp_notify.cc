@@ -33,10 +33,6 @@ namespace {
 // installed without SA_RESTART, so the ioctl fails with EINTR).
 constexpr int kWakeSignal = SIGURG;
 
-// A blocking worker idle this long ends (docs/design.md, "Cgroups"): its
-// task goes back to the container's pids.max, which counts it.
-constexpr std::chrono::seconds kBlockingWorkerIdleLifetime(5);
-
 long Seccomp(unsigned op, unsigned flags, void* arg) { return syscall(SYS_seccomp, op, flags, arg); }
 
 void InstallWakeHandler() {
@@ -152,21 +148,19 @@ absl::StatusOr<std::unique_ptr<SeccompNotifyPlatform>> SeccompNotifyPlatform::Cr
   const bool blocking_recv = options.blocking_recv.value_or(RecvReleasedOnHangUp());
   if (blocking_recv) InstallWakeHandler();
   std::unique_ptr<SeccompNotifyPlatform> platform(new SeccompNotifyPlatform(
-      ioctls, sizes, std::max(0, options.workers), std::max(1, options.blocking_workers),
-      blocking_recv, std::move(stop)));
+      ioctls, sizes, std::max(1, options.blocking_workers), blocking_recv, std::move(stop)));
   platform->killable_targets_ = options.killable_targets.value_or(WaitKillableRecvSupported());
   return platform;
 }
 
-SeccompNotifyPlatform::SeccompNotifyPlatform(NotifyIoctls& ioctls, NotifSizes sizes, int workers,
+SeccompNotifyPlatform::SeccompNotifyPlatform(NotifyIoctls& ioctls, NotifSizes sizes,
                                              int blocking_workers, bool blocking_recv,
                                              UniqueFd stop)
     : ioctls_(ioctls),
       sizes_(sizes),
-      worker_count_(workers),
-      blocking_worker_limit_(blocking_workers),
       blocking_recv_(blocking_recv),
-      stop_(std::move(stop)) {}
+      stop_(std::move(stop)),
+      pool_(*this, blocking_workers, blocking_recv ? kWakeSignal : 0) {}
 
 SeccompNotifyPlatform::~SeccompNotifyPlatform() { Stop(); }
 
@@ -178,12 +172,9 @@ absl::Status SeccompNotifyPlatform::Start(CallHandler* handler) {
   }
   handler_ = handler;
   started_ = true;
-  for (int i = 0; i < worker_count_; ++i) {
-    workers_.emplace_back(&SeccompNotifyPlatform::WorkerLoop, this);
-  }
   std::lock_guard<std::mutex> lock(listeners_mutex_);
   serving_ = true;
-  for (const auto& [key, listener] : listeners_) RETURN_IF_ERROR(StartReceiver(listener));
+  for (const auto& [key, listener] : listeners_) RETURN_IF_ERROR(pool_.Serve(listener));
   return absl::OkStatus();
 }
 
@@ -202,16 +193,15 @@ void SeccompNotifyPlatform::SetSyncWakeUp(int fd) {
 absl::Status SeccompNotifyPlatform::AddListener(UniqueFd listener) {
   if (!listener.valid()) return absl::InvalidArgumentError("seccomp-notify: no listener fd");
   SetSyncWakeUp(listener.get());
-  JoinFinishedReceivers();
   std::lock_guard<std::mutex> lock(listeners_mutex_);
   if (closed_) return absl::FailedPreconditionError("seccomp-notify: stopped");
   uint64_t key = next_key_++;
   spdlog::debug("seccomp-notify: listener {} added (key {})", listener.get(), key);
-  auto added = std::make_shared<Listener>(Listener{key, std::move(listener)});
+  auto added = std::make_shared<NotifyListener>(NotifyListener{key, std::move(listener)});
   listeners_[key] = added;
-  absl::Status started = serving_ ? StartReceiver(added) : absl::OkStatus();
-  if (!started.ok()) listeners_.erase(key);
-  return started;
+  absl::Status served = serving_ ? pool_.Serve(added) : absl::OkStatus();
+  if (!served.ok()) listeners_.erase(key);
+  return served;
 }
 
 size_t SeccompNotifyPlatform::ListenerCount() const {
@@ -219,84 +209,38 @@ size_t SeccompNotifyPlatform::ListenerCount() const {
   return listeners_.size();
 }
 
-absl::Status SeccompNotifyPlatform::StartReceiver(const std::shared_ptr<Listener>& listener) {
-  auto exited = std::make_shared<std::atomic<bool>>(false);
-  // A full pids cgroup (the container's) refuses the thread: the listener
-  // is then refused too, and its process's trapped calls fail closed.
-  try {
-    receivers_[listener->key] =
-        Receiver{std::thread(&SeccompNotifyPlatform::ReceiveLoop, this, listener, exited), exited};
-  } catch (const std::system_error& error) {
-    return absl::ResourceExhaustedError(
-        fmt::format("seccomp-notify: starting the receiving thread of listener {}: {}", listener->fd.get(),
-                    error.what()));
-  }
-  return absl::OkStatus();
-}
-
-void SeccompNotifyPlatform::StopReceiver(Receiver& receiver) {
-  // A signal sent just before the thread enters RECV is lost: send until it
-  // has returned.
-  while (blocking_recv_ && !receiver.exited->load()) {
-    pthread_kill(receiver.thread.native_handle(), kWakeSignal);
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  receiver.thread.join();
-}
-
 void SeccompNotifyPlatform::DropListener(uint64_t key, const char* why) {
   std::lock_guard<std::mutex> lock(listeners_mutex_);
   auto it = listeners_.find(key);
   if (it == listeners_.end()) return;
   spdlog::debug("seccomp-notify: listener {} dropped: {}", it->second->fd.get(), why);
-  // The fd closes when the last worker answering on it lets go.
+  // The fd closes when the last thread answering on it lets go.
   listeners_.erase(it);
-  // Stop may have taken the thread already, to join it itself.
-  auto receiver = receivers_.find(key);
-  if (receiver == receivers_.end()) return;
-  finished_receivers_.push_back(std::move(receiver->second));
-  receivers_.erase(receiver);
 }
 
-void SeccompNotifyPlatform::JoinFinishedReceivers() {
-  std::vector<Receiver> finished;
-  {
-    std::lock_guard<std::mutex> lock(listeners_mutex_);
-    finished.swap(finished_receivers_);
+ListenerServer::Received SeccompNotifyPlatform::ReceiveCall(
+    const std::shared_ptr<NotifyListener>& listener, NotifyWork& work) {
+  if (stopping_) return Received::kStopping;
+  switch (blocking_recv_ ? Wait::kCall : WaitForCall(*listener)) {
+    case Wait::kCall:
+      return ReceiveOne(listener, work);
+    case Wait::kRetry:
+      return Received::kNothing;
+    case Wait::kStop:
+      return Received::kStopping;
+    case Wait::kHangUp:
+      DropListener(listener->key, "all its processes are gone");
+      return Received::kDropped;
+    case Wait::kFailed:
+      // Fail closed: without a receiver nobody answers the listener, so
+      // drop it (closing it once no thread holds it: the kernel answers
+      // ENOSYS).
+      spdlog::error("seccomp-notify: waiting on listener {}: {}; dropping it",
+                    listener->fd.get(), strerror(errno));
+      DropListener(listener->key, "waiting failed");
+      return Received::kDropped;
   }
-  for (Receiver& receiver : finished) receiver.thread.join();
-}
-
-void SeccompNotifyPlatform::ReceiveLoop(std::shared_ptr<Listener> listener,
-                                        std::shared_ptr<std::atomic<bool>> exited) {
-  std::vector<uint64_t> buffer((sizes_.notif + sizeof(uint64_t) - 1) / sizeof(uint64_t));
-  bool serving = true;
-  while (serving && !stopping_) {
-    switch (blocking_recv_ ? Wait::kCall : WaitForCall(*listener)) {
-      case Wait::kCall:
-        serving = ReceiveOne(listener, buffer);
-        break;
-      case Wait::kRetry:
-        break;
-      case Wait::kStop:
-        serving = false;
-        break;
-      case Wait::kHangUp:
-        DropListener(listener->key, "all its processes are gone");
-        serving = false;
-        break;
-      case Wait::kFailed:
-        // Fail closed: without this thread nobody answers the listener, so
-        // drop it (closing it once no worker holds it: the kernel answers
-        // ENOSYS).
-        spdlog::error("seccomp-notify: waiting on listener {}: {}; dropping it",
-                      listener->fd.get(), strerror(errno));
-        DropListener(listener->key, "waiting failed");
-        serving = false;
-        break;
-    }
-  }
-  exited->store(true);
+  return Received::kNothing;
 }
 
 // How a receiving thread waits. Either way it is the listener's only waiter,
@@ -312,7 +256,7 @@ void SeccompNotifyPlatform::ReceiveLoop(std::shared_ptr<Listener> listener,
 // (epoll), denied 18.0 / 19.4 / 19.7: within the noise for uname, where the
 // handler's own syscalls dominate. Older kernels never release a RECV blocked
 // on an orphaned listener, so they poll {listener, stop eventfd} first.
-SeccompNotifyPlatform::Wait SeccompNotifyPlatform::WaitForCall(const Listener& listener) {
+SeccompNotifyPlatform::Wait SeccompNotifyPlatform::WaitForCall(const NotifyListener& listener) {
   if (stopping_) return Wait::kStop;
   pollfd fds[2] = {{listener.fd.get(), POLLIN, 0}, {stop_.get(), POLLIN, 0}};
   if (poll(fds, 2, -1) < 0) return errno == EINTR ? Wait::kRetry : Wait::kFailed;
@@ -322,32 +266,33 @@ SeccompNotifyPlatform::Wait SeccompNotifyPlatform::WaitForCall(const Listener& l
   return Wait::kRetry;
 }
 
-bool SeccompNotifyPlatform::ReceiveOne(const std::shared_ptr<Listener>& listener,
-                                       std::vector<uint64_t>& buffer) {
+ListenerServer::Received SeccompNotifyPlatform::ReceiveOne(
+    const std::shared_ptr<NotifyListener>& listener, NotifyWork& work) {
   // The kernel wants a zeroed buffer, at least as large as its own struct.
+  thread_local std::vector<uint64_t> buffer;
+  buffer.assign((sizes_.notif + sizeof(uint64_t) - 1) / sizeof(uint64_t), 0);
   auto* notif = reinterpret_cast<seccomp_notif*>(buffer.data());
-  while (true) {
-    memset(buffer.data(), 0, buffer.size() * sizeof(uint64_t));
-    if (ioctls_.Recv(listener->fd.get(), notif) == 0) break;
+  while (ioctls_.Recv(listener->fd.get(), notif) != 0) {
     int err = errno;
     if (err == EINTR) {
-      if (stopping_) return true;
+      if (stopping_) return Received::kStopping;
       continue;
     }
     if (err == ENOENT && blocking_recv_ && HungUp(listener->fd.get())) {
       DropListener(listener->key, "all its processes are gone");
-      return false;
+      return Received::kDropped;
     }
     if (err == ENOENT) {
       spdlog::debug("seccomp-notify: a trapped thread died before we read its call");
-      return true;
+      return Received::kNothing;
     }
     spdlog::error("seccomp-notify: receiving on listener {}: {}; dropping it", listener->fd.get(),
                   strerror(err));
     DropListener(listener->key, "receive failed");
-    return false;
+    return Received::kDropped;
   }
-  TrappedCall call;
+  work.listener = listener;
+  TrappedCall& call = work.call;
   call.id = notif->id;
   call.tid = static_cast<pid_t>(notif->pid);
   call.arch = notif->data.arch;
@@ -355,91 +300,10 @@ bool SeccompNotifyPlatform::ReceiveOne(const std::shared_ptr<Listener>& listener
   for (size_t i = 0; i < call.args.size(); ++i) call.args[i] = notif->data.args[i];
   call.instruction_pointer = notif->data.instruction_pointer;
   spdlog::trace("seccomp-notify: call {:#x}: thread {} syscall {}", call.id, call.tid, call.nr);
-  if (worker_count_ == 0 && !handler_->MayBlock(call)) {
-    Work inline_work{listener, call};
-    Answer(inline_work);
-    return true;
-  }
-  Enqueue(Work{listener, call});
-  return true;
+  return Received::kCall;
 }
 
-void SeccompNotifyPlatform::Enqueue(Work work) {
-  std::optional<Work> refused;
-  {
-    std::lock_guard<std::mutex> lock(queue_mutex_);
-    queue_.push_back(std::move(work));
-    // Receiving threads start these under queue_mutex_; Stop joins them
-    // once every receiving thread is gone.
-    const bool short_of_workers = static_cast<int>(queue_.size()) > idle_workers_;
-    if (worker_count_ == 0 && short_of_workers &&
-        static_cast<int>(blocking_workers_.size()) < blocking_worker_limit_ &&
-        !StartBlockingWorker() && blocking_workers_.empty()) {
-      refused.emplace(std::move(queue_.back()));
-      queue_.pop_back();
-    }
-  }
-  // No thread will ever take it: the caller gets what clone(2) got.
-  if (refused) Reply(*refused, CallResult::Error(EAGAIN));
-  if (!refused) queue_cv_.notify_one();
-  JoinRetiredWorkers();
-}
-
-void SeccompNotifyPlatform::RetireBlockingWorker() {
-  auto self = std::find_if(blocking_workers_.begin(), blocking_workers_.end(),
-                           [](const std::thread& worker) { return worker.get_id() == std::this_thread::get_id(); });
-  if (self == blocking_workers_.end()) return;
-  retired_workers_.push_back(std::move(*self));
-  blocking_workers_.erase(self);
-}
-
-void SeccompNotifyPlatform::JoinRetiredWorkers() {
-  std::vector<std::thread> retired;
-  {
-    std::lock_guard<std::mutex> lock(queue_mutex_);
-    retired.swap(retired_workers_);
-  }
-  for (std::thread& worker : retired) worker.join();
-}
-
-bool SeccompNotifyPlatform::StartBlockingWorker() {
-  // Invariant (docs/design.md, "Cgroups"): our threads count in the
-  // container's pids.max, so the workload can make this fail (EAGAIN). A
-  // call then waits for a worker that exists, or is answered EAGAIN; the
-  // sentry never dies of it, and calls that need no worker go on.
-  try {
-    blocking_workers_.emplace_back(&SeccompNotifyPlatform::WorkerLoop, this);
-    return true;
-  } catch (const std::system_error& error) {
-    spdlog::debug("seccomp-notify: no blocking worker started: {}", error.what());
-    return false;
-  }
-}
-
-void SeccompNotifyPlatform::WorkerLoop() {
-  while (true) {
-    std::optional<Work> work;
-    {
-      std::unique_lock<std::mutex> lock(queue_mutex_);
-      ++idle_workers_;
-      auto ready = [this] { return queue_closed_ || !queue_.empty(); };
-      bool woken = true;
-      if (worker_count_ > 0) {
-        queue_cv_.wait(lock, ready);
-      } else {
-        woken = queue_cv_.wait_for(lock, kBlockingWorkerIdleLifetime, ready);
-      }
-      --idle_workers_;
-      if (queue_closed_) return;
-      if (!woken) return RetireBlockingWorker();
-      work.emplace(std::move(queue_.front()));
-      queue_.pop_front();
-    }
-    Answer(*work);
-  }
-}
-
-void SeccompNotifyPlatform::Answer(Work& work) {
+void SeccompNotifyPlatform::Answer(NotifyWork& work) {
   TrappedCallMemory memory(ioctls_, work.listener->fd.get(), work.call.id, work.call.tid);
   CallResult result = handler_->Handle(work.call, memory);
   // Security rule 1: once a memory access found the call gone, whatever the
@@ -452,7 +316,7 @@ void SeccompNotifyPlatform::Answer(Work& work) {
   Reply(work, std::move(result));
 }
 
-void SeccompNotifyPlatform::Reply(const Work& work, CallResult result) {
+void SeccompNotifyPlatform::Reply(const NotifyWork& work, CallResult result) {
   spdlog::trace("seccomp-notify: call {:#x}: {}", work.call.id, result.DebugString());
   switch (result.kind()) {
     case CallResult::Kind::kValue:
@@ -471,7 +335,7 @@ void SeccompNotifyPlatform::Reply(const Work& work, CallResult result) {
   }
 }
 
-void SeccompNotifyPlatform::InjectFd(const Work& work, CallResult result) {
+void SeccompNotifyPlatform::InjectFd(const NotifyWork& work, CallResult result) {
   UniqueFd fd = result.TakeFd();
   // Invariant (security rule 4): the handler chose this fd for this call; its
   // copy reaches only the thread of notification `id`. Where the target
@@ -503,7 +367,7 @@ void SeccompNotifyPlatform::InjectFd(const Work& work, CallResult result) {
   Send(work, 0, -err, 0);
 }
 
-void SeccompNotifyPlatform::Send(const Work& work, int64_t val, int error, uint32_t flags) {
+void SeccompNotifyPlatform::Send(const NotifyWork& work, int64_t val, int error, uint32_t flags) {
   std::vector<uint64_t> buffer((sizes_.resp + sizeof(uint64_t) - 1) / sizeof(uint64_t));
   auto* resp = reinterpret_cast<seccomp_notif_resp*>(buffer.data());
   resp->id = work.call.id;
@@ -530,33 +394,15 @@ void SeccompNotifyPlatform::Stop() {
   if (write(stop_.get(), &one, sizeof(one)) < 0) {
     spdlog::warn("seccomp-notify: waking the receiving threads: {}", strerror(errno));
   }
-  std::map<uint64_t, Receiver> receivers;
   {
     std::lock_guard<std::mutex> lock(listeners_mutex_);
-    closed_ = true;  // no receiver starts after this
-    receivers.swap(receivers_);
+    closed_ = true;  // no listener is served after this
   }
-  for (auto& [key, receiver] : receivers) StopReceiver(receiver);
-  JoinFinishedReceivers();
-  size_t dropped = 0;
-  {
-    std::lock_guard<std::mutex> lock(queue_mutex_);
-    queue_closed_ = true;
-    dropped = queue_.size();
-    queue_.clear();
-  }
-  queue_cv_.notify_all();
-  for (std::thread& worker : workers_) worker.join();
-  workers_.clear();
-  // The receiving threads, the only ones to start these, are gone.
-  for (std::thread& worker : blocking_workers_) worker.join();
-  blocking_workers_.clear();
-  JoinRetiredWorkers();
+  pool_.Stop();
   std::lock_guard<std::mutex> lock(listeners_mutex_);
-  // Closing the listeners makes the kernel answer ENOSYS to the queued
-  // calls and every later one (fail closed).
+  // Closing the listeners makes the kernel answer ENOSYS to the calls left
+  // unanswered and every later one (fail closed).
   listeners_.clear();
-  if (dropped > 0) spdlog::debug("seccomp-notify: stopped with {} calls unanswered", dropped);
 }
 
 }  // namespace platform

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -383,7 +384,7 @@ TEST(SeccompNotifyTest, ABlockingCallDoesNotDelayAnInlineOne) {
     getppid_answered.Notify();
     return CallResult::Value(4242);
   });
-  auto platform = NewPlatform({.workers = 0, .blocking_workers = 2});
+  auto platform = NewPlatform({.blocking_workers = 2});
   ASSERT_NE(platform, nullptr);
   ASSERT_THAT(platform->AddListener(std::move(child.listener)), IsOk());
   ASSERT_THAT(platform->Start(&handler), IsOk());
@@ -392,6 +393,130 @@ TEST(SeccompNotifyTest, ABlockingCallDoesNotDelayAnInlineOne) {
   EXPECT_TRUE(getppid_while_dup_blocked);
   release.Notify();
   EXPECT_EQ(child.Finish(), "getppid=4242 dup=77");
+}
+
+// A blocked call that may block (a brokered call waiting for a stopped
+// gofer) does not hold up another such call of the same process: the
+// receiving role went to another thread before the first ran.
+TEST(SeccompNotifyTest, ABlockedCallDoesNotHoldUpAnotherOnTheSameListener) {
+  TrappedChild child;
+  ASSERT_NO_FATAL_FAILURE(ForkTrapped(
+      [] {
+        long first = 0;
+        std::thread blocked([&] { first = syscall(SYS_dup, 5); });
+        std::this_thread::sleep_for(100ms);  // the first dup is trapped and blocked by now
+        long second = syscall(SYS_dup, 6);
+        blocked.join();
+        return fmt::format("first={} second={}", first, second);
+      },
+      child));
+  Events first_entered, second_answered, release;
+  std::atomic<bool> second_while_first_blocked{false};
+  BlockingDupHandler handler([&](const TrappedCall& call, RemoteMemory&) {
+    if (call.args[0] == 5) {
+      first_entered.Notify();
+      release.WaitFor(1);
+      return CallResult::Value(55);
+    }
+    second_while_first_blocked = first_entered.count() == 1 && release.count() == 0;
+    second_answered.Notify();
+    return CallResult::Value(66);
+  });
+  auto platform = NewPlatform({.blocking_workers = 2});
+  ASSERT_NE(platform, nullptr);
+  ASSERT_THAT(platform->AddListener(std::move(child.listener)), IsOk());
+  ASSERT_THAT(platform->Start(&handler), IsOk());
+  ASSERT_TRUE(first_entered.WaitFor(1));
+  EXPECT_TRUE(second_answered.WaitFor(1)) << "the second call waited behind the blocked one";
+  EXPECT_TRUE(second_while_first_blocked);
+  release.Notify();
+  EXPECT_EQ(child.Finish(), "first=55 second=66");
+}
+
+// With every thread it may start busy, a call that may block waits for one
+// of them (never runs on the receiver, which keeps answering the others),
+// and every call is answered once.
+TEST(SeccompNotifyTest, AtTheThreadLimitACallThatMayBlockWaitsForARunningOne) {
+  TrappedChild child;
+  ASSERT_NO_FATAL_FAILURE(ForkTrapped(
+      [] {
+        long first = 0, second = 0;
+        std::thread blocked([&] { first = syscall(SYS_dup, 5); });
+        std::this_thread::sleep_for(100ms);
+        std::thread queued([&] { second = syscall(SYS_dup, 6); });
+        std::this_thread::sleep_for(100ms);
+        long parent = syscall(SYS_getppid);
+        blocked.join();
+        queued.join();
+        return fmt::format("first={} second={} getppid={}", first, second, parent);
+      },
+      child));
+  Events first_entered, getppid_answered, release;
+  std::atomic<bool> second_before_release{false};
+  BlockingDupHandler handler([&](const TrappedCall& call, RemoteMemory&) {
+    if (call.nr == SYS_getppid) {
+      getppid_answered.Notify();
+      return CallResult::Value(4242);
+    }
+    if (call.args[0] == 6) {
+      second_before_release = release.count() == 0;
+      return CallResult::Value(66);
+    }
+    first_entered.Notify();
+    release.WaitFor(1);
+    return CallResult::Value(55);
+  });
+  auto platform = NewPlatform({.blocking_workers = 1});  // the receiver and one more
+  ASSERT_NE(platform, nullptr);
+  ASSERT_THAT(platform->AddListener(std::move(child.listener)), IsOk());
+  ASSERT_THAT(platform->Start(&handler), IsOk());
+  ASSERT_TRUE(first_entered.WaitFor(1));
+  EXPECT_TRUE(getppid_answered.WaitFor(1)) << "the receiver ran the queued call";
+  release.Notify();
+  EXPECT_EQ(child.Finish(), "first=55 second=66 getppid=4242");
+  EXPECT_FALSE(second_before_release);
+  EXPECT_EQ(handler.handled.count(), 3);
+}
+
+// Each serving thread has its own fs struct: a handler that moves its
+// thread's cwd (directfs chroots for each call) moves no other thread's, in
+// particular not that of the thread it started to take its listener.
+TEST(SeccompNotifyTest, AHandlersChdirStaysOnItsThread) {
+  char original[PATH_MAX];
+  ASSERT_NE(getcwd(original, sizeof(original)), nullptr);
+  const std::string elsewhere = std::string(original) == "/" ? "/tmp" : "/";
+  TrappedChild child;
+  ASSERT_NO_FATAL_FAILURE(ForkTrapped(
+      [] {
+        long first = 0;
+        std::thread blocked([&] { first = syscall(SYS_dup, 5); });
+        std::this_thread::sleep_for(100ms);  // the first dup has moved its thread by now
+        long second = syscall(SYS_dup, 6);
+        blocked.join();
+        return fmt::format("first={} second={}", first, second);
+      },
+      child));
+  Events moved, release;
+  BlockingDupHandler handler([&](const TrappedCall& call, RemoteMemory&) {
+    char cwd[PATH_MAX];
+    if (call.args[0] == 6) {
+      release.Notify();
+      return CallResult::Value(getcwd(cwd, sizeof(cwd)) != nullptr && original == std::string(cwd));
+    }
+    const int rc = chdir(elsewhere.c_str());
+    moved.Notify();
+    release.WaitFor(1);
+    return CallResult::Value(rc == 0 ? 55 : -1);
+  });
+  auto platform = NewPlatform({.blocking_workers = 2});
+  ASSERT_NE(platform, nullptr);
+  ASSERT_THAT(platform->AddListener(std::move(child.listener)), IsOk());
+  ASSERT_THAT(platform->Start(&handler), IsOk());
+  EXPECT_EQ(child.Finish(), "first=55 second=1") << "another thread's cwd moved too";
+  char after[PATH_MAX];
+  ASSERT_NE(getcwd(after, sizeof(after)), nullptr);
+  EXPECT_STREQ(after, original);
+  ASSERT_EQ(chdir(original), 0);
 }
 
 TEST(SeccompNotifyTest, StopClosesListenersSoTheKernelAnswersEnosys) {
@@ -442,7 +567,7 @@ struct Gate {
 // The new-behaviour tests run in both ways of waiting for a call.
 class WaitModeTest : public ::testing::TestWithParam<bool> {
  protected:
-  SeccompNotifyOptions Options() { return {.workers = 0, .blocking_recv = GetParam()}; }
+  SeccompNotifyOptions Options() { return {.blocking_recv = GetParam()}; }
 };
 
 INSTANTIATE_TEST_SUITE_P(SeccompNotify, WaitModeTest, ::testing::Bool(),
@@ -614,7 +739,7 @@ class SeamTest : public ::testing::Test {
   void SetUp() override {
     EXPECT_CALL(ioctls_, SetFlags(_, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP)).WillRepeatedly(Return(0));
     // Poll mode: the mocks answer at once, where the kernel's RECV blocks.
-    platform_ = NewPlatform({.ioctls = &ioctls_, .workers = 2, .blocking_recv = false, .killable_targets = false});
+    platform_ = NewPlatform({.ioctls = &ioctls_, .blocking_recv = false, .killable_targets = false});
     ASSERT_NE(platform_, nullptr);
     listener_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK | EFD_SEMAPHORE);
     ASSERT_GE(listener_, 0);
@@ -808,7 +933,7 @@ TEST_F(SeamTest, InjectFdIntoAKillableTargetClosesOurCopyBeforeAnswering) {
   MockNotifyIoctls ioctls;
   EXPECT_CALL(ioctls, SetFlags(_, _)).WillRepeatedly(Return(0));
   auto platform =
-      NewPlatform({.ioctls = &ioctls, .workers = 1, .blocking_recv = false, .killable_targets = true});
+      NewPlatform({.ioctls = &ioctls, .blocking_recv = false, .killable_targets = true});
   ASSERT_NE(platform, nullptr);
   int listener = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK | EFD_SEMAPHORE);
   ASSERT_THAT(platform->AddListener(UniqueFd(listener)), IsOk());
@@ -838,11 +963,38 @@ TEST_F(SeamTest, InjectFdIntoAKillableTargetClosesOurCopyBeforeAnswering) {
   EXPECT_EQ(Sent()[0].error, 0);
 }
 
+// One wake-up per hop: the thread that received a call that may block runs
+// it itself (after handing the listener to another thread), rather than
+// handing the call to a worker.
+TEST_F(SeamTest, ACallThatMayBlockRunsOnTheThreadThatReceivedIt) {
+  std::thread::id received_on;
+  EXPECT_CALL(ioctls_, Recv(listener_, _)).WillOnce([&](int fd, seccomp_notif* notif) {
+    received_on = std::this_thread::get_id();
+    return Deliver(16)(fd, notif);
+  });
+  EXPECT_CALL(ioctls_, Send(listener_, _)).WillOnce(Record());
+  std::thread::id handled_on;
+  class AlwaysMayBlock : public FunctionHandler {
+   public:
+    using FunctionHandler::FunctionHandler;
+    bool MayBlock(const TrappedCall&) const override { return true; }
+  } handler([&](const TrappedCall&, RemoteMemory&) {
+    handled_on = std::this_thread::get_id();
+    return CallResult::Value(4242);
+  });
+  ASSERT_THAT(platform_->Start(&handler), IsOk());
+  Pend(1);
+  ASSERT_TRUE(sends_.WaitFor(1));
+  platform_->Stop();
+  EXPECT_EQ(handled_on, received_on) << "the call was handed to another thread";
+  EXPECT_EQ(Sent()[0].val, 4242);
+}
+
 TEST_F(SeamTest, SyncWakeUpIsTriedOnceWhenTheKernelLacksIt) {
   MockNotifyIoctls ioctls;
   EXPECT_CALL(ioctls, SetFlags(_, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP))
       .WillOnce(SetErrnoAndReturn(EINVAL, -1));
-  auto platform = NewPlatform({.ioctls = &ioctls, .workers = 1, .blocking_recv = false});
+  auto platform = NewPlatform({.ioctls = &ioctls, .blocking_recv = false});
   ASSERT_NE(platform, nullptr);
   ASSERT_THAT(platform->AddListener(UniqueFd(eventfd(0, EFD_CLOEXEC))), IsOk());
   ASSERT_THAT(platform->AddListener(UniqueFd(eventfd(0, EFD_CLOEXEC))), IsOk());

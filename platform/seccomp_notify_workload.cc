@@ -32,11 +32,9 @@ class NotifyWorkloadSide final : public WorkloadSide {
 
 absl::Status CheckNotify() { return DetectNotifyFeatures().status(); }
 
-absl::StatusOr<std::unique_ptr<Platform>> CreateNotify(int handler_threads) {
-  SeccompNotifyOptions options;
-  options.workers = handler_threads;
+absl::StatusOr<std::unique_ptr<Platform>> CreateNotify() {
   ASSIGN_OR_RETURN(std::unique_ptr<SeccompNotifyPlatform> platform,
-                   SeccompNotifyPlatform::Create(options));
+                   SeccompNotifyPlatform::Create());
   return std::unique_ptr<Platform>(std::move(platform));
 }
 

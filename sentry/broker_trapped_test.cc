@@ -129,7 +129,7 @@ TEST(BrokerTrappedTest, ARealWorkloadsCallsReachTheGoferAndGetItsAnswers) {
   Emulator emulator(config, view, std::nullopt);
   std::unique_ptr<CallLog> log = *CallLog::Create("test", /*strace=*/true, "");
   Dispatcher dispatcher(policy, emulator, *log, {}, &broker);
-  auto platform = platform::SeccompNotifyPlatform::Create({.workers = 0});
+  auto platform = platform::SeccompNotifyPlatform::Create();
   ASSERT_THAT(platform, IsOk());
   ASSERT_THAT((*platform)->AddListener(std::move(listener)), IsOk());
   ASSERT_THAT((*platform)->Start(&dispatcher), IsOk());

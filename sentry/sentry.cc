@@ -157,12 +157,11 @@ absl::Status Build(const SentryOptions& options, const nlohmann::json& message, 
   RETURN_IF_ERROR(ConnectGofer(options, fatal, sentry));
   sentry.dispatcher =
       std::make_unique<Dispatcher>(sentry.policy, *sentry.emulator, *sentry.log, fatal, sentry.broker.get());
-  // Emulated and denied calls are answered on the receiving thread, one
-  // round trip per call; brokered calls, which wait for the gofer, go to
-  // worker threads the platform starts when the first one comes
-  // (Dispatcher::MayBlock).
+  // Every call is answered by the thread that received it, one round trip;
+  // before a brokered call (Dispatcher::MayBlock), which may wait for the
+  // gofer, that thread hands its listener to a standby thread.
   RETURN_IF_ERROR(StartLearning(sentry));
-  ASSIGN_OR_RETURN(sentry.platform, platform::CreatePlatform(sentry.config.platform, /*handler_threads=*/0));
+  ASSIGN_OR_RETURN(sentry.platform, platform::CreatePlatform(sentry.config.platform));
   platform::Platform* serving = sentry.platform.get();
   CallLog* log = sentry.log.get();
   Broker* broker = sentry.broker.get();

@@ -45,11 +45,11 @@ struct Release {
 
 // directfs (direct_fs.h): the calls the gofer's handlers make
 // (gofer/server/handler_syscalls.h), those that take a directory fd only
-// with a real one; chroot for the per-call root and unshare(CLONE_FS) for
-// each thread's own fs struct. truncate, the xattr calls and bind take a
-// name in the thread's cwd, which the handler fchdir()s to a directory it
-// opened beneath the donated root, with the thread chroot()ed there; a
-// filter cannot see paths. Calls the allowlist already has stay as they are.
+// with a real one; chroot for the per-call root, in the thread's own fs
+// struct (unshare(CLONE_FS), allowed in both modes: LoadAllowlist).
+// truncate, the xattr calls and bind take a name in the thread's cwd, which
+// the handler fchdir()s to a directory it opened beneath the donated root,
+// with the thread chroot()ed there; a filter cannot see paths. Calls the allowlist already has stay as they are.
 absl::Status AllowDirectFs(void* ctx) {
   const std::set<std::string_view> already(std::begin(kAllowed), std::end(kAllowed));
   for (const gofer::HandlerSyscall& call : gofer::HandlerSyscalls()) {
@@ -69,8 +69,6 @@ absl::Status AllowDirectFs(void* ctx) {
   }
   int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(chroot), 0);
   if (rc != 0) return platform::ErrnoError(-rc, "allowing chroot");
-  rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(unshare), 1, SCMP_A0(SCMP_CMP_EQ, CLONE_FS));
-  if (rc != 0) return platform::ErrnoError(-rc, "allowing unshare(CLONE_FS)");
   return absl::OkStatus();
 }
 
@@ -85,8 +83,12 @@ absl::Status LoadAllowlist(const std::vector<std::string>& platform_syscalls, bo
     int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, number, 0);
     if (rc != 0) return platform::ErrnoError(-rc, fmt::format("allowing {}", name));
   }
+  // Every serving thread takes its own fs struct as it starts
+  // (platform/notify_pool.h), and a directfs thread chroots in it.
+  int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(unshare), 1, SCMP_A0(SCMP_CMP_EQ, CLONE_FS));
+  if (rc != 0) return platform::ErrnoError(-rc, "allowing unshare(CLONE_FS)");
   if (directfs) RETURN_IF_ERROR(AllowDirectFs(ctx.get()));
-  int rc = seccomp_load(ctx.get());
+  rc = seccomp_load(ctx.get());
   if (rc != 0) return platform::ErrnoError(-rc, "loading the sentry's filter");
   return absl::OkStatus();
 }

@@ -102,6 +102,20 @@ TEST_P(DirectfsTest, MknodOfADeviceIsLeftToTheGofer) {
   EXPECT_TRUE(waiting.timed_out) << waiting;
 }
 
+// A brokered call that blocks (a device mknod, the gofer's, while the gofer
+// is stopped) does not hold up another brokered call of the same process:
+// the sentry thread that runs the blocked call handed the process's
+// listener to another thread first (platform/notify_pool.h).
+TEST_P(DirectfsTest, ABlockedBrokeredCallDoesNotHoldUpAnotherOfTheSameProcess) {
+  const std::string id = StartWithDirectfs("true");
+  StopGofer(id);
+  RunResult made = rt().Run(
+      {"exec", id, "sh", "-c",
+       "mknod /null2 c 1 3 >/dev/null 2>&1 & sleep 1; mkdir /made && echo done"},
+      std::chrono::seconds(20));
+  EXPECT_EQ(made.out, "done\n") << made;
+}
+
 RUNSC_INSTANTIATE_FOR_RUNTIMES(DirectfsTest);
 
 }  // namespace
