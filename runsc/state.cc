@@ -42,7 +42,12 @@ absl::Status EnsureRoot(const std::string& root) {
   return absl::OkStatus();
 }
 
-absl::Status WriteAndSync(int dir_fd, const std::string& name, const std::string& text) {
+// Written whole, then renamed over state.json by the caller: a reader sees the
+// old state or the new one, never a part. No fsync, as runc: the state root
+// is /run (tmpfs) under every engine, and a state that outlives a crash names
+// processes that are gone; on a disk root the two fsyncs cost 2-7 ms of every
+// create (once 68 ms on this VM).
+absl::Status WriteWhole(int dir_fd, const std::string& name, const std::string& text) {
   UniqueFd fd(openat(dir_fd, name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (!fd.valid()) return LastError(fmt::format("creating {}", name));
   size_t done = 0;
@@ -52,7 +57,6 @@ absl::Status WriteAndSync(int dir_fd, const std::string& name, const std::string
     if (written < 0) return LastError(fmt::format("writing {}", name));
     done += written;
   }
-  if (fsync(fd.get()) != 0) return LastError(fmt::format("syncing {}", name));
   return absl::OkStatus();
 }
 
@@ -147,11 +151,10 @@ absl::Status ContainerDir::Save(const ContainerState& state) const {
                          {"cgroup", state.cgroup},
                          {"config", state.config},
                          {"sandbox", state.sandbox}};
-  RETURN_IF_ERROR(WriteAndSync(lock_.get(), "state.json.tmp", json.dump(2)));
+  RETURN_IF_ERROR(WriteWhole(lock_.get(), "state.json.tmp", json.dump(2)));
   if (renameat(lock_.get(), "state.json.tmp", lock_.get(), "state.json") != 0) {
     return LastError("renaming state.json.tmp");
   }
-  if (fsync(lock_.get()) != 0) return LastError(fmt::format("syncing {}", path_));
   return absl::OkStatus();
 }
 
