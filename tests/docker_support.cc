@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "absl/strings/str_join.h"
 #include "fmt/format.h"
 #include "tests/leftovers.h"
 
@@ -84,15 +85,35 @@ std::string TestPlatform() {
   return platform && *platform ? platform : "";
 }
 
+namespace {
+bool StrictFileMode() {
+  const char* directfs = getenv("RUNSC_TEST_DIRECTFS");
+  return directfs && std::string(directfs) == "false";
+}
+
+// The name the built runsc is registered under for this run's flags.
+std::string BuiltRuntimeName() {
+  std::string name = "runsc";
+  if (!TestPlatform().empty()) name += "-" + TestPlatform();
+  if (StrictFileMode()) name += "-strict";
+  return name;
+}
+}  // namespace
+
+std::vector<std::string> RuntimeFlags() {
+  std::vector<std::string> flags;
+  if (!TestPlatform().empty()) flags.insert(flags.end(), {"--platform", TestPlatform()});
+  if (StrictFileMode()) flags.push_back("--directfs=false");
+  return flags;
+}
+
 std::string RuntimeName() {
   const char* name = getenv("RUNSC_DOCKER_RUNTIME");
   if (name && *name) return name;
-  return TestPlatform().empty() ? "runsc" : "runsc-" + TestPlatform();
+  return BuiltRuntimeName();
 }
 
-bool IsBuiltRunsc(const std::string& name) {
-  return name == "runsc" || (!TestPlatform().empty() && name == "runsc-" + TestPlatform());
-}
+bool IsBuiltRunsc(const std::string& name) { return name == "runsc" || name == BuiltRuntimeName(); }
 
 
 std::string DockerExecRoot() {
@@ -136,8 +157,9 @@ std::string PrepareDocker() {
     std::string binary = RUNSC_DOCKER_TEST_RUNSC;
     std::string want = fmt::format("\"{}\":{{\"path\":\"{}\"", name, binary);
     if (info.out.find(want) != std::string::npos) return "";
-    const std::string flags = TestPlatform().empty() ? "" : " -- --platform " + TestPlatform();
-    Shell install = Sh(fmt::format("'{}' install --runtime {}{}", binary, name, flags));
+    const std::vector<std::string> flags = RuntimeFlags();
+    const std::string flag_text = flags.empty() ? "" : " -- " + absl::StrJoin(flags, " ");
+    Shell install = Sh(fmt::format("'{}' install --runtime {}{}", binary, name, flag_text));
     if (install.code != 0) return "runsc install failed: " + install.err;  // e.g. runsc-ptrace -- --platform ptrace
     // dockerd reloads "runtimes" on SIGHUP (systemctl reload docker sends exactly that).
     if (Sh("systemctl reload docker 2>/dev/null").code != 0) Sh("kill -HUP $(pidof dockerd)");

@@ -35,13 +35,19 @@ Shell Sh(const std::string& command, std::chrono::milliseconds timeout = std::ch
 // `text` without trailing newlines and spaces.
 std::string Trim(std::string text);
 
-// The runtime under test: $RUNSC_DOCKER_RUNTIME, default "runsc" (or "runsc-<platform>").
+// The runtime under test: $RUNSC_DOCKER_RUNTIME, default "runsc" (or "runsc-<platform>",
+// "runsc-strict", "runsc-<platform>-strict": see RuntimeFlags).
 std::string RuntimeName();
 
 // $RUNSC_TEST_PLATFORM (e.g. "ptrace"), or "" for runsc's default platform.
 std::string TestPlatform();
 
-// Whether `name` is the built runsc: "runsc", or "runsc-<platform>" registered with --platform.
+// The flags the built runsc is registered with under RuntimeName(): `--platform <p>` for
+// $RUNSC_TEST_PLATFORM, `--directfs=false` for $RUNSC_TEST_DIRECTFS=false (the strict file
+// mode); empty for plain "runsc".
+std::vector<std::string> RuntimeFlags();
+
+// Whether `name` is the built runsc: "runsc", or the name it is registered under with RuntimeFlags.
 bool IsBuiltRunsc(const std::string& name);
 
 // dockerd's --exec-root (default /var/run/docker), from its command line.

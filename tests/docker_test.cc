@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_join.h"
 #include "fmt/format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -478,16 +479,17 @@ class ContainerdTest : public DockerTest {
   }
 
   // The built runsc for --runc-binary: ctr passes no runtime arguments, so under
-  // $RUNSC_TEST_PLATFORM a wrapper script adds `--platform <p>` in front of the shim's, as
-  // Docker's runtimeArgs do for runsc-<p>.
+  // $RUNSC_TEST_PLATFORM or $RUNSC_TEST_DIRECTFS=false a wrapper script adds RuntimeFlags()
+  // in front of the shim's, as Docker's runtimeArgs do for runsc-<p> and runsc-strict.
   std::string RuntimeCommand() {
-    if (TestPlatform().empty()) return RUNSC_DOCKER_TEST_RUNSC;
+    const std::vector<std::string> flags = RuntimeFlags();
+    if (flags.empty()) return RUNSC_DOCKER_TEST_RUNSC;
     char dir_template[] = "/tmp/runsc-ctr-wrapper-XXXXXX";
     if (mkdtemp(dir_template) == nullptr) return "";
     wrapper_dir_ = dir_template;
-    std::string wrapper = wrapper_dir_ + "/runsc-" + TestPlatform();
-    std::ofstream(wrapper) << fmt::format("#!/bin/sh\nexec '{}' --platform '{}' \"$@\"\n",
-                                          RUNSC_DOCKER_TEST_RUNSC, TestPlatform());
+    std::string wrapper = wrapper_dir_ + "/" + runtime_;
+    std::ofstream(wrapper) << fmt::format("#!/bin/sh\nexec '{}' '{}' \"$@\"\n", RUNSC_DOCKER_TEST_RUNSC,
+                                          absl::StrJoin(flags, "' '"));
     std::filesystem::permissions(wrapper, std::filesystem::perms::owner_all);
     return wrapper;
   }
