@@ -140,12 +140,12 @@ Policy::Policy() = default;
 
 Policy Policy::ForTesting(std::vector<SyscallEntry> entries) {
   Policy policy;
-  policy.own_ = std::make_shared<std::vector<SyscallEntry>>(std::move(entries));
+  policy.own_ = std::move(entries);
   return policy;
 }
 
 std::vector<SyscallEntry>& Policy::MutableEntries() {
-  if (own_ == nullptr || own_.use_count() > 1) own_ = std::make_shared<std::vector<SyscallEntry>>(entries());
+  if (!own_) own_ = SyscallTable();
   return *own_;
 }
 
@@ -162,7 +162,7 @@ absl::Status Policy::Override(std::string_view name, Disposition disposition, in
   }
   if (!HasHandler(*found, disposition)) return NoHandlerError(name, disposition);
   const size_t index = static_cast<size_t>(found - rows.begin());
-  SyscallEntry* it = &MutableEntries()[index];  // `rows` and `found` may be stale from here
+  SyscallEntry* it = &MutableEntries()[index];  // `rows` may be the table, not these rows
   it->disposition = disposition;
   it->errno_value = errno_value;
   it->rules.clear();

@@ -10,7 +10,6 @@
 #define RUNSC_SENTRY_SYSCALL_TABLE_H_
 
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -138,7 +137,7 @@ class Policy {
   static Policy ForTesting(std::vector<SyscallEntry> entries);
 
   // The rows, in table order.
-  const std::vector<SyscallEntry>& entries() const { return own_ != nullptr ? *own_ : SyscallTable(); }
+  const std::vector<SyscallEntry>& entries() const { return own_ ? *own_ : SyscallTable(); }
 
   // Whether broker rows trap to the sentry (true, the default:
   // kBrokerToGofer) or run natively (false).
@@ -167,12 +166,11 @@ class Policy {
   void set_learn(bool on) { learn_ = on; }
 
  private:
-  // The rows an Override changes, copied on the first one (copy-on-write,
-  // shared between copies of this policy until one changes): a policy
-  // without overrides reads the table itself, so the sentry, which keeps
-  // its policy for the container's life, does not hold the table twice.
+  // The rows an Override changes, copied from the table on the first one: a
+  // policy without overrides reads the table itself, so the sentry, which
+  // keeps its policy for the container's life, does not hold it twice.
   std::vector<SyscallEntry>& MutableEntries();
-  std::shared_ptr<std::vector<SyscallEntry>> own_;  // null: the table's rows
+  std::optional<std::vector<SyscallEntry>> own_;  // empty: the table's rows
   bool broker_to_gofer_ = kBrokerToGofer;
   bool notify_denials_ = false;
   bool listener_ = true;
